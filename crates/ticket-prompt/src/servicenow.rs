@@ -1,0 +1,344 @@
+//! ServiceNow incidents, as a Business Rule or Flow sends them: every value a string, either the
+//! raw database value (`"2"`) or the display value (`"2 - High"`). Reference fields may also come
+//! in Table API form (`{"value": "…", "display_value": "…", "link": "…"}`); numbers are accepted
+//! for choice fields because hand-written scripts send them.
+
+use serde_json::{Map, Value};
+
+use crate::sanitize::{Capped, FieldLimits};
+use crate::ticket::{Choice, Source, Ticket};
+use crate::TicketError;
+
+const NUMBER_MAX: usize = 64;
+
+const PRIORITY_LABELS: &[(u32, &str)] = &[
+    (1, "1 - Critical"),
+    (2, "2 - High"),
+    (3, "3 - Moderate"),
+    (4, "4 - Low"),
+    (5, "5 - Planning"),
+];
+const IMPACT_URGENCY_LABELS: &[(u32, &str)] = &[(1, "1 - High"), (2, "2 - Medium"), (3, "3 - Low")];
+const STATE_LABELS: &[(u32, &str)] = &[
+    (1, "New"),
+    (2, "In Progress"),
+    (3, "On Hold"),
+    (6, "Resolved"),
+    (7, "Closed"),
+    (8, "Canceled"),
+];
+
+/// Parses a ServiceNow incident body (raw bytes, as received) into a validated [`Ticket`].
+pub fn parse(body: &[u8], limits: &FieldLimits) -> Result<Ticket, TicketError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| TicketError::InvalidJson(json_error_summary(&e)))?;
+    let Value::Object(fields) = value else {
+        return Err(TicketError::NotAnObject);
+    };
+    Incident { fields: &fields }.into_ticket(limits)
+}
+
+/// serde_json's message without echoing input: category and position only.
+fn json_error_summary(e: &serde_json::Error) -> String {
+    let what = match e.classify() {
+        serde_json::error::Category::Io => "could not be read",
+        serde_json::error::Category::Syntax => "syntax error",
+        serde_json::error::Category::Data => "unexpected data",
+        serde_json::error::Category::Eof => "unexpected end of input",
+    };
+    format!("{what} at line {} column {}", e.line(), e.column())
+}
+
+struct Incident<'a> {
+    fields: &'a Map<String, Value>,
+}
+
+impl Incident<'_> {
+    fn into_ticket(self, limits: &FieldLimits) -> Result<Ticket, TicketError> {
+        let number = self.text("number")?.ok_or(TicketError::MissingField {
+            field: "number",
+            hint: "",
+        })?;
+        validate_number(&number)?;
+
+        let sys_id = self.text("sys_id")?;
+        if let Some(id) = &sys_id {
+            validate_sys_id(id)?;
+        }
+
+        let mut truncated = Vec::new();
+        let mut capped = |name: &'static str, max: usize| -> Result<Option<String>, TicketError> {
+            Ok(self.text(name)?.and_then(|raw| {
+                let c = Capped::new(&raw, max);
+                if c.truncated {
+                    truncated.push(name);
+                }
+                (!c.text.is_empty()).then_some(c.text)
+            }))
+        };
+
+        let title = capped("short_description", limits.title)?;
+        let description = capped("description", limits.description)?;
+        if title.is_none() && description.is_none() {
+            return Err(TicketError::MissingField {
+                field: "short_description",
+                hint: " (or 'description'): the incident needs some text to analyse",
+            });
+        }
+        let category = capped("category", limits.short)?;
+        let group = capped("assignment_group", limits.short)?;
+        let requester = capped("caller_id", limits.short)?;
+        let updated_at = capped("sys_updated_on", limits.short)?;
+        drop(capped);
+
+        Ok(Ticket {
+            source: Source::ServiceNow,
+            id: number,
+            source_id: sys_id,
+            title,
+            description,
+            priority: self.choice("priority", PRIORITY_LABELS, limits)?,
+            urgency: self.choice("urgency", IMPACT_URGENCY_LABELS, limits)?,
+            impact: self.choice("impact", IMPACT_URGENCY_LABELS, limits)?,
+            status: self.choice("state", STATE_LABELS, limits)?,
+            category,
+            group,
+            requester,
+            updated_at,
+            truncated_fields: truncated,
+        })
+    }
+
+    /// A field as text: strings as they are, numbers in decimal, Table API reference objects by
+    /// display value (else value). Absent, null and blank all mean "not given".
+    fn text(&self, name: &str) -> Result<Option<String>, TicketError> {
+        let text = match self.fields.get(name) {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            Some(Value::Object(obj)) => ["display_value", "value"]
+                .iter()
+                .find_map(|k| match obj.get(*k) {
+                    Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
+                    _ => None,
+                })
+                .map(Some)
+                .ok_or_else(|| {
+                    TicketError::invalid(
+                        name,
+                        "an object must carry a string 'display_value' or 'value'",
+                    )
+                })?,
+            Some(Value::Bool(_)) => return Err(TicketError::invalid(name, "expected a string, got a boolean")),
+            Some(Value::Array(_)) => return Err(TicketError::invalid(name, "expected a string, got an array")),
+        };
+        Ok(text.filter(|s| !s.trim().is_empty()))
+    }
+
+    fn choice(
+        &self,
+        name: &'static str,
+        labels: &[(u32, &str)],
+        limits: &FieldLimits,
+    ) -> Result<Option<Choice>, TicketError> {
+        Ok(self
+            .text(name)?
+            .map(|raw| parse_choice(&Capped::new(&raw, limits.short).text, labels))
+            .filter(|c| !c.label.is_empty()))
+    }
+}
+
+/// `"2"` → code 2 with the standard label; `"2 - High"` → code 2 with the sender's label;
+/// `"High"` (a custom or display-only value) → no code, label kept.
+fn parse_choice(raw: &str, labels: &[(u32, &str)]) -> Choice {
+    let digits: String = raw.chars().take_while(char::is_ascii_digit).collect();
+    let code = digits.parse::<u32>().ok();
+    let bare_code = !digits.is_empty() && digits.len() == raw.len();
+    let label = match code {
+        Some(c) if bare_code => labels
+            .iter()
+            .find(|(k, _)| *k == c)
+            .map_or_else(|| raw.to_owned(), |(_, l)| (*l).to_owned()),
+        _ => raw.to_owned(),
+    };
+    Choice { code, label }
+}
+
+fn validate_number(number: &str) -> Result<(), TicketError> {
+    let ok_chars = number
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    if number.len() > NUMBER_MAX || !ok_chars {
+        return Err(TicketError::invalid(
+            "number",
+            format!("must be 1-{NUMBER_MAX} letters, digits, '.', '_' or '-' (e.g. INC0010001)"),
+        ));
+    }
+    Ok(())
+}
+
+/// sys_ids are 32 hex digits; anything else would later be unsafe in a Table API URL path.
+fn validate_sys_id(sys_id: &str) -> Result<(), TicketError> {
+    if sys_id.len() != 32 || !sys_id.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(TicketError::invalid("sys_id", "must be 32 hexadecimal digits"));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse_json(v: Value) -> Result<Ticket, TicketError> {
+        parse(v.to_string().as_bytes(), &FieldLimits::default())
+    }
+
+    #[test]
+    fn parses_the_reference_incident_with_raw_values() {
+        let t = parse_json(json!({
+            "number": "INC0010001",
+            "short_description": "Email server down",
+            "description": "Users cannot send email since 09:00.",
+            "urgency": "1", "impact": "2", "priority": "2",
+            "category": "network", "assignment_group": "Network Ops",
+            "caller_id": "Abel Tuter", "state": "1",
+            "sys_id": "46d44a5ea9fe198101b9e1ac8f0d0f7d",
+            "sys_updated_on": "2026-11-22 09:12:00"
+        }))
+        .unwrap();
+        assert_eq!(t.source, Source::ServiceNow);
+        assert_eq!(t.id, "INC0010001");
+        assert_eq!(t.title.as_deref(), Some("Email server down"));
+        assert_eq!(t.priority, Some(Choice { code: Some(2), label: "2 - High".into() }));
+        assert_eq!(t.urgency.as_ref().unwrap().label, "1 - High");
+        assert_eq!(t.impact.as_ref().unwrap().label, "2 - Medium");
+        assert_eq!(t.status.as_ref().unwrap().label, "New");
+        assert_eq!(t.group.as_deref(), Some("Network Ops"));
+        assert_eq!(t.requester.as_deref(), Some("Abel Tuter"));
+        assert_eq!(t.source_id.as_deref(), Some("46d44a5ea9fe198101b9e1ac8f0d0f7d"));
+        assert_eq!(t.updated_at.as_deref(), Some("2026-11-22 09:12:00"));
+        assert!(t.truncated_fields.is_empty());
+    }
+
+    #[test]
+    fn accepts_display_values_and_keeps_their_labels() {
+        let t = parse_json(json!({
+            "number": "INC0010002", "short_description": "VPN flaps",
+            "priority": "1 - Critical", "urgency": "3 - Low", "state": "In Progress"
+        }))
+        .unwrap();
+        assert_eq!(t.priority, Some(Choice { code: Some(1), label: "1 - Critical".into() }));
+        assert_eq!(t.urgency, Some(Choice { code: Some(3), label: "3 - Low".into() }));
+        assert_eq!(t.status, Some(Choice { code: None, label: "In Progress".into() }));
+    }
+
+    #[test]
+    fn unknown_codes_stay_opaque_rather_than_rejected() {
+        // Instances customise choice lists; a code we do not know is still the sender's truth.
+        let t = parse_json(json!({"number": "INC1", "short_description": "x", "state": "18"})).unwrap();
+        assert_eq!(t.status, Some(Choice { code: Some(18), label: "18".into() }));
+    }
+
+    #[test]
+    fn accepts_numbers_and_table_api_reference_objects() {
+        let t = parse_json(json!({
+            "number": "INC0010003", "description": "Disk full on db01",
+            "priority": 3,
+            "assignment_group": {"link": "https://x/api", "value": "8a5055c9c61122780043563ef53438e3", "display_value": "Database"},
+            "caller_id": {"value": "5137153cc611227c000bbd1bd8cd2005"}
+        }))
+        .unwrap();
+        assert_eq!(t.priority.unwrap().label, "3 - Moderate");
+        assert_eq!(t.group.as_deref(), Some("Database"));
+        assert_eq!(t.requester.as_deref(), Some("5137153cc611227c000bbd1bd8cd2005"));
+        assert_eq!(t.title, None);
+        assert_eq!(t.description.as_deref(), Some("Disk full on db01"));
+    }
+
+    #[test]
+    fn unknown_fields_are_ignored() {
+        let t = parse_json(json!({"number": "INC1", "short_description": "x", "u_custom": [1, 2], "opened_by": {"a": 1}}));
+        assert!(t.is_ok());
+    }
+
+    #[test]
+    fn number_is_required() {
+        for body in [json!({"short_description": "x"}), json!({"number": "", "short_description": "x"}), json!({"number": null, "short_description": "x"})] {
+            let err = parse_json(body).unwrap_err();
+            assert_eq!(err.field(), Some("number"));
+            assert!(matches!(err, TicketError::MissingField { .. }));
+        }
+    }
+
+    #[test]
+    fn some_text_is_required() {
+        let err = parse_json(json!({"number": "INC1", "short_description": "  ", "description": "\u{200B}"})).unwrap_err();
+        assert!(matches!(err, TicketError::MissingField { field: "short_description", .. }));
+        assert!(err.to_string().contains("description"), "{err}");
+    }
+
+    #[test]
+    fn wrong_types_name_the_field() {
+        let cases = [
+            (json!({"number": ["INC1"], "short_description": "x"}), "number"),
+            (json!({"number": "INC1", "short_description": true}), "short_description"),
+            (json!({"number": "INC1", "short_description": "x", "priority": {"link": "y"}}), "priority"),
+        ];
+        for (body, field) in cases {
+            let err = parse_json(body).unwrap_err();
+            assert!(matches!(err, TicketError::InvalidField { .. }), "{err:?}");
+            assert_eq!(err.field(), Some(field));
+        }
+    }
+
+    #[test]
+    fn malformed_numbers_and_sys_ids_are_rejected() {
+        for n in ["INC 1", "INC1/../x", "INC<1>", &"9".repeat(65)] {
+            let err = parse_json(json!({"number": n, "short_description": "x"})).unwrap_err();
+            assert_eq!(err.field(), Some("number"), "{n}");
+        }
+        let err = parse_json(json!({"number": "INC1", "short_description": "x", "sys_id": "../../etc"})).unwrap_err();
+        assert_eq!(err.field(), Some("sys_id"));
+    }
+
+    #[test]
+    fn invalid_json_and_non_objects_are_told_apart() {
+        let limits = FieldLimits::default();
+        assert!(matches!(parse(b"{\"number\": ", &limits), Err(TicketError::InvalidJson(_))));
+        assert!(matches!(parse(b"\xff\xfe{}", &limits), Err(TicketError::InvalidJson(_))));
+        assert!(matches!(parse(b"", &limits), Err(TicketError::InvalidJson(_))));
+        assert_eq!(parse(b"[1,2]", &limits), Err(TicketError::NotAnObject));
+        assert_eq!(parse(b"\"INC1\"", &limits), Err(TicketError::NotAnObject));
+    }
+
+    #[test]
+    fn json_errors_do_not_echo_the_body() {
+        let err = parse(b"{\"number\": SECRET-TOKEN-123}", &FieldLimits::default()).unwrap_err();
+        assert!(!err.to_string().contains("SECRET"), "{err}");
+    }
+
+    #[test]
+    fn fields_are_cleaned_and_capped_with_a_note() {
+        let limits = FieldLimits { title: 10, description: 20, short: 5 };
+        let body = json!({
+            "number": "INC1",
+            "short_description": "Printer\u{202E} on fire again",
+            "description": "a\u{0}".repeat(50),
+            "category": "hardware"
+        });
+        let t = parse(body.to_string().as_bytes(), &limits).unwrap();
+        assert_eq!(t.title.as_deref(), Some("Printer on [truncated: first 10 of 21 characters shown]"));
+        assert!(t.description.as_deref().unwrap().starts_with(&"a".repeat(20)));
+        assert_eq!(t.category.as_deref(), Some("hardw [truncated: first 5 of 8 characters shown]"));
+        assert_eq!(t.truncated_fields, vec!["short_description", "description", "category"]);
+    }
+
+    #[test]
+    fn choice_parsing() {
+        assert_eq!(parse_choice("5", PRIORITY_LABELS), Choice { code: Some(5), label: "5 - Planning".into() });
+        assert_eq!(parse_choice("4 - Low", PRIORITY_LABELS), Choice { code: Some(4), label: "4 - Low".into() });
+        assert_eq!(parse_choice("P1", PRIORITY_LABELS), Choice { code: None, label: "P1".into() });
+        assert_eq!(parse_choice("99999999999", PRIORITY_LABELS).code, None, "overflow is not a code");
+    }
+}
