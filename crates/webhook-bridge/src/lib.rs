@@ -1,1 +1,18 @@
+//! The Lambda side of the bridge: a thin adapter between API Gateway proxy events and
+//! Bedrock AgentCore's `InvokeAgentRuntime`.
+//!
+//! Pure ticket logic (parsing, validation, prompts, session ids) lives in `ticket-prompt`; this
+//! crate owns I/O: routing, configuration, the AgentCore client, answer decoding and the mapping
+//! of every outcome to an HTTP response.
 
+pub mod agent;
+pub mod answer;
+pub mod config;
+pub mod error;
+pub mod handler;
+pub mod response;
+pub mod routing;
+pub mod sse;
+
+pub use config::{Config, ConfigError};
+pub use handler::Bridge;

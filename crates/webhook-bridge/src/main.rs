@@ -1,1 +1,18 @@
-fn main() {}
+//! The webhook Lambda: wires tracing, configuration and the AgentCore client, then serves.
+
+use std::convert::Infallible;
+
+use lambda_http::{run, service_fn, Error, Request};
+use webhook_bridge::Bridge;
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // JSON logs when AWS_LAMBDA_LOG_FORMAT=JSON; level from AWS_LAMBDA_LOG_LEVEL, else RUST_LOG.
+    lambda_http::tracing::init_default_subscriber();
+    let bridge = Bridge::from_env().await;
+    let bridge = &bridge;
+    run(service_fn(move |req: Request| async move {
+        Ok::<_, Infallible>(bridge.handle(req).await)
+    }))
+    .await
+}

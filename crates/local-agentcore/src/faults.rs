@@ -1,0 +1,57 @@
+//! Faults a test can queue; each one is consumed by the next valid invocation.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::ServiceError;
+
+/// One injected behaviour. Over HTTP (`POST /_local/faults`) they are written as JSON, e.g.
+/// `{"kind": "error", "error": "ThrottlingException"}` or `{"kind": "silent_gap", "ms": 7000}`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Fault {
+    /// Answer with a modeled service error.
+    Error { error: ServiceError },
+    /// Answer with a bare status and a non-JSON body, as a broken proxy would.
+    RawStatus { status: u16, body: String },
+    /// Wait before sending the response headers.
+    Delay { ms: u64 },
+    /// Built-in agent answers as an SSE stream, events split across network chunks.
+    Sse,
+    /// SSE answer with a silence of `ms` between the first event and the rest.
+    SilentGap { ms: u64 },
+    /// Send part of the answer, then drop the connection.
+    CutStream,
+    /// SSE answer whose second event is an in-band `{"error": …}`.
+    InBandError,
+}
+
+impl Fault {
+    pub fn error(error: ServiceError) -> Fault {
+        Fault::Error { error }
+    }
+
+    pub fn delay(d: Duration) -> Fault {
+        Fault::Delay { ms: d.as_millis() as u64 }
+    }
+
+    pub fn silent_gap(d: Duration) -> Fault {
+        Fault::SilentGap { ms: d.as_millis() as u64 }
+    }
+}
+
+#[derive(Default)]
+pub(crate) struct FaultQueue(Mutex<VecDeque<Fault>>);
+
+impl FaultQueue {
+    pub(crate) fn push(&self, fault: Fault) {
+        self.0.lock().unwrap().push_back(fault);
+    }
+
+    pub(crate) fn next(&self) -> Option<Fault> {
+        self.0.lock().unwrap().pop_front()
+    }
+}

@@ -1,0 +1,229 @@
+//! Turning the agent's answer into analysis text.
+//!
+//! `application/json`: a JSON string is the text; an object's first text field (`result`,
+//! `response`, `analysis`, `output`, `message`, or Strands' `{"role", "content": [{"text"}]}`
+//! under one of them) is the text; anything else is returned as compact JSON.
+//! `text/event-stream`: each event's data is JSON-decoded; strings (and Strands' `{"data": …}`
+//! deltas) are concatenated in order, `{"error": …}` is the agent reporting a failure, other
+//! objects (progress or `{"done": true}` markers) carry no text. Data that is not JSON is text.
+
+use serde_json::Value;
+use thiserror::Error;
+
+use crate::sse::SseDecoder;
+
+const TEXT_KEYS: [&str; 5] = ["result", "response", "analysis", "output", "message"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AnswerFormat {
+    Json,
+    EventStream,
+}
+
+impl AnswerFormat {
+    /// By media type, ignoring parameters (`text/event-stream; charset=utf-8`) and case.
+    pub fn from_content_type(content_type: &str) -> AnswerFormat {
+        let media = content_type.split(';').next().unwrap_or("").trim();
+        if media.eq_ignore_ascii_case("text/event-stream") {
+            AnswerFormat::EventStream
+        } else {
+            AnswerFormat::Json
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum AnswerError {
+    #[error("the agent's answer exceeds {limit} bytes")]
+    TooLarge { limit: usize },
+    /// An in-band `{"error": …}` event. The text is the agent's and goes to logs only.
+    #[error("the agent reported an error while streaming: {0}")]
+    AgentReported(String),
+    #[error("the agent returned an empty answer")]
+    Empty,
+}
+
+/// Accumulates an answer chunk by chunk, enforcing the size cap as bytes arrive rather than
+/// after an unbounded read.
+#[derive(Debug)]
+pub struct AnswerReader {
+    format: AnswerFormat,
+    limit: usize,
+    read: usize,
+    json: Vec<u8>,
+    sse: SseDecoder,
+    text: String,
+}
+
+impl AnswerReader {
+    pub fn new(format: AnswerFormat, limit: usize) -> Self {
+        AnswerReader {
+            format,
+            limit,
+            read: 0,
+            json: Vec::new(),
+            sse: SseDecoder::default(),
+            text: String::new(),
+        }
+    }
+
+    pub fn push(&mut self, chunk: &[u8]) -> Result<(), AnswerError> {
+        self.read += chunk.len();
+        if self.read > self.limit {
+            return Err(AnswerError::TooLarge { limit: self.limit });
+        }
+        match self.format {
+            AnswerFormat::Json => self.json.extend_from_slice(chunk),
+            AnswerFormat::EventStream => {
+                for data in self.sse.push(chunk) {
+                    append_event(&mut self.text, &data)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> Result<String, AnswerError> {
+        let text = match self.format {
+            AnswerFormat::Json => match serde_json::from_slice::<Value>(&self.json) {
+                Ok(v) => text_of(&v),
+                Err(_) => String::from_utf8_lossy(&self.json).into_owned(),
+            },
+            AnswerFormat::EventStream => {
+                let mut text = self.text;
+                if let Some(last) = self.sse.finish() {
+                    append_event(&mut text, &last)?;
+                }
+                text
+            }
+        };
+        if text.trim().is_empty() {
+            return Err(AnswerError::Empty);
+        }
+        Ok(text)
+    }
+}
+
+fn append_event(text: &mut String, data: &str) -> Result<(), AnswerError> {
+    match serde_json::from_str::<Value>(data) {
+        Ok(Value::String(s)) => text.push_str(&s),
+        Ok(Value::Object(obj)) => {
+            if let Some(err) = obj.get("error") {
+                let detail = obj.get("message").and_then(Value::as_str).unwrap_or("");
+                return Err(AnswerError::AgentReported(format!("{} {detail}", compact(err)).trim().to_owned()));
+            }
+            if let Some(Value::String(s)) = obj.get("data") {
+                text.push_str(s);
+            }
+        }
+        Ok(_) => {}
+        Err(_) => text.push_str(data),
+    }
+    Ok(())
+}
+
+/// The text a JSON answer carries (see the module docs).
+pub fn text_of(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Object(obj) => TEXT_KEYS
+            .iter()
+            .find_map(|k| obj.get(*k).and_then(nested_text))
+            .unwrap_or_else(|| compact(value)),
+        _ => compact(value),
+    }
+}
+
+/// A string, or Strands' message shape `{"role": …, "content": [{"text": …}, …]}`.
+fn nested_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Object(obj) => {
+            let parts: Vec<&str> = obj
+                .get("content")?
+                .as_array()?
+                .iter()
+                .filter_map(|c| c.get("text").and_then(Value::as_str))
+                .collect();
+            (!parts.is_empty()).then(|| parts.concat())
+        }
+        _ => None,
+    }
+}
+
+fn compact(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn read(format: AnswerFormat, wire: &[u8], chunk: usize, limit: usize) -> Result<String, AnswerError> {
+        let mut r = AnswerReader::new(format, limit);
+        for c in wire.chunks(chunk) {
+            r.push(c)?;
+        }
+        r.finish()
+    }
+
+    #[test]
+    fn content_type_detection_ignores_parameters_and_case() {
+        assert_eq!(AnswerFormat::from_content_type("text/event-stream; charset=utf-8"), AnswerFormat::EventStream);
+        assert_eq!(AnswerFormat::from_content_type("Text/Event-Stream"), AnswerFormat::EventStream);
+        assert_eq!(AnswerFormat::from_content_type("application/json"), AnswerFormat::Json);
+        assert_eq!(AnswerFormat::from_content_type(""), AnswerFormat::Json);
+    }
+
+    #[test]
+    fn json_text_shapes() {
+        assert_eq!(text_of(&json!("plain")), "plain");
+        for key in TEXT_KEYS {
+            assert_eq!(text_of(&json!({ key: "t", "other": 1 })), "t", "{key}");
+        }
+        let strands = json!({"result": {"role": "assistant", "content": [{"text": "Hello "}, {"text": "world"}]}});
+        assert_eq!(text_of(&strands), "Hello world");
+        assert_eq!(text_of(&json!({"summary": "x", "score": 2})), r#"{"score":2,"summary":"x"}"#);
+        assert_eq!(text_of(&json!([1, 2])), "[1,2]");
+        assert_eq!(text_of(&json!({"result": 5})), r#"{"result":5}"#, "non-text result falls back to JSON");
+    }
+
+    #[test]
+    fn json_answers_read_across_chunks_and_tolerate_non_json() {
+        assert_eq!(read(AnswerFormat::Json, br#"{"result": "abc"}"#, 3, 100).unwrap(), "abc");
+        assert_eq!(read(AnswerFormat::Json, b"not json at all", 4, 100).unwrap(), "not json at all");
+    }
+
+    #[test]
+    fn sse_strings_concatenate_and_markers_are_skipped() {
+        let wire = b"data: \"Hello\"\n\ndata: {\"data\": \",\"}\n\ndata: \" world\"\n\ndata: {\"done\": true}\n\ndata: plain\n\n";
+        for chunk in [1, 2, 5, 64] {
+            assert_eq!(read(AnswerFormat::EventStream, wire, chunk, 1000).unwrap(), "Hello, worldplain");
+        }
+    }
+
+    #[test]
+    fn in_band_errors_fail_the_answer() {
+        let wire = b"data: \"partial\"\n\ndata: {\"error\": \"kaput\", \"message\": \"An error occurred during streaming\"}\n\n";
+        let err = read(AnswerFormat::EventStream, wire, 7, 1000).unwrap_err();
+        assert!(matches!(err, AnswerError::AgentReported(ref m) if m.contains("kaput")), "{err:?}");
+    }
+
+    #[test]
+    fn cap_is_enforced_while_reading() {
+        let wire = vec![b'x'; 50];
+        assert_eq!(read(AnswerFormat::Json, &wire, 10, 49), Err(AnswerError::TooLarge { limit: 49 }));
+        assert!(read(AnswerFormat::Json, &wire, 10, 50).is_ok());
+    }
+
+    #[test]
+    fn empty_answers_are_errors() {
+        assert_eq!(read(AnswerFormat::Json, b"\"\"", 1, 10), Err(AnswerError::Empty));
+        assert_eq!(read(AnswerFormat::EventStream, b"data: {\"done\": true}\n\n", 4, 100), Err(AnswerError::Empty));
+        assert_eq!(read(AnswerFormat::Json, b"", 1, 10), Err(AnswerError::Empty));
+    }
+}

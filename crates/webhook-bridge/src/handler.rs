@@ -1,0 +1,199 @@
+//! One delivery, start to finish: route → check → parse → prompt → agent → response, with one
+//! structured log line at the end.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_config::SdkConfig;
+use lambda_http::{Body, Request, RequestExt, Response};
+use ticket_prompt::{agent_payload, delivery_session_id, parse_ticket, render_prompt, Source};
+
+use crate::agent::AgentClient;
+use crate::config::{Config, ConfigError};
+use crate::error::BridgeError;
+use crate::response;
+use crate::routing::{route, Route};
+
+/// Time kept back from the Lambda deadline so the bridge can still answer with a typed 504
+/// (and log) instead of being killed mid-request.
+const LAMBDA_DEADLINE_MARGIN: Duration = Duration::from_millis(1500);
+
+/// The request handler and everything it holds across invocations.
+pub struct Bridge {
+    ready: Result<Ready, ConfigError>,
+}
+
+struct Ready {
+    config: Config,
+    agent: AgentClient,
+}
+
+/// What the log line reports about one delivery.
+#[derive(Default)]
+struct Delivery {
+    source: Option<Source>,
+    ticket: Option<String>,
+    session_id: Option<String>,
+    agent_latency: Option<Duration>,
+    aws_request_id: Option<String>,
+}
+
+/// A successful analysis.
+struct Analysis {
+    ticket_id: String,
+    text: String,
+    session_id: String,
+}
+
+impl Bridge {
+    /// A bridge that serves requests with `config` through an SDK configured by `sdk_config`.
+    pub fn new(config: Config, sdk_config: &SdkConfig) -> Bridge {
+        let agent = AgentClient::new(sdk_config, &config);
+        Bridge {
+            ready: Ok(Ready { config, agent }),
+        }
+    }
+
+    /// A bridge whose configuration is unusable: it answers every request with
+    /// `CONFIGURATION_ERROR` instead of crashing, so the problem is visible and nothing loops.
+    pub fn misconfigured(err: ConfigError) -> Bridge {
+        Bridge { ready: Err(err) }
+    }
+
+    /// Reads the environment, builds the SDK client once, and logs any configuration problem.
+    pub async fn from_env() -> Bridge {
+        match Config::from_env() {
+            Ok(config) => {
+                let sdk_config = crate::agent::sdk_defaults(&config).load().await;
+                Bridge::new(config, &sdk_config)
+            }
+            Err(err) => {
+                tracing::error!(
+                    variable = err.variable,
+                    problem = %err.problem,
+                    "configuration error: every request will be answered with 500 CONFIGURATION_ERROR until it is fixed"
+                );
+                Bridge::misconfigured(err)
+            }
+        }
+    }
+
+    /// Handles one request; never fails, every outcome is an HTTP response.
+    pub async fn handle(&self, req: Request) -> Response<Body> {
+        let started = Instant::now();
+        let request_id = request_id(&req);
+        let path = match req.raw_http_path() {
+            "" => req.uri().path().to_owned(),
+            p => p.to_owned(),
+        };
+        let mut delivery = Delivery::default();
+        let outcome = self.process(&req, &path, &mut delivery).await;
+        let response = match &outcome {
+            Ok(a) => response::servicenow_success(&a.ticket_id, &a.text, &a.session_id, &request_id),
+            Err(e) => response::error(e, &request_id),
+        };
+        log_delivery(&request_id, &path, &delivery, &outcome, response.status().as_u16(), started.elapsed());
+        response
+    }
+
+    async fn process(&self, req: &Request, path: &str, delivery: &mut Delivery) -> Result<Analysis, BridgeError> {
+        let source = match route(req.method(), path) {
+            Route::Webhook(source) => source,
+            Route::UnsupportedSource(s) => return Err(BridgeError::UnsupportedSource(s)),
+            Route::MethodNotAllowed(allow) => return Err(BridgeError::MethodNotAllowed { allow }),
+            Route::NotFound => return Err(BridgeError::NotFound),
+        };
+        delivery.source = Some(source);
+        let ready = self.ready.as_ref().map_err(|_| BridgeError::Configuration)?;
+
+        let body: &[u8] = req.body().as_ref();
+        if body.len() > ready.config.max_body_bytes {
+            return Err(BridgeError::PayloadTooLarge {
+                size: body.len(),
+                limit: ready.config.max_body_bytes,
+            });
+        }
+        let ticket = parse_ticket(source, body, &ready.config.field_limits)?;
+        delivery.ticket = Some(ticket.id.clone());
+
+        let session_id = delivery_session_id(source.as_str(), &ticket.id, &uuid::Uuid::new_v4().simple().to_string());
+        delivery.session_id = Some(session_id.clone());
+        let prompt = render_prompt(&ticket, &uuid::Uuid::new_v4().simple().to_string());
+        tracing::debug!(%prompt, "prompt rendered");
+        let payload = serde_json::to_vec(&agent_payload(&ticket, &prompt)).unwrap_or_default();
+
+        let deadline = deadline(req, ready.config.agent_timeout);
+        let agent_started = Instant::now();
+        let result = ready.agent.invoke(&session_id, payload, deadline).await;
+        delivery.agent_latency = Some(agent_started.elapsed());
+        let reply = result.map_err(|e| {
+            delivery.aws_request_id = e.aws_request_id.clone();
+            tracing::warn!(
+                failure = ?e.failure,
+                error_type = e.error_type.as_deref().unwrap_or(""),
+                aws_request_id = e.aws_request_id.as_deref().unwrap_or(""),
+                detail = %e.detail,
+                "agent call failed"
+            );
+            BridgeError::Agent(e)
+        })?;
+        delivery.aws_request_id = reply.aws_request_id;
+        Ok(Analysis {
+            ticket_id: ticket.id,
+            text: reply.text,
+            session_id,
+        })
+    }
+}
+
+/// The Lambda request id when running under Lambda, else API Gateway's, else a fresh one.
+fn request_id(req: &Request) -> String {
+    if let Some(ctx) = req.lambda_context_ref() {
+        if !ctx.request_id.is_empty() {
+            return ctx.request_id.clone();
+        }
+    }
+    if let Some(lambda_http::request::RequestContext::ApiGatewayV1(ctx)) = req.request_context_ref() {
+        if let Some(id) = ctx.request_id.as_deref().filter(|id| !id.is_empty()) {
+            return id.to_owned();
+        }
+    }
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// The configured agent timeout, shortened to what the Lambda invocation has left.
+fn deadline(req: &Request, configured: Duration) -> Duration {
+    let Some(ctx) = req.lambda_context_ref() else {
+        return configured;
+    };
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let remaining = Duration::from_millis(ctx.deadline).saturating_sub(now);
+    if remaining.is_zero() {
+        // No usable deadline in the context (e.g. a test harness): keep the configured one.
+        return configured;
+    }
+    configured.min(remaining.saturating_sub(LAMBDA_DEADLINE_MARGIN))
+}
+
+fn log_delivery(
+    request_id: &str,
+    path: &str,
+    d: &Delivery,
+    outcome: &Result<Analysis, BridgeError>,
+    status: u16,
+    latency: Duration,
+) {
+    let code = outcome.as_ref().err().map_or("OK", BridgeError::code);
+    tracing::info!(
+        request_id,
+        path,
+        source = d.source.map_or("", Source::as_str),
+        ticket = d.ticket.as_deref().unwrap_or(""),
+        session_id = d.session_id.as_deref().unwrap_or(""),
+        status,
+        code,
+        latency_ms = latency.as_millis() as u64,
+        agent_latency_ms = d.agent_latency.map(|l| l.as_millis() as u64),
+        aws_request_id = d.aws_request_id.as_deref().unwrap_or(""),
+        "delivery handled"
+    );
+}

@@ -1,0 +1,55 @@
+//! Which operation a request asks for, from its method and path.
+//!
+//! API Gateway REST proxy events carry the resource path without the stage (`/webhook/x`), but
+//! events from `sam local`, custom domains with base paths, or other front ends may carry a
+//! prefix (`/prod/webhook/x`, `/tickets/webhook/x`), so routes match on the path's tail.
+
+use http::Method;
+use ticket_prompt::Source;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Route {
+    /// `POST /webhook/{source}` for a supported source.
+    Webhook(Source),
+    /// `/webhook/{source}` with a source the bridge does not know.
+    UnsupportedSource(String),
+    /// A known path with the wrong method; carries the allowed method.
+    MethodNotAllowed(&'static str),
+    NotFound,
+}
+
+pub fn route(method: &Method, path: &str) -> Route {
+    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    let [.., "webhook", source] = segments.as_slice() else {
+        return Route::NotFound;
+    };
+    if method != Method::POST {
+        return Route::MethodNotAllowed("POST");
+    }
+    match Source::from_segment(source) {
+        Some(s) => Route::Webhook(s),
+        None => Route::UnsupportedSource((*source).to_owned()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn webhook_paths_with_and_without_prefixes() {
+        for p in ["/webhook/servicenow", "/prod/webhook/servicenow", "/Prod/webhook/servicenow/", "/base/v1/webhook/servicenow"] {
+            assert_eq!(route(&Method::POST, p), Route::Webhook(Source::ServiceNow), "{p}");
+        }
+    }
+
+    #[test]
+    fn unknown_sources_methods_and_paths() {
+        assert_eq!(route(&Method::POST, "/webhook/remedy"), Route::UnsupportedSource("remedy".into()));
+        assert_eq!(route(&Method::GET, "/webhook/servicenow"), Route::MethodNotAllowed("POST"));
+        assert_eq!(route(&Method::PUT, "/prod/webhook/anything"), Route::MethodNotAllowed("POST"));
+        for p in ["/", "", "/webhook", "/webhooks/servicenow", "/webhook/servicenow/extra"] {
+            assert_eq!(route(&Method::POST, p), Route::NotFound, "{p}");
+        }
+    }
+}
