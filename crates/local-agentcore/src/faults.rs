@@ -27,6 +27,8 @@ pub enum Fault {
     CutStream,
     /// SSE answer whose second event is an in-band `{"error": …}`.
     InBandError,
+    /// A JSON answer of about `bytes` bytes (agents that serialise too much exist).
+    Oversized { bytes: usize },
 }
 
 impl Fault {

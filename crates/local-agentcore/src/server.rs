@@ -163,7 +163,7 @@ async fn invoke(
     resp
 }
 
-/// Validates in the order the service does, records the request, then produces the answer.
+/// Records the request, validates it in the order the service does, then produces the answer.
 async fn answer(
     state: &Shared,
     runtime: String,
@@ -171,6 +171,28 @@ async fn answer(
     req: Request,
     session_id: &str,
 ) -> Response {
+    let raw_path = req.uri().path().to_owned();
+    let headers: Vec<(String, String)> = req
+        .headers()
+        .iter()
+        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .collect();
+    let content_type = header(req.headers(), "content-type");
+    let accept = header(req.headers(), "accept");
+    let Ok(body) = axum::body::to_bytes(req.into_body(), MAX_PAYLOAD).await else {
+        return ServiceError::ValidationException
+            .with_message("Payload exceeds the maximum size of 100000000 bytes");
+    };
+    state.recorder.record(Invocation {
+        raw_path,
+        runtime: runtime.clone(),
+        qualifier: query.qualifier.clone(),
+        account_id: query.account_id.clone(),
+        headers,
+        body: body.clone(),
+        session_id: session_id.to_owned(),
+    });
+
     let runtime_ref = match RuntimeRef::resolve(&runtime, query.account_id.as_deref()) {
         Ok(r) => r,
         Err(msg) => return ServiceError::ValidationException.with_message(&msg),
@@ -196,31 +218,6 @@ async fn answer(
         return ServiceError::ResourceNotFoundException
             .with_message(&format!("No endpoint named {qualifier} for this agent runtime"));
     }
-
-    let raw_path = req.uri().path().to_owned();
-    let headers: Vec<(String, String)> = req
-        .headers()
-        .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
-    let content_type = header(req.headers(), "content-type");
-    let accept = header(req.headers(), "accept");
-    let body = match axum::body::to_bytes(req.into_body(), MAX_PAYLOAD).await {
-        Ok(b) => b,
-        Err(_) => {
-            return ServiceError::ValidationException
-                .with_message("Payload exceeds the maximum size of 100000000 bytes")
-        }
-    };
-    state.recorder.record(Invocation {
-        raw_path,
-        runtime,
-        qualifier: query.qualifier.clone(),
-        account_id: query.account_id.clone(),
-        headers,
-        body: body.clone(),
-        session_id: session_id.to_owned(),
-    });
 
     let mut fault = state.faults.next();
     if let Some(Fault::Delay { ms }) = fault {
@@ -292,6 +289,10 @@ fn faulty_answer(fault: Fault, payload: &[u8]) -> Response {
             resp.headers_mut()
                 .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
             resp
+        }
+        Fault::Oversized { bytes } => {
+            let padding = "x".repeat(bytes.saturating_sub(text.len()));
+            json_answer(&format!("{text}\n{padding}"))
         }
         Fault::InBandError => sse_answer(vec![
             Step::Send(Bytes::from_static(b"data: \"Starting analysis\"\n\n")),

@@ -1,0 +1,104 @@
+//! Shared set-up for the handler tests: a local AgentCore on a free port, a `Bridge` whose real
+//! SDK client points at it, and the API Gateway events from `events/`.
+#![allow(dead_code)] // each test file uses a different subset
+
+use std::collections::HashMap;
+
+use aws_sdk_bedrockagentcore::config::{Credentials, Region};
+use http::{HeaderMap, StatusCode};
+use lambda_http::{Body, Request};
+use local_agentcore::{Backend, LocalAgentCore, RunningAgentCore, LOCAL_RUNTIME_ARN};
+use serde_json::Value;
+use webhook_bridge::{agent::sdk_defaults, Bridge, Config};
+
+pub struct Harness {
+    pub agentcore: RunningAgentCore,
+    pub bridge: Bridge,
+}
+
+/// The bridge with the default configuration except `env`, where one SDK attempt is the default
+/// so error mappings are observed without retry back-off (retry behaviour has its own tests).
+pub async fn harness(env: &[(&str, &str)]) -> Harness {
+    let agentcore = LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await
+        .expect("start local AgentCore");
+    let endpoint = agentcore.endpoint_url();
+    let bridge = bridge_for(&endpoint, env).await;
+    Harness { agentcore, bridge }
+}
+
+pub async fn bridge_for(endpoint: &str, env: &[(&str, &str)]) -> Bridge {
+    let mut vars: HashMap<String, String> = HashMap::from([
+        ("AGENT_RUNTIME_ARN".into(), LOCAL_RUNTIME_ARN.into()),
+        ("AGENT_MAX_ATTEMPTS".into(), "1".into()),
+    ]);
+    vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test config");
+    let sdk = sdk_defaults(&config)
+        .endpoint_url(endpoint)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new("AKIDLOCAL", "local-secret", None, None, "tests"))
+        .load()
+        .await;
+    Bridge::new(config, &sdk)
+}
+
+pub fn event_json(name: &str) -> Value {
+    let path = format!("{}/../../events/{name}", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    serde_json::from_str(&text).unwrap()
+}
+
+pub fn request(event: &Value) -> Request {
+    lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event")
+}
+
+pub fn event(name: &str) -> Request {
+    request(&event_json(name))
+}
+
+/// The named event with another (plain-text) body.
+pub fn event_with_body(name: &str, body: &str) -> Request {
+    let mut ev = event_json(name);
+    ev["body"] = Value::from(body);
+    ev["isBase64Encoded"] = Value::from(false);
+    request(&ev)
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub json: Value,
+    pub raw: String,
+}
+
+pub async fn call(bridge: &Bridge, req: Request) -> Reply {
+    let resp = bridge.handle(req).await;
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let raw = match resp.into_body() {
+        Body::Text(t) => t,
+        Body::Binary(b) => String::from_utf8(b).unwrap(),
+        Body::Empty => String::new(),
+        _ => panic!("unexpected body kind"),
+    };
+    let json = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("response is not JSON ({e}): {raw}"));
+    Reply { status, headers, json, raw }
+}
+
+/// Asserts the error envelope: code, status in body and on the wire, request id, no leaks.
+pub fn assert_error(reply: &Reply, status: u16, code: &str) {
+    assert_eq!(reply.status.as_u16(), status, "{}", reply.raw);
+    assert_eq!(reply.json["success"], false, "{}", reply.raw);
+    assert_eq!(reply.json["error"]["code"], code, "{}", reply.raw);
+    assert_eq!(reply.json["error"]["status"], status, "{}", reply.raw);
+    assert!(reply.json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
+    assert!(reply.json["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+    assert_eq!(reply.headers["content-type"], "application/json");
+    assert_eq!(reply.headers["x-request-id"], reply.json["request_id"].as_str().unwrap());
+    for leak in ["arn:", "bedrock-agentcore:", "123456789012", "Exception", "dispatch", "kaput"] {
+        assert!(!reply.raw.contains(leak), "response leaks {leak:?}: {}", reply.raw);
+    }
+}
