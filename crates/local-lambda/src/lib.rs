@@ -1,1 +1,19 @@
+//! Runs the real Lambda `bootstrap` binary locally, the way Lambda and API Gateway would:
+//!
+//! - [`RuntimeApi`]: the Lambda Runtime API (`/2018-06-01/runtime/invocation/next`, `…/response`,
+//!   `…/error`, `…/init/error`) that `lambda_runtime` long-polls;
+//! - [`FunctionProcess`]: the binary started with the environment Lambda gives it;
+//! - [`Gateway`]: an API Gateway REST API front (stage prefix, resource templates, `x-api-key`,
+//!   proxy events in, proxy responses out, the 29 s integration timeout).
+//!
+//! Used by `make local`, the end-to-end tests and the benchmarks; never deployed.
 
+mod gateway;
+mod process;
+mod proxy_event;
+mod runtime_api;
+
+pub use gateway::{Gateway, GatewayConfig, RouteSpec};
+pub use process::FunctionProcess;
+pub use proxy_event::{proxy_event, ProxyRequest};
+pub use runtime_api::{InvokeError, Outcome, RuntimeApi};

@@ -1,1 +1,84 @@
-fn main() {}
+//! `local-lambda`: the webhook binary behind a local API Gateway, for `make local`.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::Parser;
+use local_lambda::{FunctionProcess, Gateway, GatewayConfig, RuntimeApi};
+
+/// Serves `POST /{stage}/webhook/{source}` like the deployed API Gateway REST API (x-api-key
+/// checked), turning each request into a REST proxy event for the real Lambda binary, which
+/// runs as a child process against a local Lambda Runtime API.
+#[derive(Parser)]
+#[command(version, about)]
+struct Args {
+    /// The Lambda bootstrap binary (e.g. target/debug/webhook).
+    #[arg(long)]
+    binary: PathBuf,
+    /// Address the API listens on.
+    #[arg(long, default_value = "127.0.0.1:3000")]
+    addr: String,
+    /// API Gateway stage name (the first path segment).
+    #[arg(long, default_value = "prod")]
+    stage: String,
+    /// The API key callers must send in x-api-key; empty disables the check.
+    #[arg(long, env = "LOCAL_API_KEY", default_value = "local-dev-key")]
+    api_key: String,
+    /// Integration timeout in seconds (API Gateway's default is 29).
+    #[arg(long, default_value_t = 29)]
+    timeout: u64,
+    /// Concurrent function instances.
+    #[arg(long, default_value_t = 1)]
+    concurrency: usize,
+    /// Extra environment for the function, KEY=VALUE (repeatable).
+    #[arg(long = "env", value_parser = parse_env)]
+    env: Vec<(String, String)>,
+}
+
+fn parse_env(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected KEY=VALUE, got {s:?}"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    anyhow::ensure!(args.binary.is_file(), "--binary {} does not exist; build it first", args.binary.display());
+
+    let runtime = Arc::new(RuntimeApi::start().await.context("start the Runtime API")?);
+    for _ in 0..args.concurrency.max(1) {
+        supervise(args.binary.clone(), runtime.address(), args.env.clone());
+    }
+    let mut config = GatewayConfig::webhook(&args.stage, Some(args.api_key.clone()).filter(|k| !k.is_empty()));
+    config.integration_timeout = Duration::from_secs(args.timeout);
+    let gateway = Gateway::start(&args.addr, config, runtime)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    tracing::info!(url = %gateway.url(&args.stage), "local API Gateway ready");
+    gateway.wait().await;
+    Ok(())
+}
+
+/// Keeps one function instance running: like Lambda, a crashed instance is replaced.
+fn supervise(binary: PathBuf, runtime_api: String, env: Vec<(String, String)>) {
+    tokio::spawn(async move {
+        loop {
+            match FunctionProcess::spawn(&binary, &runtime_api, &env) {
+                Ok(mut p) => {
+                    let status = p.wait().await;
+                    tracing::warn!(?status, "function process exited; starting a new one");
+                }
+                Err(e) => tracing::error!(error = %e, "cannot start the function"),
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    });
+}

@@ -1,0 +1,260 @@
+//! A local API Gateway REST API in front of the Runtime API.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use base64::Engine;
+use bytes::Bytes;
+use http::{HeaderName, HeaderValue, StatusCode};
+use serde_json::Value;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::proxy_event::{proxy_event, ProxyRequest};
+use crate::runtime_api::{Outcome, RuntimeApi};
+
+/// API Gateway's own payload limit.
+const MAX_REQUEST: usize = 10 * 1024 * 1024;
+
+/// One method on one resource template (`{name}` matches one path segment).
+#[derive(Debug, Clone)]
+pub struct RouteSpec {
+    pub method: String,
+    pub resource: String,
+    pub api_key_required: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct GatewayConfig {
+    pub stage: String,
+    /// The one valid API key; `None` means keys are not checked.
+    pub api_key: Option<String>,
+    pub routes: Vec<RouteSpec>,
+    /// The integration timeout (29 s by default in API Gateway).
+    pub integration_timeout: Duration,
+}
+
+impl GatewayConfig {
+    /// The bridge's API as `template.yaml` defines it.
+    pub fn webhook(stage: &str, api_key: Option<String>) -> GatewayConfig {
+        GatewayConfig {
+            stage: stage.to_owned(),
+            api_key,
+            routes: vec![RouteSpec {
+                method: "POST".into(),
+                resource: "/webhook/{source}".into(),
+                api_key_required: true,
+            }],
+            integration_timeout: Duration::from_secs(29),
+        }
+    }
+}
+
+/// A running gateway; stops when dropped.
+pub struct Gateway {
+    addr: SocketAddr,
+    task: JoinHandle<()>,
+}
+
+struct Shared {
+    config: GatewayConfig,
+    runtime: Arc<RuntimeApi>,
+}
+
+impl Gateway {
+    pub async fn start(addr: &str, config: GatewayConfig, runtime: Arc<RuntimeApi>) -> std::io::Result<Gateway> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let app = Router::new()
+            .fallback(handle)
+            .with_state(Arc::new(Shared { config, runtime }));
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(Gateway { addr, task })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The invoke URL, like `https://{api}.execute-api.{region}.amazonaws.com/{stage}`.
+    pub fn url(&self, stage: &str) -> String {
+        format!("http://{}/{stage}", self.addr)
+    }
+
+    pub async fn wait(mut self) {
+        let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
+        let _ = task.await;
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+fn gateway_error(status: StatusCode, message: &str, error_type: &str) -> Response {
+    let mut resp = (status, serde_json::json!({ "message": message }).to_string()).into_response();
+    resp.headers_mut()
+        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(v) = HeaderValue::from_str(error_type) {
+        resp.headers_mut().insert("x-amzn-errortype", v);
+    }
+    resp
+}
+
+fn match_template(template: &str, path: &str) -> Option<Vec<(String, String)>> {
+    let t: Vec<&str> = template.split('/').filter(|s| !s.is_empty()).collect();
+    let p: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if t.len() != p.len() {
+        return None;
+    }
+    let mut params = Vec::new();
+    for (ts, ps) in t.iter().zip(&p) {
+        match ts.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => params.push((name.to_owned(), (*ps).to_owned())),
+            None if ts == ps => {}
+            None => return None,
+        }
+    }
+    Some(params)
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    let config = &shared.config;
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let (parts, body) = req.into_parts();
+    let stage_prefix = format!("/{}", config.stage);
+    let Some(path) = parts.uri.path().strip_prefix(&stage_prefix).filter(|p| p.starts_with('/') || p.is_empty()) else {
+        return gateway_error(StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException");
+    };
+    let path = if path.is_empty() { "/" } else { path };
+    let matched = config.routes.iter().find_map(|r| {
+        (r.method.eq_ignore_ascii_case(parts.method.as_str()))
+            .then(|| match_template(&r.resource, path).map(|params| (r, params)))
+            .flatten()
+    });
+    let Some((route, params)) = matched else {
+        return gateway_error(StatusCode::FORBIDDEN, "Missing Authentication Token", "MissingAuthenticationTokenException");
+    };
+    let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
+    if route.api_key_required {
+        if let Some(expected) = &config.api_key {
+            if api_key != Some(expected.as_str()) {
+                return gateway_error(StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException");
+            }
+        }
+    }
+    let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST).await else {
+        return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long", "RequestTooLongException");
+    };
+    let event = proxy_event(&ProxyRequest {
+        method: parts.method.as_str(),
+        path,
+        resource: &route.resource,
+        path_parameters: &params,
+        query: parts.uri.query(),
+        headers: &parts.headers,
+        body: &body,
+        stage: &config.stage,
+        request_id: &request_id,
+        api_key,
+    });
+    let outcome = shared
+        .runtime
+        .invoke(Bytes::from(event.to_string()), config.integration_timeout)
+        .await;
+    let mut resp = match outcome {
+        Ok(Outcome::Response(doc)) => proxy_response(&doc),
+        Ok(Outcome::Error(e)) => {
+            tracing::warn!(error = %e, "function error");
+            gateway_error(StatusCode::BAD_GATEWAY, "Internal server error", "InternalServerErrorException")
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "integration timeout");
+            gateway_error(StatusCode::GATEWAY_TIMEOUT, "Endpoint request timed out", "")
+        }
+    };
+    if let Ok(v) = HeaderValue::from_str(&request_id) {
+        resp.headers_mut().insert("x-amzn-requestid", v);
+    }
+    resp
+}
+
+/// A Lambda proxy response document → HTTP; a malformed one is API Gateway's 502.
+fn proxy_response(doc: &[u8]) -> Response {
+    let malformed = || {
+        tracing::warn!("malformed Lambda proxy response");
+        gateway_error(StatusCode::BAD_GATEWAY, "Internal server error", "InternalServerErrorException")
+    };
+    let Ok(v) = serde_json::from_slice::<Value>(doc) else {
+        return malformed();
+    };
+    let Some(status) = v["statusCode"].as_u64().and_then(|s| StatusCode::from_u16(s as u16).ok()) else {
+        return malformed();
+    };
+    let body = match (v["body"].as_str(), v["isBase64Encoded"].as_bool().unwrap_or(false)) {
+        (None, _) => Bytes::new(),
+        (Some(b), false) => Bytes::from(b.to_owned()),
+        (Some(b), true) => match base64::engine::general_purpose::STANDARD.decode(b) {
+            Ok(bytes) => Bytes::from(bytes),
+            Err(_) => return malformed(),
+        },
+    };
+    let mut resp = Response::new(Body::from(body));
+    *resp.status_mut() = status;
+    let headers = resp.headers_mut();
+    if let Some(map) = v["multiValueHeaders"].as_object() {
+        for (k, vals) in map {
+            for val in vals.as_array().into_iter().flatten().filter_map(Value::as_str) {
+                if let (Ok(n), Ok(hv)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(val)) {
+                    headers.append(n, hv);
+                }
+            }
+        }
+    }
+    if let Some(map) = v["headers"].as_object() {
+        for (k, val) in map {
+            if let (Ok(n), Some(Ok(hv))) = (HeaderName::try_from(k.as_str()), val.as_str().map(HeaderValue::from_str)) {
+                if !headers.contains_key(&n) {
+                    headers.insert(n, hv);
+                }
+            }
+        }
+    }
+    resp
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_match_whole_segments() {
+        assert_eq!(
+            match_template("/webhook/{source}", "/webhook/servicenow"),
+            Some(vec![("source".into(), "servicenow".into())])
+        );
+        assert_eq!(match_template("/webhook/{source}", "/webhook"), None);
+        assert_eq!(match_template("/webhook/{source}", "/webhook/a/b"), None);
+        assert_eq!(match_template("/webhook/{source}", "/hooks/a"), None);
+    }
+
+    #[test]
+    fn proxy_responses_are_converted_or_rejected() {
+        let ok = proxy_response(br#"{"statusCode":201,"headers":{"x-a":"1"},"multiValueHeaders":{"x-b":["2","3"]},"body":"hi","isBase64Encoded":false}"#);
+        assert_eq!(ok.status(), 201);
+        assert_eq!(ok.headers()["x-a"], "1");
+        assert_eq!(ok.headers().get_all("x-b").iter().count(), 2);
+        assert_eq!(proxy_response(b"not json").status(), 502);
+        assert_eq!(proxy_response(br#"{"body":"x"}"#).status(), 502);
+        assert_eq!(proxy_response(br#"{"statusCode":200,"body":"!!","isBase64Encoded":true}"#).status(), 502);
+    }
+}

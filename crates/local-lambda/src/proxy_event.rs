@@ -1,0 +1,101 @@
+//! API Gateway REST (v1) proxy events, shaped like the ones Lambda receives.
+
+use base64::Engine;
+use http::HeaderMap;
+use serde_json::{json, Map, Value};
+
+/// What the gateway knows about one request after routing.
+pub struct ProxyRequest<'a> {
+    pub method: &'a str,
+    /// The resource path without the stage, e.g. `/webhook/servicenow`.
+    pub path: &'a str,
+    /// The matched resource template, e.g. `/webhook/{source}`.
+    pub resource: &'a str,
+    pub path_parameters: &'a [(String, String)],
+    pub query: Option<&'a str>,
+    pub headers: &'a HeaderMap,
+    pub body: &'a [u8],
+    pub stage: &'a str,
+    pub request_id: &'a str,
+    pub api_key: Option<&'a str>,
+}
+
+pub fn proxy_event(r: &ProxyRequest<'_>) -> Value {
+    let mut headers = Map::new();
+    let mut multi_headers = Map::new();
+    for (name, value) in r.headers {
+        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+        headers.insert(name.as_str().to_owned(), Value::from(value.clone()));
+        multi_headers
+            .entry(name.as_str().to_owned())
+            .or_insert_with(|| Value::Array(vec![]))
+            .as_array_mut()
+            .map(|a| a.push(Value::from(value)));
+    }
+    let (query, multi_query) = query_maps(r.query);
+    let path_parameters: Map<String, Value> = r
+        .path_parameters
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::from(v.clone())))
+        .collect();
+    // Without binary media types API Gateway passes text bodies through; bytes that are not
+    // UTF-8 are sent base64-encoded, as with a matching binary media type.
+    let (body, is_base64) = match std::str::from_utf8(r.body) {
+        _ if r.body.is_empty() => (Value::Null, false),
+        Ok(text) => (Value::from(text), false),
+        Err(_) => (Value::from(base64::engine::general_purpose::STANDARD.encode(r.body)), true),
+    };
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    json!({
+        "resource": r.resource,
+        "path": r.path,
+        "httpMethod": r.method,
+        "headers": headers,
+        "multiValueHeaders": multi_headers,
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": multi_query,
+        "pathParameters": if path_parameters.is_empty() { Value::Null } else { Value::Object(path_parameters) },
+        "stageVariables": null,
+        "requestContext": {
+            "resourceId": "local01",
+            "resourcePath": r.resource,
+            "httpMethod": r.method,
+            "path": format!("/{}{}", r.stage, r.path),
+            "accountId": "123456789012",
+            "protocol": "HTTP/1.1",
+            "stage": r.stage,
+            "requestTimeEpoch": now.as_millis() as u64,
+            "requestId": r.request_id,
+            "identity": {
+                "sourceIp": "127.0.0.1",
+                "userAgent": r.headers.get("user-agent").and_then(|v| v.to_str().ok()),
+                "apiKey": r.api_key,
+                "apiKeyId": r.api_key.map(|_| "localkeyid"),
+            },
+            "domainName": "localhost",
+            "apiId": "local",
+        },
+        "body": body,
+        "isBase64Encoded": is_base64,
+    })
+}
+
+fn query_maps(query: Option<&str>) -> (Value, Value) {
+    let Some(q) = query.filter(|q| !q.is_empty()) else {
+        return (Value::Null, Value::Null);
+    };
+    let mut single = Map::new();
+    let mut multi = Map::new();
+    for pair in q.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        single.insert(k.to_owned(), Value::from(v));
+        multi
+            .entry(k.to_owned())
+            .or_insert_with(|| Value::Array(vec![]))
+            .as_array_mut()
+            .map(|a| a.push(Value::from(v)));
+    }
+    (Value::Object(single), Value::Object(multi))
+}

@@ -1,0 +1,167 @@
+//! The Lambda Runtime API, as `lambda_runtime` speaks to it.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use bytes::Bytes;
+use http::{HeaderValue, StatusCode};
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:local-webhook";
+
+/// How an invocation ended.
+#[derive(Debug, Clone)]
+pub enum Outcome {
+    /// The function posted a response (for API Gateway: a proxy response document).
+    Response(Bytes),
+    /// The function posted an error (a handler error or a caught panic).
+    Error(serde_json::Value),
+}
+
+#[derive(Debug, Error)]
+pub enum InvokeError {
+    #[error("the function did not finish within {0:?}")]
+    Timeout(Duration),
+    #[error("the runtime API stopped")]
+    Stopped,
+}
+
+struct Pending {
+    id: String,
+    event: Bytes,
+    deadline_ms: u64,
+}
+
+struct Shared {
+    queue: tokio::sync::Mutex<mpsc::Receiver<Pending>>,
+    waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+    init_errors: Mutex<Vec<serde_json::Value>>,
+}
+
+/// A Runtime API server; stops when dropped.
+pub struct RuntimeApi {
+    addr: SocketAddr,
+    sender: mpsc::Sender<Pending>,
+    shared: Arc<Shared>,
+    task: JoinHandle<()>,
+}
+
+impl RuntimeApi {
+    pub async fn start() -> std::io::Result<RuntimeApi> {
+        let listener = TcpListener::bind("127.0.0.1:0").await?;
+        let addr = listener.local_addr()?;
+        let (sender, receiver) = mpsc::channel(1024);
+        let shared = Arc::new(Shared {
+            queue: tokio::sync::Mutex::new(receiver),
+            waiting: Mutex::new(HashMap::new()),
+            init_errors: Mutex::new(Vec::new()),
+        });
+        let app = Router::new()
+            .route("/2018-06-01/runtime/invocation/next", get(next))
+            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
+            .route("/2018-06-01/runtime/init/error", post(init_error))
+            .with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(RuntimeApi { addr, sender, shared, task })
+    }
+
+    /// The value for `AWS_LAMBDA_RUNTIME_API`.
+    pub fn address(&self) -> String {
+        self.addr.to_string()
+    }
+
+    /// Queues `event` for the function and waits for its outcome. `timeout` plays the function
+    /// timeout: it is also the deadline the function sees in `Lambda-Runtime-Deadline-Ms`.
+    pub async fn invoke(&self, event: Bytes, timeout: Duration) -> Result<Outcome, InvokeError> {
+        let id = uuid::Uuid::new_v4().to_string();
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let (tx, rx) = oneshot::channel();
+        self.shared.waiting.lock().unwrap().insert(id.clone(), tx);
+        let pending = Pending {
+            id: id.clone(),
+            event,
+            deadline_ms: (now + timeout).as_millis() as u64,
+        };
+        if self.sender.send(pending).await.is_err() {
+            return Err(InvokeError::Stopped);
+        }
+        let result = tokio::time::timeout(timeout, rx).await;
+        self.shared.waiting.lock().unwrap().remove(&id);
+        match result {
+            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Err(_)) => Err(InvokeError::Stopped),
+            Err(_) => Err(InvokeError::Timeout(timeout)),
+        }
+    }
+
+    /// Errors the function reported during init (`/runtime/init/error`).
+    pub fn init_errors(&self) -> Vec<serde_json::Value> {
+        self.shared.init_errors.lock().unwrap().clone()
+    }
+}
+
+impl Drop for RuntimeApi {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+async fn next(State(shared): State<Arc<Shared>>) -> Response {
+    let pending = shared.queue.lock().await.recv().await;
+    let Some(p) = pending else {
+        return StatusCode::GONE.into_response();
+    };
+    let mut resp = (StatusCode::OK, p.event).into_response();
+    let h = resp.headers_mut();
+    h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let trace = format!("Root=1-{:08x}-{}", p.deadline_ms / 1000, &p.id.replace('-', "")[..24]);
+    for (name, value) in [
+        ("lambda-runtime-aws-request-id", p.id),
+        ("lambda-runtime-deadline-ms", p.deadline_ms.to_string()),
+        ("lambda-runtime-invoked-function-arn", FUNCTION_ARN.to_owned()),
+        ("lambda-runtime-trace-id", trace),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
+    }
+    resp
+}
+
+fn complete(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {
+    match shared.waiting.lock().unwrap().remove(id) {
+        Some(tx) => {
+            let _ = tx.send(outcome);
+            StatusCode::ACCEPTED
+        }
+        None => StatusCode::BAD_REQUEST,
+    }
+}
+
+async fn response(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    complete(&shared, &id, Outcome::Response(body))
+}
+
+async fn error(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+    let value = serde_json::from_slice(&body).unwrap_or_else(|_| String::from_utf8_lossy(&body).into());
+    complete(&shared, &id, Outcome::Error(value))
+}
+
+async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
+    let value = serde_json::from_slice(&body).unwrap_or_else(|_| String::from_utf8_lossy(&body).into());
+    tracing::error!(error = %value, "function init error");
+    shared.init_errors.lock().unwrap().push(value);
+    StatusCode::ACCEPTED
+}
