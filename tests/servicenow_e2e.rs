@@ -1,1 +1,94 @@
+//! End to end: the built webhook binary under a Lambda runtime, fed the `events/` fixtures and
+//! real HTTP through the local API Gateway, with a real BedrockAgentCoreApp agent behind the
+//! local AgentCore.
 
+use e2e_tests::{event, AgentProcess, Stack, API_KEY};
+use local_agentcore::Backend;
+use serde_json::json;
+
+#[tokio::test]
+async fn events_through_the_lambda_runtime_with_a_json_agent() {
+    let agent = AgentProcess::start("json").await;
+    let stack = Stack::start(Backend::Forward(agent.url.clone())).await;
+
+    // Every fixture, as `sam local invoke -e events/<file>` would send it.
+    let expectations = [
+        ("servicenow-incident.json", 200, None),
+        ("servicenow-display-values.json", 200, None),
+        ("servicenow-minimal.json", 200, None),
+        ("servicenow-base64.json", 200, None),
+        ("servicenow-malformed.json", 400, Some("INVALID_JSON")),
+        ("servicenow-missing-number.json", 400, Some("MISSING_REQUIRED_FIELD")),
+        ("unsupported-source.json", 404, Some("UNSUPPORTED_SOURCE")),
+        ("wrong-method.json", 405, Some("METHOD_NOT_ALLOWED")),
+    ];
+    for (name, status, code) in expectations {
+        let r = stack.invoke_event(&event(name)).await;
+        assert_eq!(r.status, status, "{name}: {}", r.json);
+        assert_eq!(r.json["error"]["code"].as_str(), code, "{name}");
+        // The response id is the Lambda request id, and it is echoed in a header (REST proxy
+        // responses carry headers as multiValueHeaders).
+        assert_eq!(r.doc["multiValueHeaders"]["x-request-id"][0], r.json["request_id"], "{name}");
+        assert_eq!(r.doc["multiValueHeaders"]["content-type"][0], "application/json", "{name}");
+    }
+    assert_eq!(stack.agentcore.invocation_count(), 4, "only the valid events reached the agent");
+
+    let r = stack.invoke_event(&event("servicenow-incident.json")).await;
+    let session = r.json["session_id"].as_str().unwrap();
+    assert_eq!(r.json["incident_number"], "INC0010001");
+    assert_eq!(
+        r.json["analysis"],
+        format!(
+            "Python agent analysis of INC0010001: Email server down for the Sales floor \
+             [priority 2 - High] [source servicenow] [session {session}] [prompt fenced: True]"
+        ),
+        "the agent saw the ticket, the session header and the fenced prompt"
+    );
+}
+
+#[tokio::test]
+async fn streamed_agent_answers_are_concatenated() {
+    let agent = AgentProcess::start("sse").await;
+    let stack = Stack::start(Backend::Forward(agent.url.clone())).await;
+    let r = stack.invoke_event(&event("servicenow-display-values.json")).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    let session = r.json["session_id"].as_str().unwrap();
+    assert_eq!(
+        r.json["analysis"],
+        format!(
+            "Python agent analysis of INC0010002: VPN disconnects every few minutes \
+             [priority 3 - Moderate] [source servicenow] [session {session}] [prompt fenced: True]"
+        )
+    );
+}
+
+#[tokio::test]
+async fn http_through_the_local_api_gateway_needs_the_api_key() {
+    let agent = AgentProcess::start("json").await;
+    let stack = Stack::start(Backend::Forward(agent.url.clone())).await;
+    let client = reqwest::Client::new();
+    let incident = json!({"number": "INC0020001", "short_description": "Disk full on db01", "priority": "1 - Critical"});
+
+    let ok = client
+        .post(stack.webhook_url("servicenow"))
+        .header("x-api-key", API_KEY)
+        .header("content-type", "application/json")
+        .body(incident.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.headers().contains_key("x-request-id"));
+    let body: serde_json::Value = serde_json::from_slice(&ok.bytes().await.unwrap()).unwrap();
+    assert_eq!(body["success"], true);
+    assert!(body["analysis"].as_str().unwrap().contains("INC0020001: Disk full on db01 [priority 1 - Critical]"));
+
+    let forbidden = client
+        .post(stack.webhook_url("servicenow"))
+        .body(incident.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status(), 403, "API Gateway refuses a missing key before Lambda runs");
+    assert_eq!(stack.agentcore.invocation_count(), 1);
+}

@@ -1,1 +1,162 @@
+//! The end-to-end stack: a real `BedrockAgentCoreApp` agent (Python), the local AgentCore
+//! forwarding to it, and the built `webhook` binary running under the local Lambda Runtime API
+//! and API Gateway. Everything listens on loopback and stops when dropped.
 
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use local_agentcore::{Backend, LocalAgentCore, RunningAgentCore, LOCAL_RUNTIME_ARN};
+use local_lambda::{FunctionProcess, Gateway, GatewayConfig, Outcome, RuntimeApi};
+use serde_json::Value;
+use tokio::process::{Child, Command};
+
+pub const STAGE: &str = "prod";
+pub const API_KEY: &str = "e2e-test-key";
+
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The debug `webhook` binary. `cargo test --workspace` builds it (it is a bin target of the
+/// handler crate whose tests run in the same invocation); `make test` builds it explicitly.
+pub fn webhook_binary() -> PathBuf {
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join("target"));
+    let bin = target.join("debug").join("webhook");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run `cargo build --bin webhook` (make test does this)",
+        bin.display()
+    );
+    bin
+}
+
+/// The Python with `bedrock-agentcore` installed: `E2E_AGENT_PYTHON`, else `.venv-agent/`.
+pub fn agent_python() -> PathBuf {
+    let py = std::env::var_os("E2E_AGENT_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".venv-agent/bin/python"));
+    assert!(
+        py.is_file(),
+        "{} is missing: run `make venv` (make test does this) to install bedrock-agentcore",
+        py.display()
+    );
+    py
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// A `BedrockAgentCoreApp` process serving `POST /invocations` and `GET /ping`.
+pub struct AgentProcess {
+    pub url: String,
+    _child: Child,
+}
+
+impl AgentProcess {
+    pub async fn start(mode: &str) -> AgentProcess {
+        let port = free_port();
+        let child = Command::new(agent_python())
+            .arg(workspace_root().join("tests/agent/app.py"))
+            .env("AGENT_MODE", mode)
+            .env("AGENT_PORT", port.to_string())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("start the Python agent");
+        let url = format!("http://127.0.0.1:{port}");
+        let client = reqwest::Client::new();
+        let started = Instant::now();
+        loop {
+            if let Ok(r) = client.get(format!("{url}/ping")).send().await {
+                if r.status().is_success() {
+                    break;
+                }
+            }
+            assert!(started.elapsed() < Duration::from_secs(60), "the Python agent did not become healthy");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        AgentProcess { url, _child: child }
+    }
+}
+
+/// The bridge binary behind API Gateway and in front of the local AgentCore.
+pub struct Stack {
+    pub agentcore: RunningAgentCore,
+    pub runtime: Arc<RuntimeApi>,
+    pub gateway: Gateway,
+    _function: FunctionProcess,
+}
+
+impl Stack {
+    pub async fn start(backend: Backend) -> Stack {
+        let agentcore = LocalAgentCore::new()
+            .with_runtime(LOCAL_RUNTIME_ARN, backend)
+            .start("127.0.0.1:0")
+            .await
+            .unwrap();
+        let runtime = Arc::new(RuntimeApi::start().await.unwrap());
+        let env: Vec<(String, String)> = [
+            ("AGENT_RUNTIME_ARN", LOCAL_RUNTIME_ARN.to_owned()),
+            ("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", agentcore.endpoint_url()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_ACCESS_KEY_ID", "AKIDLOCAL".into()),
+            ("AWS_SECRET_ACCESS_KEY", "local-secret".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+            ("AWS_LAMBDA_LOG_FORMAT", "JSON".into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect();
+        let function = FunctionProcess::spawn(&webhook_binary(), &runtime.address(), &env).unwrap();
+        let gateway = Gateway::start(
+            "127.0.0.1:0",
+            GatewayConfig::webhook(STAGE, Some(API_KEY.into())),
+            runtime.clone(),
+        )
+        .await
+        .unwrap();
+        Stack { agentcore, runtime, gateway, _function: function }
+    }
+
+    /// Sends a raw Lambda event (as `sam local invoke -e` would) and returns the proxy response.
+    pub async fn invoke_event(&self, event: &Value) -> ProxyResponse {
+        let outcome = self
+            .runtime
+            .invoke(Bytes::from(event.to_string()), Duration::from_secs(60))
+            .await
+            .expect("the function answered");
+        let Outcome::Response(doc) = outcome else {
+            panic!("the function reported an error: {outcome:?}");
+        };
+        let doc: Value = serde_json::from_slice(&doc).expect("a proxy response document");
+        let body = doc["body"].as_str().unwrap_or_default();
+        ProxyResponse {
+            status: doc["statusCode"].as_u64().unwrap() as u16,
+            json: serde_json::from_str(body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {body}")),
+            doc,
+        }
+    }
+
+    pub fn webhook_url(&self, source: &str) -> String {
+        format!("{}/webhook/{source}", self.gateway.url(STAGE))
+    }
+}
+
+pub struct ProxyResponse {
+    pub status: u16,
+    pub json: Value,
+    pub doc: Value,
+}
+
+pub fn event(name: &str) -> Value {
+    let path = workspace_root().join("events").join(name);
+    serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap()
+}
