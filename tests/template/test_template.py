@@ -1,0 +1,148 @@
+"""Checks on template.yaml after SAM's own transform (offline), so they see the CloudFormation
+that would really be deployed: every route needs an API key, and the function may invoke the
+configured runtime only. Run by `make test` with the tools venv (aws-sam-cli ships samtranslator).
+"""
+
+import os
+import re
+import unittest
+from pathlib import Path
+
+from samtranslator.translator.transform import transform
+from samtranslator.yaml_helper import yaml_parse
+
+ROOT = Path(__file__).resolve().parents[2]
+SAMPLE_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234"
+
+
+class _NoNetworkPolicyLoader:
+    """The transform resolves managed policy names through IAM; the two this template's
+    function uses are answered locally."""
+
+    def load(self):
+        return {
+            "AWSLambdaBasicExecutionRole": "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole",
+            "AWSXrayWriteOnlyAccess": "arn:aws:iam::aws:policy/AWSXrayWriteOnlyAccess",
+        }
+
+
+def load_template():
+    return yaml_parse((ROOT / "template.yaml").read_text())
+
+
+def transformed():
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    template = load_template()
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::Serverless::Function":
+            # `sam package` replaces the local CodeUri with an S3 location before the transform.
+            resource["Properties"]["CodeUri"] = "s3://bucket/webhook.zip"
+    return transform(template, {"AgentRuntimeArn": SAMPLE_ARN}, _NoNetworkPolicyLoader())
+
+
+def resources_of(cfn, type_name):
+    return {k: r for k, r in cfn["Resources"].items() if r["Type"] == type_name}
+
+
+def as_list(value):
+    return value if isinstance(value, list) else [value]
+
+
+class TemplateTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.sam = load_template()
+        cls.cfn = transformed()
+
+    def test_every_route_requires_an_api_key(self):
+        apis = resources_of(self.cfn, "AWS::ApiGateway::RestApi")
+        self.assertEqual(len(apis), 1)
+        paths = next(iter(apis.values()))["Properties"]["Body"]["paths"]
+        self.assertIn("/webhook/{source}", paths)
+        routes = 0
+        for path, methods in paths.items():
+            for method, spec in methods.items():
+                routes += 1
+                self.assertIn({"api_key": []}, spec.get("security", []), f"{method.upper()} {path}")
+        self.assertGreater(routes, 0)
+
+    def test_usage_plan_ties_the_key_to_the_stage(self):
+        plans = resources_of(self.cfn, "AWS::ApiGateway::UsagePlan")
+        self.assertEqual(len(plans), 1)
+        plan = next(iter(plans.values()))["Properties"]
+        # SAM resolves the parameters into the plan during the transform (deploy-time values).
+        params = self.sam["Parameters"]
+        self.assertEqual(plan["Throttle"]["RateLimit"], params["ThrottleRateLimit"]["Default"])
+        self.assertEqual(plan["Throttle"]["BurstLimit"], params["ThrottleBurstLimit"]["Default"])
+        self.assertEqual(plan["Quota"]["Limit"], params["QuotaLimit"]["Default"])
+        self.assertTrue(plan["ApiStages"])
+        self.assertEqual(len(resources_of(self.cfn, "AWS::ApiGateway::ApiKey")), 1)
+        self.assertEqual(len(resources_of(self.cfn, "AWS::ApiGateway::UsagePlanKey")), 1)
+
+    def test_agent_permissions_name_exactly_the_runtime(self):
+        statements = []
+        for role in resources_of(self.cfn, "AWS::IAM::Role").values():
+            for policy in role["Properties"].get("Policies", []):
+                statements += policy["PolicyDocument"]["Statement"]
+        agentcore = [s for s in statements if any("bedrock-agentcore" in a for a in as_list(s["Action"]))]
+        self.assertEqual(len(agentcore), 1, agentcore)
+        stmt = agentcore[0]
+        self.assertEqual(as_list(stmt["Action"]), ["bedrock-agentcore:InvokeAgentRuntime"])
+        self.assertEqual(
+            stmt["Resource"],
+            [{"Ref": "AgentRuntimeArn"}, {"Fn::Sub": "${AgentRuntimeArn}/runtime-endpoint/*"}],
+        )
+        for resource in statements_resources(statements):
+            text = str(resource)
+            self.assertNotEqual(text, "*")
+            self.assertFalse(re.search(r"runtime/\*", text), f"wildcard runtime resource: {text}")
+
+    def test_runtime_arn_parameter_pattern(self):
+        pattern = re.compile(self.sam["Parameters"]["AgentRuntimeArn"]["AllowedPattern"])
+        self.assertTrue(pattern.fullmatch(SAMPLE_ARN))
+        for bad in [
+            "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/*",
+            "arn:aws:bedrock:us-east-1:123456789012:agent/ABCDEFGHIJ",
+            "my_agent-AbCdEf1234",
+            "",
+        ]:
+            self.assertIsNone(pattern.fullmatch(bad), bad)
+
+    def test_function_shape(self):
+        functions = resources_of(self.cfn, "AWS::Lambda::Function")
+        self.assertEqual(len(functions), 1)
+        fn = next(iter(functions.values()))["Properties"]
+        self.assertEqual(fn["Runtime"], "provided.al2023")
+        self.assertEqual(fn["Architectures"], ["arm64"])
+        self.assertEqual(fn["Handler"], "bootstrap")
+        self.assertEqual(fn["TracingConfig"], {"Mode": "Active"})
+        self.assertEqual(fn["LoggingConfig"]["LogFormat"], "JSON")
+        self.assertEqual(fn["Environment"]["Variables"]["AGENT_RUNTIME_ARN"], {"Ref": "AgentRuntimeArn"})
+        params = self.sam["Parameters"]
+        self.assertGreater(
+            params["FunctionTimeoutSeconds"]["Default"], params["AgentTimeoutSeconds"]["Default"],
+            "the function must outlive the bridge's own agent deadline",
+        )
+        sam_fn = self.sam["Resources"]["WebhookFunction"]
+        self.assertEqual(sam_fn["Metadata"], {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "webhook"}})
+
+    def test_logs_are_retained_not_forever(self):
+        groups = resources_of(self.cfn, "AWS::Logs::LogGroup")
+        self.assertEqual(len(groups), 1)
+        self.assertEqual(next(iter(groups.values()))["Properties"]["RetentionInDays"], {"Ref": "LogRetentionDays"})
+
+    def test_outputs_tell_the_user_what_to_call(self):
+        outputs = self.sam["Outputs"]
+        for name in ["WebhookUrl", "ApiKeyId", "ApiKeyValueCommand"]:
+            self.assertIn(name, outputs)
+        command = outputs["ApiKeyValueCommand"]["Value"]["Fn::Sub"]
+        self.assertIn("get-api-key --api-key ${WebhookApiApiKey} --include-value", command)
+
+
+def statements_resources(statements):
+    for s in statements:
+        yield from as_list(s.get("Resource", []))
+
+
+if __name__ == "__main__":
+    unittest.main()
