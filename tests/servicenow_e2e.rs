@@ -2,7 +2,7 @@
 //! real HTTP through the local API Gateway, with a real BedrockAgentCoreApp agent behind the
 //! local AgentCore.
 
-use e2e_tests::{event, AgentProcess, Stack, API_KEY};
+use e2e_tests::{API_KEY, AgentProcess, Stack, event};
 use local_agentcore::Backend;
 use serde_json::json;
 
@@ -18,7 +18,11 @@ async fn events_through_the_lambda_runtime_with_a_json_agent() {
         ("servicenow-minimal.json", 200, None),
         ("servicenow-base64.json", 200, None),
         ("servicenow-malformed.json", 400, Some("INVALID_JSON")),
-        ("servicenow-missing-number.json", 400, Some("MISSING_REQUIRED_FIELD")),
+        (
+            "servicenow-missing-number.json",
+            400,
+            Some("MISSING_REQUIRED_FIELD"),
+        ),
         ("unsupported-source.json", 404, Some("UNSUPPORTED_SOURCE")),
         ("wrong-method.json", 405, Some("METHOD_NOT_ALLOWED")),
     ];
@@ -28,10 +32,20 @@ async fn events_through_the_lambda_runtime_with_a_json_agent() {
         assert_eq!(r.json["error"]["code"].as_str(), code, "{name}");
         // The response id is the Lambda request id, and it is echoed in a header (REST proxy
         // responses carry headers as multiValueHeaders).
-        assert_eq!(r.doc["multiValueHeaders"]["x-request-id"][0], r.json["request_id"], "{name}");
-        assert_eq!(r.doc["multiValueHeaders"]["content-type"][0], "application/json", "{name}");
+        assert_eq!(
+            r.doc["multiValueHeaders"]["x-request-id"][0], r.json["request_id"],
+            "{name}"
+        );
+        assert_eq!(
+            r.doc["multiValueHeaders"]["content-type"][0], "application/json",
+            "{name}"
+        );
     }
-    assert_eq!(stack.agentcore.invocation_count(), 4, "only the valid events reached the agent");
+    assert_eq!(
+        stack.agentcore.invocation_count(),
+        4,
+        "only the valid events reached the agent"
+    );
 
     let r = stack.invoke_event(&event("servicenow-incident.json")).await;
     let session = r.json["session_id"].as_str().unwrap();
@@ -50,7 +64,9 @@ async fn events_through_the_lambda_runtime_with_a_json_agent() {
 async fn streamed_agent_answers_are_concatenated() {
     let agent = AgentProcess::start("sse").await;
     let stack = Stack::start(Backend::Forward(agent.url.clone())).await;
-    let r = stack.invoke_event(&event("servicenow-display-values.json")).await;
+    let r = stack
+        .invoke_event(&event("servicenow-display-values.json"))
+        .await;
     assert_eq!(r.status, 200, "{}", r.json);
     let session = r.json["session_id"].as_str().unwrap();
     assert_eq!(
@@ -81,7 +97,12 @@ async fn http_through_the_local_api_gateway_needs_the_api_key() {
     assert!(ok.headers().contains_key("x-request-id"));
     let body: serde_json::Value = serde_json::from_slice(&ok.bytes().await.unwrap()).unwrap();
     assert_eq!(body["success"], true);
-    assert!(body["analysis"].as_str().unwrap().contains("INC0020001: Disk full on db01 [priority 1 - Critical]"));
+    assert!(
+        body["analysis"]
+            .as_str()
+            .unwrap()
+            .contains("INC0020001: Disk full on db01 [priority 1 - Critical]")
+    );
 
     let forbidden = client
         .post(stack.webhook_url("servicenow"))
@@ -89,6 +110,51 @@ async fn http_through_the_local_api_gateway_needs_the_api_key() {
         .send()
         .await
         .unwrap();
-    assert_eq!(forbidden.status(), 403, "API Gateway refuses a missing key before Lambda runs");
+    assert_eq!(
+        forbidden.status(),
+        403,
+        "API Gateway refuses a missing key before Lambda runs"
+    );
     assert_eq!(stack.agentcore.invocation_count(), 1);
+}
+
+#[tokio::test]
+async fn a_misconfigured_function_answers_500_and_keeps_running() {
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use local_lambda::{FunctionProcess, Outcome, RuntimeApi};
+
+    let runtime = RuntimeApi::start().await.unwrap();
+    // No AGENT_RUNTIME_ARN (and an invalid qualifier): the binary must still start and serve.
+    let env = vec![
+        ("AGENT_RUNTIME_ARN".to_owned(), String::new()),
+        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
+    ];
+    let mut function =
+        FunctionProcess::spawn(&e2e_tests::webhook_binary(), &runtime.address(), &env).unwrap();
+    for _ in 0..2 {
+        let outcome = runtime
+            .invoke(
+                Bytes::from(event("servicenow-minimal.json").to_string()),
+                Duration::from_secs(30),
+            )
+            .await
+            .unwrap();
+        let Outcome::Response(doc) = outcome else {
+            panic!("{outcome:?}")
+        };
+        let doc: serde_json::Value = serde_json::from_slice(&doc).unwrap();
+        assert_eq!(doc["statusCode"], 500);
+        let body: serde_json::Value = serde_json::from_str(doc["body"].as_str().unwrap()).unwrap();
+        assert_eq!(body["error"]["code"], "CONFIGURATION_ERROR");
+    }
+    assert!(
+        function.try_exit_status().unwrap().is_none(),
+        "the process is still serving"
+    );
+    assert!(
+        runtime.init_errors().is_empty(),
+        "a bad configuration is not an init crash"
+    );
 }

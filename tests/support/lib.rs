@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use local_agentcore::{Backend, LocalAgentCore, RunningAgentCore, LOCAL_RUNTIME_ARN};
+use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
 use local_lambda::{FunctionProcess, Gateway, GatewayConfig, Outcome, RuntimeApi};
 use serde_json::Value;
 use tokio::process::{Child, Command};
@@ -18,7 +18,10 @@ pub const STAGE: &str = "prod";
 pub const API_KEY: &str = "e2e-test-key";
 
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 /// The debug `webhook` binary. `cargo test --workspace` builds it (it is a bin target of the
@@ -50,7 +53,11 @@ pub fn agent_python() -> PathBuf {
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 /// A `BedrockAgentCoreApp` process serving `POST /invocations` and `GET /ping`.
@@ -80,7 +87,10 @@ impl AgentProcess {
                     break;
                 }
             }
-            assert!(started.elapsed() < Duration::from_secs(60), "the Python agent did not become healthy");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the Python agent did not become healthy"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         AgentProcess { url, _child: child }
@@ -105,7 +115,10 @@ impl Stack {
         let runtime = Arc::new(RuntimeApi::start().await.unwrap());
         let env: Vec<(String, String)> = [
             ("AGENT_RUNTIME_ARN", LOCAL_RUNTIME_ARN.to_owned()),
-            ("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", agentcore.endpoint_url()),
+            (
+                "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE",
+                agentcore.endpoint_url(),
+            ),
             ("AWS_REGION", "us-east-1".into()),
             ("AWS_ACCESS_KEY_ID", "AKIDLOCAL".into()),
             ("AWS_SECRET_ACCESS_KEY", "local-secret".into()),
@@ -123,7 +136,12 @@ impl Stack {
         )
         .await
         .unwrap();
-        Stack { agentcore, runtime, gateway, _function: function }
+        Stack {
+            agentcore,
+            runtime,
+            gateway,
+            _function: function,
+        }
     }
 
     /// Sends a raw Lambda event (as `sam local invoke -e` would) and returns the proxy response.
@@ -140,7 +158,8 @@ impl Stack {
         let body = doc["body"].as_str().unwrap_or_default();
         ProxyResponse {
             status: doc["statusCode"].as_u64().unwrap() as u16,
-            json: serde_json::from_str(body).unwrap_or_else(|e| panic!("body is not JSON ({e}): {body}")),
+            json: serde_json::from_str(body)
+                .unwrap_or_else(|e| panic!("body is not JSON ({e}): {body}")),
             doc,
         }
     }

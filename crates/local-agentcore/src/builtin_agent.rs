@@ -22,7 +22,9 @@ const AREAS: &[Area] = &[
     },
     Area {
         name: "Network",
-        keywords: &["vpn", "network", "dns", "latency", "packet", "firewall", "wifi", "router"],
+        keywords: &[
+            "vpn", "network", "dns", "latency", "packet", "firewall", "wifi", "router",
+        ],
         steps: &[
             "Check link and device status on the affected segment.",
             "Compare DNS resolution and routing from an affected and an unaffected host.",
@@ -31,7 +33,9 @@ const AREAS: &[Area] = &[
     },
     Area {
         name: "Storage / database",
-        keywords: &["disk", "database", "db", "sql", "storage", "volume", "backup"],
+        keywords: &[
+            "disk", "database", "db", "sql", "storage", "volume", "backup",
+        ],
         steps: &[
             "Check free space and I/O latency on the affected volumes.",
             "Look for long-running queries, locks or failed jobs.",
@@ -40,7 +44,9 @@ const AREAS: &[Area] = &[
     },
     Area {
         name: "Identity and access",
-        keywords: &["password", "login", "log in", "sso", "account", "locked", "mfa", "access"],
+        keywords: &[
+            "password", "login", "log in", "sso", "account", "locked", "mfa", "access",
+        ],
         steps: &[
             "Check the account's lock-out and MFA status in the directory.",
             "Review sign-in logs for the failures' error codes.",
@@ -71,7 +77,13 @@ pub(crate) fn analyse(payload: &[u8]) -> String {
             .and_then(Value::as_str)
             .or_else(|| value.as_str())
             .unwrap_or("(no prompt)");
-        let first_line = prompt.lines().next().unwrap_or("").chars().take(200).collect::<String>();
+        let first_line = prompt
+            .lines()
+            .next()
+            .unwrap_or("")
+            .chars()
+            .take(200)
+            .collect::<String>();
         return format!("Local agent received a prompt without a ticket: {first_line}");
     }
 
@@ -99,7 +111,11 @@ pub(crate) fn analyse(payload: &[u8]) -> String {
         .collect();
     format!(
         "Triage for {id}: {summary}\n\nLikely area: {area_name}\n\nRecommended next steps:\n{numbered}\nPriority: {}. {priority_note}",
-        if priority.is_empty() { "not set" } else { priority }
+        if priority.is_empty() {
+            "not set"
+        } else {
+            priority
+        }
     )
 }
 
@@ -112,14 +128,18 @@ mod tests {
         let payload = br#"{"prompt":"p","ticket":{"id":"INC0010001","title":"Email server down","priority":"1 - Critical"}}"#;
         let a = analyse(payload);
         assert_eq!(a, analyse(payload));
-        assert!(a.starts_with("Triage for INC0010001: Email server down"), "{a}");
+        assert!(
+            a.starts_with("Triage for INC0010001: Email server down"),
+            "{a}"
+        );
         assert!(a.contains("Likely area: Messaging (email)"));
         assert!(a.contains("Priority: 1 - Critical. Critical"));
     }
 
     #[test]
     fn falls_back_to_general_and_to_the_prompt() {
-        let a = analyse(br#"{"ticket":{"id":"INC2","description":"Coffee machine broken\nagain"}}"#);
+        let a =
+            analyse(br#"{"ticket":{"id":"INC2","description":"Coffee machine broken\nagain"}}"#);
         assert!(a.contains("Triage for INC2: Coffee machine broken"));
         assert!(a.contains("General IT"));
         assert!(analyse(br#"{"prompt":"hello there"}"#).contains("hello there"));

@@ -37,11 +37,15 @@ impl Fault {
     }
 
     pub fn delay(d: Duration) -> Fault {
-        Fault::Delay { ms: d.as_millis() as u64 }
+        Fault::Delay {
+            ms: d.as_millis() as u64,
+        }
     }
 
     pub fn silent_gap(d: Duration) -> Fault {
-        Fault::SilentGap { ms: d.as_millis() as u64 }
+        Fault::SilentGap {
+            ms: d.as_millis() as u64,
+        }
     }
 }
 

@@ -54,6 +54,7 @@ pub(crate) async fn forward(
     let stream = resp.bytes_stream().map_err(std::io::Error::other);
     let mut out = Response::new(Body::from_stream(stream));
     *out.status_mut() = StatusCode::OK;
-    out.headers_mut().insert(http::header::CONTENT_TYPE, content_type);
+    out.headers_mut()
+        .insert(http::header::CONTENT_TYPE, content_type);
     out
 }

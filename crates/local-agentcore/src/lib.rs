@@ -19,6 +19,6 @@ mod streaming;
 
 pub use faults::Fault;
 pub use recorder::Invocation;
-pub use runtime_id::{RuntimeRef, LOCAL_RUNTIME_ARN};
+pub use runtime_id::{LOCAL_RUNTIME_ARN, RuntimeRef};
 pub use server::{Backend, LocalAgentCore, RunningAgentCore};
 pub use service_error::ServiceError;

@@ -2,7 +2,7 @@
 
 use anyhow::Context;
 use clap::Parser;
-use local_agentcore::{Backend, LocalAgentCore, LOCAL_RUNTIME_ARN};
+use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore};
 
 /// Serves `POST /runtimes/{arn}/invocations` like Bedrock AgentCore, backed by a built-in
 /// deterministic triage agent or by a real agent's `/invocations` endpoint.
@@ -30,7 +30,10 @@ async fn main() -> anyhow::Result<()> {
         .init();
     let args = Args::parse();
     if local_agentcore::RuntimeRef::from_arn(&args.runtime_arn).is_none() {
-        anyhow::bail!("--runtime-arn is not a valid AgentCore runtime ARN: {}", args.runtime_arn);
+        anyhow::bail!(
+            "--runtime-arn is not a valid AgentCore runtime ARN: {}",
+            args.runtime_arn
+        );
     }
     let backend = match args.forward {
         Some(url) => Backend::Forward(url),

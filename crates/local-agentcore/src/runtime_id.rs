@@ -48,8 +48,8 @@ impl RuntimeRef {
         if !ID.is_match(segment) {
             return Err("Invalid agent runtime identifier".into());
         }
-        let account = account_id
-            .ok_or("accountId is required when agentRuntimeArn is a runtime id")?;
+        let account =
+            account_id.ok_or("accountId is required when agentRuntimeArn is a runtime id")?;
         Ok(RuntimeRef {
             account: account.to_owned(),
             runtime_id: segment.to_owned(),
@@ -76,7 +76,13 @@ mod tests {
     fn bad_forms_are_rejected() {
         assert!(RuntimeRef::resolve("local_triage-LOCAL00001", None).is_err());
         assert!(RuntimeRef::resolve("local_triage-LOCAL00001", Some("12")).is_err());
-        assert!(RuntimeRef::resolve("arn:aws:bedrock-agentcore:us-east-1:123456789012:agent/x", None).is_err());
+        assert!(
+            RuntimeRef::resolve(
+                "arn:aws:bedrock-agentcore:us-east-1:123456789012:agent/x",
+                None
+            )
+            .is_err()
+        );
         assert!(RuntimeRef::resolve("x", Some("123456789012")).is_err());
         assert!(valid_qualifier("DEFAULT") && valid_qualifier("prod_v2"));
         assert!(!valid_qualifier("1abc") && !valid_qualifier("a-b"));

@@ -5,11 +5,11 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
 use serde::Deserialize;
@@ -17,11 +17,11 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::task::JoinHandle;
 
 use crate::faults::FaultQueue;
-use crate::forward::{forward, SESSION_HEADER};
+use crate::forward::{SESSION_HEADER, forward};
 use crate::recorder::Recorder;
 use crate::runtime_id::valid_qualifier;
-use crate::streaming::{scripted_body, sse_events, sse_frames, Step};
-use crate::{builtin_agent, Fault, Invocation, RuntimeRef, ServiceError};
+use crate::streaming::{Step, scripted_body, sse_events, sse_frames};
+use crate::{Fault, Invocation, RuntimeRef, ServiceError, builtin_agent};
 
 /// The service's payload limit (100,000,000 bytes).
 const MAX_PAYLOAD: usize = 100_000_000;
@@ -175,7 +175,12 @@ async fn answer(
     let headers: Vec<(String, String)> = req
         .headers()
         .iter()
-        .map(|(k, v)| (k.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect();
     let content_type = header(req.headers(), "content-type");
     let accept = header(req.headers(), "accept");
@@ -210,13 +215,16 @@ async fn answer(
         );
     }
     let Some(backend) = state.runtimes.get(&runtime_ref).cloned() else {
-        return ServiceError::ResourceNotFoundException
-            .with_message(&format!("No agent runtime found with id {}", runtime_ref.runtime_id));
+        return ServiceError::ResourceNotFoundException.with_message(&format!(
+            "No agent runtime found with id {}",
+            runtime_ref.runtime_id
+        ));
     };
     let qualifier = query.qualifier.as_deref().unwrap_or("DEFAULT");
     if qualifier != "DEFAULT" {
-        return ServiceError::ResourceNotFoundException
-            .with_message(&format!("No endpoint named {qualifier} for this agent runtime"));
+        return ServiceError::ResourceNotFoundException.with_message(&format!(
+            "No endpoint named {qualifier} for this agent runtime"
+        ));
     }
 
     let mut fault = state.faults.next();
@@ -228,7 +236,15 @@ async fn answer(
         (Some(f), _) => faulty_answer(f, &body),
         (None, Backend::Builtin) => json_answer(&builtin_agent::analyse(&body)),
         (None, Backend::Forward(url)) => {
-            forward(&state.http, &url, session_id, content_type.as_deref(), accept.as_deref(), body).await
+            forward(
+                &state.http,
+                &url,
+                session_id,
+                content_type.as_deref(),
+                accept.as_deref(),
+                body,
+            )
+            .await
         }
     }
 }
@@ -236,8 +252,10 @@ async fn answer(
 fn json_answer(text: &str) -> Response {
     let body = serde_json::json!({ "result": text }).to_string();
     let mut resp = (StatusCode::OK, body).into_response();
-    resp.headers_mut()
-        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
@@ -320,7 +338,11 @@ async fn push_faults(State(state): State<Arc<Shared>>, body: Bytes) -> Response 
             faults.into_iter().for_each(|f| state.faults.push(f));
             (StatusCode::OK, format!("{{\"queued\":{n}}}")).into_response()
         }
-        Err(e) => (StatusCode::BAD_REQUEST, format!("{{\"message\":{}}}", serde_json::Value::from(e.to_string()))).into_response(),
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            format!("{{\"message\":{}}}", serde_json::Value::from(e.to_string())),
+        )
+            .into_response(),
     }
 }
 
@@ -338,14 +360,18 @@ async fn list_invocations(State(state): State<Arc<Shared>>) -> Response {
         })
         .collect();
     let mut resp = Body::from(serde_json::Value::from(list).to_string()).into_response();
-    resp.headers_mut()
-        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     resp
 }
 
 async fn unknown_operation() -> Response {
     let mut resp = (StatusCode::NOT_FOUND, r#"{"message":"Unknown operation"}"#).into_response();
-    resp.headers_mut()
-        .insert("x-amzn-errortype", HeaderValue::from_static("UnknownOperationException"));
+    resp.headers_mut().insert(
+        "x-amzn-errortype",
+        HeaderValue::from_static("UnknownOperationException"),
+    );
     resp
 }

@@ -46,14 +46,24 @@ impl ServiceError {
 
     fn default_message(self) -> &'static str {
         match self {
-            ServiceError::ValidationException => "The input fails to satisfy the constraints specified by the service.",
-            ServiceError::AccessDeniedException => "User is not authorized to perform: bedrock-agentcore:InvokeAgentRuntime",
+            ServiceError::ValidationException => {
+                "The input fails to satisfy the constraints specified by the service."
+            }
+            ServiceError::AccessDeniedException => {
+                "User is not authorized to perform: bedrock-agentcore:InvokeAgentRuntime"
+            }
             ServiceError::ResourceNotFoundException => "The specified resource could not be found.",
-            ServiceError::RetryableConflictException => "The session is processing another request. Retry the request.",
+            ServiceError::RetryableConflictException => {
+                "The session is processing another request. Retry the request."
+            }
             ServiceError::ServiceQuotaExceededException => "Service quota exceeded.",
             ServiceError::ThrottlingException => "Rate exceeded",
-            ServiceError::RuntimeClientError => "Received error (500) from runtime. Please check your CloudWatch logs for more information.",
-            ServiceError::InternalServerException => "An internal error occurred. Retry your request.",
+            ServiceError::RuntimeClientError => {
+                "Received error (500) from runtime. Please check your CloudWatch logs for more information."
+            }
+            ServiceError::InternalServerException => {
+                "An internal error occurred. Retry your request."
+            }
         }
     }
 
@@ -66,7 +76,10 @@ impl ServiceError {
         let body = serde_json::json!({ "message": message }).to_string();
         let mut resp = (self.status(), body).into_response();
         let headers = resp.headers_mut();
-        headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
         let error_type = format!(
             "{}:http://internal.amazon.com/coral/com.amazon.bedrock.agentcore/",
             self.name()

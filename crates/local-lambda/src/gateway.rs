@@ -4,10 +4,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use axum::Router;
 use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -15,7 +15,7 @@ use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::proxy_event::{proxy_event, ProxyRequest};
+use crate::proxy_event::{ProxyRequest, proxy_event};
 use crate::runtime_api::{Outcome, RuntimeApi};
 
 /// API Gateway's own payload limit.
@@ -67,7 +67,11 @@ struct Shared {
 }
 
 impl Gateway {
-    pub async fn start(addr: &str, config: GatewayConfig, runtime: Arc<RuntimeApi>) -> std::io::Result<Gateway> {
+    pub async fn start(
+        addr: &str,
+        config: GatewayConfig,
+        runtime: Arc<RuntimeApi>,
+    ) -> std::io::Result<Gateway> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let app = Router::new()
@@ -101,9 +105,15 @@ impl Drop for Gateway {
 }
 
 fn gateway_error(status: StatusCode, message: &str, error_type: &str) -> Response {
-    let mut resp = (status, serde_json::json!({ "message": message }).to_string()).into_response();
-    resp.headers_mut()
-        .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let mut resp = (
+        status,
+        serde_json::json!({ "message": message }).to_string(),
+    )
+        .into_response();
+    resp.headers_mut().insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(v) = HeaderValue::from_str(error_type) {
         resp.headers_mut().insert("x-amzn-errortype", v);
     }
@@ -132,7 +142,12 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
     let (parts, body) = req.into_parts();
     let stage_prefix = format!("/{}", config.stage);
-    let Some(path) = parts.uri.path().strip_prefix(&stage_prefix).filter(|p| p.starts_with('/') || p.is_empty()) else {
+    let Some(path) = parts
+        .uri
+        .path()
+        .strip_prefix(&stage_prefix)
+        .filter(|p| p.starts_with('/') || p.is_empty())
+    else {
         return gateway_error(StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException");
     };
     let path = if path.is_empty() { "/" } else { path };
@@ -142,7 +157,11 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             .flatten()
     });
     let Some((route, params)) = matched else {
-        return gateway_error(StatusCode::FORBIDDEN, "Missing Authentication Token", "MissingAuthenticationTokenException");
+        return gateway_error(
+            StatusCode::FORBIDDEN,
+            "Missing Authentication Token",
+            "MissingAuthenticationTokenException",
+        );
     };
     let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
     if route.api_key_required {
@@ -153,7 +172,11 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         }
     }
     let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST).await else {
-        return gateway_error(StatusCode::PAYLOAD_TOO_LARGE, "Request Too Long", "RequestTooLongException");
+        return gateway_error(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "Request Too Long",
+            "RequestTooLongException",
+        );
     };
     let event = proxy_event(&ProxyRequest {
         method: parts.method.as_str(),
@@ -175,11 +198,19 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         Ok(Outcome::Response(doc)) => proxy_response(&doc),
         Ok(Outcome::Error(e)) => {
             tracing::warn!(error = %e, "function error");
-            gateway_error(StatusCode::BAD_GATEWAY, "Internal server error", "InternalServerErrorException")
+            gateway_error(
+                StatusCode::BAD_GATEWAY,
+                "Internal server error",
+                "InternalServerErrorException",
+            )
         }
         Err(e) => {
             tracing::warn!(error = %e, "integration timeout");
-            gateway_error(StatusCode::GATEWAY_TIMEOUT, "Endpoint request timed out", "")
+            gateway_error(
+                StatusCode::GATEWAY_TIMEOUT,
+                "Endpoint request timed out",
+                "",
+            )
         }
     };
     if let Ok(v) = HeaderValue::from_str(&request_id) {
@@ -192,15 +223,25 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
 fn proxy_response(doc: &[u8]) -> Response {
     let malformed = || {
         tracing::warn!("malformed Lambda proxy response");
-        gateway_error(StatusCode::BAD_GATEWAY, "Internal server error", "InternalServerErrorException")
+        gateway_error(
+            StatusCode::BAD_GATEWAY,
+            "Internal server error",
+            "InternalServerErrorException",
+        )
     };
     let Ok(v) = serde_json::from_slice::<Value>(doc) else {
         return malformed();
     };
-    let Some(status) = v["statusCode"].as_u64().and_then(|s| StatusCode::from_u16(s as u16).ok()) else {
+    let Some(status) = v["statusCode"]
+        .as_u64()
+        .and_then(|s| StatusCode::from_u16(s as u16).ok())
+    else {
         return malformed();
     };
-    let body = match (v["body"].as_str(), v["isBase64Encoded"].as_bool().unwrap_or(false)) {
+    let body = match (
+        v["body"].as_str(),
+        v["isBase64Encoded"].as_bool().unwrap_or(false),
+    ) {
         (None, _) => Bytes::new(),
         (Some(b), false) => Bytes::from(b.to_owned()),
         (Some(b), true) => match base64::engine::general_purpose::STANDARD.decode(b) {
@@ -213,8 +254,15 @@ fn proxy_response(doc: &[u8]) -> Response {
     let headers = resp.headers_mut();
     if let Some(map) = v["multiValueHeaders"].as_object() {
         for (k, vals) in map {
-            for val in vals.as_array().into_iter().flatten().filter_map(Value::as_str) {
-                if let (Ok(n), Ok(hv)) = (HeaderName::try_from(k.as_str()), HeaderValue::from_str(val)) {
+            for val in vals
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+            {
+                if let (Ok(n), Ok(hv)) =
+                    (HeaderName::try_from(k.as_str()), HeaderValue::from_str(val))
+                {
                     headers.append(n, hv);
                 }
             }
@@ -222,7 +270,10 @@ fn proxy_response(doc: &[u8]) -> Response {
     }
     if let Some(map) = v["headers"].as_object() {
         for (k, val) in map {
-            if let (Ok(n), Some(Ok(hv))) = (HeaderName::try_from(k.as_str()), val.as_str().map(HeaderValue::from_str)) {
+            if let (Ok(n), Some(Ok(hv))) = (
+                HeaderName::try_from(k.as_str()),
+                val.as_str().map(HeaderValue::from_str),
+            ) {
                 if !headers.contains_key(&n) {
                     headers.insert(n, hv);
                 }
@@ -255,6 +306,9 @@ mod tests {
         assert_eq!(ok.headers().get_all("x-b").iter().count(), 2);
         assert_eq!(proxy_response(b"not json").status(), 502);
         assert_eq!(proxy_response(br#"{"body":"x"}"#).status(), 502);
-        assert_eq!(proxy_response(br#"{"statusCode":200,"body":"!!","isBase64Encoded":true}"#).status(), 502);
+        assert_eq!(
+            proxy_response(br#"{"statusCode":200,"body":"!!","isBase64Encoded":true}"#).status(),
+            502
+        );
     }
 }

@@ -15,5 +15,5 @@ mod runtime_api;
 
 pub use gateway::{Gateway, GatewayConfig, RouteSpec};
 pub use process::FunctionProcess;
-pub use proxy_event::{proxy_event, ProxyRequest};
+pub use proxy_event::{ProxyRequest, proxy_event};
 pub use runtime_api::{InvokeError, Outcome, RuntimeApi};

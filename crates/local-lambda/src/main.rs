@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use local_lambda::{FunctionProcess, Gateway, GatewayConfig, RuntimeApi};
+use local_lambda::{FunctionProcess, Gateway, GatewayConfig, Outcome, RuntimeApi};
 
 /// Serves `POST /{stage}/webhook/{source}` like the deployed API Gateway REST API (x-api-key
 /// checked), turning each request into a REST proxy event for the real Lambda binary, which
@@ -35,6 +35,10 @@ struct Args {
     /// Extra environment for the function, KEY=VALUE (repeatable).
     #[arg(long = "env", value_parser = parse_env)]
     env: Vec<(String, String)>,
+    /// Instead of serving: send this Lambda event file (e.g. events/servicenow-incident.json)
+    /// to the function once, print the proxy response, and exit.
+    #[arg(long, value_name = "EVENT_FILE")]
+    invoke: Option<PathBuf>,
 }
 
 fn parse_env(s: &str) -> Result<(String, String), String> {
@@ -51,13 +55,23 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
-    anyhow::ensure!(args.binary.is_file(), "--binary {} does not exist; build it first", args.binary.display());
+    anyhow::ensure!(
+        args.binary.is_file(),
+        "--binary {} does not exist; build it first",
+        args.binary.display()
+    );
 
     let runtime = Arc::new(RuntimeApi::start().await.context("start the Runtime API")?);
+    if let Some(event_file) = &args.invoke {
+        return invoke_once(&args, &runtime, event_file).await;
+    }
     for _ in 0..args.concurrency.max(1) {
         supervise(args.binary.clone(), runtime.address(), args.env.clone());
     }
-    let mut config = GatewayConfig::webhook(&args.stage, Some(args.api_key.clone()).filter(|k| !k.is_empty()));
+    let mut config = GatewayConfig::webhook(
+        &args.stage,
+        Some(args.api_key.clone()).filter(|k| !k.is_empty()),
+    );
     config.integration_timeout = Duration::from_secs(args.timeout);
     let gateway = Gateway::start(&args.addr, config, runtime)
         .await
@@ -65,6 +79,31 @@ async fn main() -> anyhow::Result<()> {
     tracing::info!(url = %gateway.url(&args.stage), "local API Gateway ready");
     gateway.wait().await;
     Ok(())
+}
+
+/// Runs one event through one function instance, like `sam local invoke -e`.
+async fn invoke_once(
+    args: &Args,
+    runtime: &RuntimeApi,
+    event_file: &std::path::Path,
+) -> anyhow::Result<()> {
+    let event =
+        std::fs::read(event_file).with_context(|| format!("read {}", event_file.display()))?;
+    serde_json::from_slice::<serde_json::Value>(&event)
+        .with_context(|| format!("{} is not a JSON Lambda event", event_file.display()))?;
+    let _function = FunctionProcess::spawn(&args.binary, &runtime.address(), &args.env)?;
+    match runtime
+        .invoke(event.into(), Duration::from_secs(args.timeout))
+        .await?
+    {
+        Outcome::Response(doc) => {
+            let doc: serde_json::Value =
+                serde_json::from_slice(&doc).context("the function's response is not JSON")?;
+            println!("{}", serde_json::to_string_pretty(&doc)?);
+            Ok(())
+        }
+        Outcome::Error(e) => anyhow::bail!("the function reported an error: {e}"),
+    }
 }
 
 /// Keeps one function instance running: like Lambda, a crashed instance is replaced.

@@ -13,7 +13,11 @@ pub struct FunctionProcess {
 impl FunctionProcess {
     /// Starts `binary` against the Runtime API at `runtime_api` (`host:port`). The child inherits
     /// this process's environment, then gets Lambda's variables, then `env` (which wins).
-    pub fn spawn(binary: &Path, runtime_api: &str, env: &[(String, String)]) -> std::io::Result<Self> {
+    pub fn spawn(
+        binary: &Path,
+        runtime_api: &str,
+        env: &[(String, String)],
+    ) -> std::io::Result<Self> {
         let mut cmd = Command::new(binary);
         cmd.env("AWS_LAMBDA_RUNTIME_API", runtime_api)
             .env("AWS_LAMBDA_FUNCTION_NAME", "local-webhook")
@@ -24,7 +28,9 @@ impl FunctionProcess {
             .envs(env.iter().map(|(k, v)| (k, v)))
             .stdin(Stdio::null())
             .kill_on_drop(true);
-        Ok(FunctionProcess { child: cmd.spawn()? })
+        Ok(FunctionProcess {
+            child: cmd.spawn()?,
+        })
     }
 
     /// Whether the process has exited (and its status if so).

@@ -2,7 +2,7 @@
 
 use base64::Engine;
 use http::HeaderMap;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value, json};
 
 /// What the gateway knows about one request after routing.
 pub struct ProxyRequest<'a> {
@@ -43,7 +43,10 @@ pub fn proxy_event(r: &ProxyRequest<'_>) -> Value {
     let (body, is_base64) = match std::str::from_utf8(r.body) {
         _ if r.body.is_empty() => (Value::Null, false),
         Ok(text) => (Value::from(text), false),
-        Err(_) => (Value::from(base64::engine::general_purpose::STANDARD.encode(r.body)), true),
+        Err(_) => (
+            Value::from(base64::engine::general_purpose::STANDARD.encode(r.body)),
+            true,
+        ),
     };
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

@@ -5,10 +5,10 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::Router;
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use thiserror::Error;
@@ -67,14 +67,22 @@ impl RuntimeApi {
         });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(response),
+            )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(shared.clone());
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Ok(RuntimeApi { addr, sender, shared, task })
+        Ok(RuntimeApi {
+            addr,
+            sender,
+            shared,
+            task,
+        })
     }
 
     /// The value for `AWS_LAMBDA_RUNTIME_API`.
@@ -86,7 +94,9 @@ impl RuntimeApi {
     /// timeout: it is also the deadline the function sees in `Lambda-Runtime-Deadline-Ms`.
     pub async fn invoke(&self, event: Bytes, timeout: Duration) -> Result<Outcome, InvokeError> {
         let id = uuid::Uuid::new_v4().to_string();
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
         let (tx, rx) = oneshot::channel();
         self.shared.waiting.lock().unwrap().insert(id.clone(), tx);
         let pending = Pending {
@@ -125,12 +135,22 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
     };
     let mut resp = (StatusCode::OK, p.event).into_response();
     let h = resp.headers_mut();
-    h.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    let trace = format!("Root=1-{:08x}-{}", p.deadline_ms / 1000, &p.id.replace('-', "")[..24]);
+    h.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let trace = format!(
+        "Root=1-{:08x}-{}",
+        p.deadline_ms / 1000,
+        &p.id.replace('-', "")[..24]
+    );
     for (name, value) in [
         ("lambda-runtime-aws-request-id", p.id),
         ("lambda-runtime-deadline-ms", p.deadline_ms.to_string()),
-        ("lambda-runtime-invoked-function-arn", FUNCTION_ARN.to_owned()),
+        (
+            "lambda-runtime-invoked-function-arn",
+            FUNCTION_ARN.to_owned(),
+        ),
         ("lambda-runtime-trace-id", trace),
     ] {
         if let Ok(v) = HeaderValue::from_str(&value) {
@@ -150,17 +170,27 @@ fn complete(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {
     }
 }
 
-async fn response(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+async fn response(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
     complete(&shared, &id, Outcome::Response(body))
 }
 
-async fn error(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
-    let value = serde_json::from_slice(&body).unwrap_or_else(|_| String::from_utf8_lossy(&body).into());
+async fn error(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
+    let value =
+        serde_json::from_slice(&body).unwrap_or_else(|_| String::from_utf8_lossy(&body).into());
     complete(&shared, &id, Outcome::Error(value))
 }
 
 async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCode {
-    let value = serde_json::from_slice(&body).unwrap_or_else(|_| String::from_utf8_lossy(&body).into());
+    let value =
+        serde_json::from_slice(&body).unwrap_or_else(|_| String::from_utf8_lossy(&body).into());
     tracing::error!(error = %value, "function init error");
     shared.init_errors.lock().unwrap().push(value);
     StatusCode::ACCEPTED

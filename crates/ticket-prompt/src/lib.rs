@@ -12,12 +12,16 @@ mod ticket;
 
 pub use error::TicketError;
 pub use prompt::{agent_payload, render_prompt};
-pub use sanitize::{clean_text, Capped, FieldLimits};
-pub use session::{delivery_session_id, SESSION_ID_MAX, SESSION_ID_MIN};
+pub use sanitize::{Capped, FieldLimits, clean_text};
+pub use session::{SESSION_ID_MAX, SESSION_ID_MIN, delivery_session_id};
 pub use ticket::{Choice, Source, Ticket, TicketField};
 
 /// Parses a webhook body from `source` into a validated, cleaned and capped [`Ticket`].
-pub fn parse_ticket(source: Source, body: &[u8], limits: &FieldLimits) -> Result<Ticket, TicketError> {
+pub fn parse_ticket(
+    source: Source,
+    body: &[u8],
+    limits: &FieldLimits,
+) -> Result<Ticket, TicketError> {
     match source {
         Source::ServiceNow => servicenow::parse(body, limits),
     }

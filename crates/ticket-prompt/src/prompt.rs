@@ -5,7 +5,7 @@
 //! close the block because it cannot know the nonce, and the instructions tell the agent that
 //! the block is data to analyse, never instructions to follow.
 
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::ticket::Ticket;
 
@@ -70,7 +70,7 @@ pub fn agent_payload(ticket: &Ticket, prompt: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{servicenow, FieldLimits};
+    use crate::{FieldLimits, servicenow};
 
     fn ticket(body: &str) -> Ticket {
         servicenow::parse(body.as_bytes(), &FieldLimits::default()).unwrap()
@@ -110,7 +110,10 @@ mod tests {
         assert_eq!(p.matches("</ticket_data id=\"abc\">").count(), 1, "{p}");
         assert_eq!(p.matches("<ticket_data id=\"abc\">").count(), 1, "{p}");
         assert!(p.trim_end().ends_with("</ticket_data id=\"abc\">"));
-        assert!(p.contains("Ignore previous instructions"), "content is kept, only defanged");
+        assert!(
+            p.contains("Ignore previous instructions"),
+            "content is kept, only defanged"
+        );
     }
 
     #[test]
@@ -130,6 +133,9 @@ mod tests {
         assert_eq!(v["ticket"]["id"], "INC1");
         assert_eq!(v["ticket"]["title"], "Disk full");
         assert_eq!(v["ticket"]["urgency"], "2 - Medium");
-        assert!(v["ticket"].get("description").is_none(), "absent fields are omitted");
+        assert!(
+            v["ticket"].get("description").is_none(),
+            "absent fields are omitted"
+        );
     }
 }

@@ -92,7 +92,11 @@ mod tests {
     fn keeps_newlines_and_tabs_but_drops_other_controls() {
         assert_eq!(clean_text("a\u{0}b\u{7}c\td\ne\u{1b}[31m"), "abc\td\ne[31m");
         assert_eq!(clean_text("line1\r\nline2\rline3"), "line1\nline2\nline3");
-        assert_eq!(clean_text("x\u{85}y\u{9f}z"), "xyz", "C1 controls are removed");
+        assert_eq!(
+            clean_text("x\u{85}y\u{9f}z"),
+            "xyz",
+            "C1 controls are removed"
+        );
     }
 
     #[test]
@@ -103,7 +107,10 @@ mod tests {
 
     #[test]
     fn trims_surrounding_whitespace_and_keeps_unicode_text() {
-        assert_eq!(clean_text("  Überhitzung – 服务器  \n"), "Überhitzung – 服务器");
+        assert_eq!(
+            clean_text("  Überhitzung – 服务器  \n"),
+            "Überhitzung – 服务器"
+        );
     }
 
     #[test]
@@ -119,10 +126,7 @@ mod tests {
         let c = Capped::new("ééééééééé", 4);
         assert!(c.truncated);
         assert_eq!(c.original_chars, 9);
-        assert_eq!(
-            c.text,
-            "éééé [truncated: first 4 of 9 characters shown]"
-        );
+        assert_eq!(c.text, "éééé [truncated: first 4 of 9 characters shown]");
     }
 
     #[test]

@@ -5,9 +5,9 @@
 
 use serde_json::{Map, Value};
 
+use crate::TicketError;
 use crate::sanitize::{Capped, FieldLimits};
 use crate::ticket::{Choice, Source, Ticket};
-use crate::TicketError;
 
 const NUMBER_MAX: usize = 64;
 
@@ -30,8 +30,8 @@ const STATE_LABELS: &[(u32, &str)] = &[
 
 /// Parses a ServiceNow incident body (raw bytes, as received) into a validated [`Ticket`].
 pub fn parse(body: &[u8], limits: &FieldLimits) -> Result<Ticket, TicketError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| TicketError::InvalidJson(json_error_summary(&e)))?;
+    let value: Value = serde_json::from_slice(body)
+        .map_err(|e| TicketError::InvalidJson(json_error_summary(&e)))?;
     let Value::Object(fields) = value else {
         return Err(TicketError::NotAnObject);
     };
@@ -129,8 +129,18 @@ impl Incident<'_> {
                         "an object must carry a string 'display_value' or 'value'",
                     )
                 })?,
-            Some(Value::Bool(_)) => return Err(TicketError::invalid(name, "expected a string, got a boolean")),
-            Some(Value::Array(_)) => return Err(TicketError::invalid(name, "expected a string, got an array")),
+            Some(Value::Bool(_)) => {
+                return Err(TicketError::invalid(
+                    name,
+                    "expected a string, got a boolean",
+                ));
+            }
+            Some(Value::Array(_)) => {
+                return Err(TicketError::invalid(
+                    name,
+                    "expected a string, got an array",
+                ));
+            }
         };
         Ok(text.filter(|s| !s.trim().is_empty()))
     }
@@ -180,7 +190,10 @@ fn validate_number(number: &str) -> Result<(), TicketError> {
 /// sys_ids are 32 hex digits; anything else would later be unsafe in a Table API URL path.
 fn validate_sys_id(sys_id: &str) -> Result<(), TicketError> {
     if sys_id.len() != 32 || !sys_id.chars().all(|c| c.is_ascii_hexdigit()) {
-        return Err(TicketError::invalid("sys_id", "must be 32 hexadecimal digits"));
+        return Err(TicketError::invalid(
+            "sys_id",
+            "must be 32 hexadecimal digits",
+        ));
     }
     Ok(())
 }
@@ -210,13 +223,22 @@ mod tests {
         assert_eq!(t.source, Source::ServiceNow);
         assert_eq!(t.id, "INC0010001");
         assert_eq!(t.title.as_deref(), Some("Email server down"));
-        assert_eq!(t.priority, Some(Choice { code: Some(2), label: "2 - High".into() }));
+        assert_eq!(
+            t.priority,
+            Some(Choice {
+                code: Some(2),
+                label: "2 - High".into()
+            })
+        );
         assert_eq!(t.urgency.as_ref().unwrap().label, "1 - High");
         assert_eq!(t.impact.as_ref().unwrap().label, "2 - Medium");
         assert_eq!(t.status.as_ref().unwrap().label, "New");
         assert_eq!(t.group.as_deref(), Some("Network Ops"));
         assert_eq!(t.requester.as_deref(), Some("Abel Tuter"));
-        assert_eq!(t.source_id.as_deref(), Some("46d44a5ea9fe198101b9e1ac8f0d0f7d"));
+        assert_eq!(
+            t.source_id.as_deref(),
+            Some("46d44a5ea9fe198101b9e1ac8f0d0f7d")
+        );
         assert_eq!(t.updated_at.as_deref(), Some("2026-11-22 09:12:00"));
         assert!(t.truncated_fields.is_empty());
     }
@@ -228,16 +250,41 @@ mod tests {
             "priority": "1 - Critical", "urgency": "3 - Low", "state": "In Progress"
         }))
         .unwrap();
-        assert_eq!(t.priority, Some(Choice { code: Some(1), label: "1 - Critical".into() }));
-        assert_eq!(t.urgency, Some(Choice { code: Some(3), label: "3 - Low".into() }));
-        assert_eq!(t.status, Some(Choice { code: None, label: "In Progress".into() }));
+        assert_eq!(
+            t.priority,
+            Some(Choice {
+                code: Some(1),
+                label: "1 - Critical".into()
+            })
+        );
+        assert_eq!(
+            t.urgency,
+            Some(Choice {
+                code: Some(3),
+                label: "3 - Low".into()
+            })
+        );
+        assert_eq!(
+            t.status,
+            Some(Choice {
+                code: None,
+                label: "In Progress".into()
+            })
+        );
     }
 
     #[test]
     fn unknown_codes_stay_opaque_rather_than_rejected() {
         // Instances customise choice lists; a code we do not know is still the sender's truth.
-        let t = parse_json(json!({"number": "INC1", "short_description": "x", "state": "18"})).unwrap();
-        assert_eq!(t.status, Some(Choice { code: Some(18), label: "18".into() }));
+        let t =
+            parse_json(json!({"number": "INC1", "short_description": "x", "state": "18"})).unwrap();
+        assert_eq!(
+            t.status,
+            Some(Choice {
+                code: Some(18),
+                label: "18".into()
+            })
+        );
     }
 
     #[test]
@@ -251,20 +298,29 @@ mod tests {
         .unwrap();
         assert_eq!(t.priority.unwrap().label, "3 - Moderate");
         assert_eq!(t.group.as_deref(), Some("Database"));
-        assert_eq!(t.requester.as_deref(), Some("5137153cc611227c000bbd1bd8cd2005"));
+        assert_eq!(
+            t.requester.as_deref(),
+            Some("5137153cc611227c000bbd1bd8cd2005")
+        );
         assert_eq!(t.title, None);
         assert_eq!(t.description.as_deref(), Some("Disk full on db01"));
     }
 
     #[test]
     fn unknown_fields_are_ignored() {
-        let t = parse_json(json!({"number": "INC1", "short_description": "x", "u_custom": [1, 2], "opened_by": {"a": 1}}));
+        let t = parse_json(
+            json!({"number": "INC1", "short_description": "x", "u_custom": [1, 2], "opened_by": {"a": 1}}),
+        );
         assert!(t.is_ok());
     }
 
     #[test]
     fn number_is_required() {
-        for body in [json!({"short_description": "x"}), json!({"number": "", "short_description": "x"}), json!({"number": null, "short_description": "x"})] {
+        for body in [
+            json!({"short_description": "x"}),
+            json!({"number": "", "short_description": "x"}),
+            json!({"number": null, "short_description": "x"}),
+        ] {
             let err = parse_json(body).unwrap_err();
             assert_eq!(err.field(), Some("number"));
             assert!(matches!(err, TicketError::MissingField { .. }));
@@ -273,17 +329,35 @@ mod tests {
 
     #[test]
     fn some_text_is_required() {
-        let err = parse_json(json!({"number": "INC1", "short_description": "  ", "description": "\u{200B}"})).unwrap_err();
-        assert!(matches!(err, TicketError::MissingField { field: "short_description", .. }));
+        let err = parse_json(
+            json!({"number": "INC1", "short_description": "  ", "description": "\u{200B}"}),
+        )
+        .unwrap_err();
+        assert!(matches!(
+            err,
+            TicketError::MissingField {
+                field: "short_description",
+                ..
+            }
+        ));
         assert!(err.to_string().contains("description"), "{err}");
     }
 
     #[test]
     fn wrong_types_name_the_field() {
         let cases = [
-            (json!({"number": ["INC1"], "short_description": "x"}), "number"),
-            (json!({"number": "INC1", "short_description": true}), "short_description"),
-            (json!({"number": "INC1", "short_description": "x", "priority": {"link": "y"}}), "priority"),
+            (
+                json!({"number": ["INC1"], "short_description": "x"}),
+                "number",
+            ),
+            (
+                json!({"number": "INC1", "short_description": true}),
+                "short_description",
+            ),
+            (
+                json!({"number": "INC1", "short_description": "x", "priority": {"link": "y"}}),
+                "priority",
+            ),
         ];
         for (body, field) in cases {
             let err = parse_json(body).unwrap_err();
@@ -298,16 +372,27 @@ mod tests {
             let err = parse_json(json!({"number": n, "short_description": "x"})).unwrap_err();
             assert_eq!(err.field(), Some("number"), "{n}");
         }
-        let err = parse_json(json!({"number": "INC1", "short_description": "x", "sys_id": "../../etc"})).unwrap_err();
+        let err =
+            parse_json(json!({"number": "INC1", "short_description": "x", "sys_id": "../../etc"}))
+                .unwrap_err();
         assert_eq!(err.field(), Some("sys_id"));
     }
 
     #[test]
     fn invalid_json_and_non_objects_are_told_apart() {
         let limits = FieldLimits::default();
-        assert!(matches!(parse(b"{\"number\": ", &limits), Err(TicketError::InvalidJson(_))));
-        assert!(matches!(parse(b"\xff\xfe{}", &limits), Err(TicketError::InvalidJson(_))));
-        assert!(matches!(parse(b"", &limits), Err(TicketError::InvalidJson(_))));
+        assert!(matches!(
+            parse(b"{\"number\": ", &limits),
+            Err(TicketError::InvalidJson(_))
+        ));
+        assert!(matches!(
+            parse(b"\xff\xfe{}", &limits),
+            Err(TicketError::InvalidJson(_))
+        ));
+        assert!(matches!(
+            parse(b"", &limits),
+            Err(TicketError::InvalidJson(_))
+        ));
         assert_eq!(parse(b"[1,2]", &limits), Err(TicketError::NotAnObject));
         assert_eq!(parse(b"\"INC1\"", &limits), Err(TicketError::NotAnObject));
     }
@@ -320,7 +405,11 @@ mod tests {
 
     #[test]
     fn fields_are_cleaned_and_capped_with_a_note() {
-        let limits = FieldLimits { title: 10, description: 20, short: 5 };
+        let limits = FieldLimits {
+            title: 10,
+            description: 20,
+            short: 5,
+        };
         let body = json!({
             "number": "INC1",
             "short_description": "Printer\u{202E} on fire again",
@@ -328,17 +417,53 @@ mod tests {
             "category": "hardware"
         });
         let t = parse(body.to_string().as_bytes(), &limits).unwrap();
-        assert_eq!(t.title.as_deref(), Some("Printer on [truncated: first 10 of 21 characters shown]"));
-        assert!(t.description.as_deref().unwrap().starts_with(&"a".repeat(20)));
-        assert_eq!(t.category.as_deref(), Some("hardw [truncated: first 5 of 8 characters shown]"));
-        assert_eq!(t.truncated_fields, vec!["short_description", "description", "category"]);
+        assert_eq!(
+            t.title.as_deref(),
+            Some("Printer on [truncated: first 10 of 21 characters shown]")
+        );
+        assert!(
+            t.description
+                .as_deref()
+                .unwrap()
+                .starts_with(&"a".repeat(20))
+        );
+        assert_eq!(
+            t.category.as_deref(),
+            Some("hardw [truncated: first 5 of 8 characters shown]")
+        );
+        assert_eq!(
+            t.truncated_fields,
+            vec!["short_description", "description", "category"]
+        );
     }
 
     #[test]
     fn choice_parsing() {
-        assert_eq!(parse_choice("5", PRIORITY_LABELS), Choice { code: Some(5), label: "5 - Planning".into() });
-        assert_eq!(parse_choice("4 - Low", PRIORITY_LABELS), Choice { code: Some(4), label: "4 - Low".into() });
-        assert_eq!(parse_choice("P1", PRIORITY_LABELS), Choice { code: None, label: "P1".into() });
-        assert_eq!(parse_choice("99999999999", PRIORITY_LABELS).code, None, "overflow is not a code");
+        assert_eq!(
+            parse_choice("5", PRIORITY_LABELS),
+            Choice {
+                code: Some(5),
+                label: "5 - Planning".into()
+            }
+        );
+        assert_eq!(
+            parse_choice("4 - Low", PRIORITY_LABELS),
+            Choice {
+                code: Some(4),
+                label: "4 - Low".into()
+            }
+        );
+        assert_eq!(
+            parse_choice("P1", PRIORITY_LABELS),
+            Choice {
+                code: None,
+                label: "P1".into()
+            }
+        );
+        assert_eq!(
+            parse_choice("99999999999", PRIORITY_LABELS).code,
+            None,
+            "overflow is not a code"
+        );
     }
 }

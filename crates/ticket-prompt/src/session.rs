@@ -35,7 +35,13 @@ pub fn delivery_session_id(source: &str, ticket_id: &str, suffix: &str) -> Strin
 fn safe_part(raw: &str, max: usize) -> String {
     raw.chars()
         .take(max)
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -44,17 +50,33 @@ mod tests {
     use super::*;
 
     fn assert_valid(id: &str) {
-        assert!((SESSION_ID_MIN..=SESSION_ID_MAX).contains(&id.len()), "{id} ({})", id.len());
+        assert!(
+            (SESSION_ID_MIN..=SESSION_ID_MAX).contains(&id.len()),
+            "{id} ({})",
+            id.len()
+        );
         assert!(id.starts_with(|c: char| c.is_ascii_alphanumeric()), "{id}");
-        assert!(id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'), "{id}");
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "{id}"
+        );
     }
 
     #[test]
     fn readable_and_unique_per_suffix() {
-        let a = delivery_session_id("servicenow", "INC0010001", "0f8e2c6a4b1d4e7f9a3c5b7d9e1f2a3b");
+        let a = delivery_session_id(
+            "servicenow",
+            "INC0010001",
+            "0f8e2c6a4b1d4e7f9a3c5b7d9e1f2a3b",
+        );
         assert_eq!(a, "servicenow-INC0010001-0f8e2c6a4b1d4e7f9a3c5b7d9e1f2a3b");
         assert_valid(&a);
-        let b = delivery_session_id("servicenow", "INC0010001", "1f8e2c6a4b1d4e7f9a3c5b7d9e1f2a3b");
+        let b = delivery_session_id(
+            "servicenow",
+            "INC0010001",
+            "1f8e2c6a4b1d4e7f9a3c5b7d9e1f2a3b",
+        );
         assert_ne!(a, b);
     }
 
@@ -67,7 +89,11 @@ mod tests {
             ("-", "-", "-"),
             ("servicenow", "INC 1/2:ü", "abc"),
             (long.as_str(), long.as_str(), long.as_str()),
-            ("servicenow", "éééééééééééééééééééééééééééééééééééééééééé", "日本"),
+            (
+                "servicenow",
+                "éééééééééééééééééééééééééééééééééééééééééé",
+                "日本",
+            ),
         ];
         for (s, t, x) in cases {
             assert_valid(&delivery_session_id(s, t, x));

@@ -8,8 +8,8 @@ use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 use aws_sdk_bedrockagentcore::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
-use aws_sdk_bedrockagentcore::operation::invoke_agent_runtime::InvokeAgentRuntimeError;
 use aws_sdk_bedrockagentcore::operation::RequestId;
+use aws_sdk_bedrockagentcore::operation::invoke_agent_runtime::InvokeAgentRuntimeError;
 use aws_smithy_types::Blob;
 use thiserror::Error;
 
@@ -131,7 +131,11 @@ impl AgentClient {
         }
     }
 
-    async fn invoke_and_read(&self, session_id: &str, payload: Vec<u8>) -> Result<AgentReply, AgentError> {
+    async fn invoke_and_read(
+        &self,
+        session_id: &str,
+        payload: Vec<u8>,
+    ) -> Result<AgentReply, AgentError> {
         let output = self
             .sdk
             .invoke_agent_runtime()
@@ -165,7 +169,10 @@ impl AgentClient {
             reader.push(&chunk).map_err(|e| with_id(answer_error(e)))?;
         }
         let text = reader.finish().map_err(|e| with_id(answer_error(e)))?;
-        Ok(AgentReply { text, aws_request_id })
+        Ok(AgentReply {
+            text,
+            aws_request_id,
+        })
     }
 }
 
@@ -178,7 +185,8 @@ fn answer_error(e: AnswerError) -> AgentError {
     AgentError::new(failure, e.to_string())
 }
 
-type InvokeSdkError = SdkError<InvokeAgentRuntimeError, aws_sdk_bedrockagentcore::config::http::HttpResponse>;
+type InvokeSdkError =
+    SdkError<InvokeAgentRuntimeError, aws_sdk_bedrockagentcore::config::http::HttpResponse>;
 
 /// Sorts an SDK failure (after the SDK's own retries) into what the operator can act on.
 fn classify(err: InvokeSdkError) -> AgentError {
@@ -192,12 +200,18 @@ fn classify(err: InvokeSdkError) -> AgentError {
                 InvokeAgentRuntimeError::ResourceNotFoundException(_) => AgentFailure::NotFound,
                 InvokeAgentRuntimeError::RetryableConflictException(_) => AgentFailure::SessionBusy,
                 InvokeAgentRuntimeError::ThrottlingException(_)
-                | InvokeAgentRuntimeError::ServiceQuotaExceededException(_) => AgentFailure::Throttled,
+                | InvokeAgentRuntimeError::ServiceQuotaExceededException(_) => {
+                    AgentFailure::Throttled
+                }
                 InvokeAgentRuntimeError::RuntimeClientError(_) => AgentFailure::RuntimeFailed,
                 InvokeAgentRuntimeError::InternalServerException(_) => AgentFailure::Unavailable,
                 _ => by_status(ctx.raw().status().as_u16()),
             };
-            (failure, e.code().map(str::to_owned), e.request_id().map(str::to_owned))
+            (
+                failure,
+                e.code().map(str::to_owned),
+                e.request_id().map(str::to_owned),
+            )
         }
         SdkError::ResponseError(ctx) => (by_status(ctx.raw().status().as_u16()), None, None),
         SdkError::TimeoutError(_) => (AgentFailure::Timeout, None, None),

@@ -110,7 +110,9 @@ fn append_event(text: &mut String, data: &str) -> Result<(), AnswerError> {
         Ok(Value::Object(obj)) => {
             if let Some(err) = obj.get("error") {
                 let detail = obj.get("message").and_then(Value::as_str).unwrap_or("");
-                return Err(AnswerError::AgentReported(format!("{} {detail}", compact(err)).trim().to_owned()));
+                return Err(AnswerError::AgentReported(
+                    format!("{} {detail}", compact(err)).trim().to_owned(),
+                ));
             }
             if let Some(Value::String(s)) = obj.get("data") {
                 text.push_str(s);
@@ -163,7 +165,12 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn read(format: AnswerFormat, wire: &[u8], chunk: usize, limit: usize) -> Result<String, AnswerError> {
+    fn read(
+        format: AnswerFormat,
+        wire: &[u8],
+        chunk: usize,
+        limit: usize,
+    ) -> Result<String, AnswerError> {
         let mut r = AnswerReader::new(format, limit);
         for c in wire.chunks(chunk) {
             r.push(c)?;
@@ -173,9 +180,18 @@ mod tests {
 
     #[test]
     fn content_type_detection_ignores_parameters_and_case() {
-        assert_eq!(AnswerFormat::from_content_type("text/event-stream; charset=utf-8"), AnswerFormat::EventStream);
-        assert_eq!(AnswerFormat::from_content_type("Text/Event-Stream"), AnswerFormat::EventStream);
-        assert_eq!(AnswerFormat::from_content_type("application/json"), AnswerFormat::Json);
+        assert_eq!(
+            AnswerFormat::from_content_type("text/event-stream; charset=utf-8"),
+            AnswerFormat::EventStream
+        );
+        assert_eq!(
+            AnswerFormat::from_content_type("Text/Event-Stream"),
+            AnswerFormat::EventStream
+        );
+        assert_eq!(
+            AnswerFormat::from_content_type("application/json"),
+            AnswerFormat::Json
+        );
         assert_eq!(AnswerFormat::from_content_type(""), AnswerFormat::Json);
     }
 
@@ -187,22 +203,38 @@ mod tests {
         }
         let strands = json!({"result": {"role": "assistant", "content": [{"text": "Hello "}, {"text": "world"}]}});
         assert_eq!(text_of(&strands), "Hello world");
-        assert_eq!(text_of(&json!({"summary": "x", "score": 2})), r#"{"score":2,"summary":"x"}"#);
+        assert_eq!(
+            text_of(&json!({"summary": "x", "score": 2})),
+            r#"{"score":2,"summary":"x"}"#
+        );
         assert_eq!(text_of(&json!([1, 2])), "[1,2]");
-        assert_eq!(text_of(&json!({"result": 5})), r#"{"result":5}"#, "non-text result falls back to JSON");
+        assert_eq!(
+            text_of(&json!({"result": 5})),
+            r#"{"result":5}"#,
+            "non-text result falls back to JSON"
+        );
     }
 
     #[test]
     fn json_answers_read_across_chunks_and_tolerate_non_json() {
-        assert_eq!(read(AnswerFormat::Json, br#"{"result": "abc"}"#, 3, 100).unwrap(), "abc");
-        assert_eq!(read(AnswerFormat::Json, b"not json at all", 4, 100).unwrap(), "not json at all");
+        assert_eq!(
+            read(AnswerFormat::Json, br#"{"result": "abc"}"#, 3, 100).unwrap(),
+            "abc"
+        );
+        assert_eq!(
+            read(AnswerFormat::Json, b"not json at all", 4, 100).unwrap(),
+            "not json at all"
+        );
     }
 
     #[test]
     fn sse_strings_concatenate_and_markers_are_skipped() {
         let wire = b"data: \"Hello\"\n\ndata: {\"data\": \",\"}\n\ndata: \" world\"\n\ndata: {\"done\": true}\n\ndata: plain\n\n";
         for chunk in [1, 2, 5, 64] {
-            assert_eq!(read(AnswerFormat::EventStream, wire, chunk, 1000).unwrap(), "Hello, worldplain");
+            assert_eq!(
+                read(AnswerFormat::EventStream, wire, chunk, 1000).unwrap(),
+                "Hello, worldplain"
+            );
         }
     }
 
@@ -210,20 +242,40 @@ mod tests {
     fn in_band_errors_fail_the_answer() {
         let wire = b"data: \"partial\"\n\ndata: {\"error\": \"kaput\", \"message\": \"An error occurred during streaming\"}\n\n";
         let err = read(AnswerFormat::EventStream, wire, 7, 1000).unwrap_err();
-        assert!(matches!(err, AnswerError::AgentReported(ref m) if m.contains("kaput")), "{err:?}");
+        assert!(
+            matches!(err, AnswerError::AgentReported(ref m) if m.contains("kaput")),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn cap_is_enforced_while_reading() {
         let wire = vec![b'x'; 50];
-        assert_eq!(read(AnswerFormat::Json, &wire, 10, 49), Err(AnswerError::TooLarge { limit: 49 }));
+        assert_eq!(
+            read(AnswerFormat::Json, &wire, 10, 49),
+            Err(AnswerError::TooLarge { limit: 49 })
+        );
         assert!(read(AnswerFormat::Json, &wire, 10, 50).is_ok());
     }
 
     #[test]
     fn empty_answers_are_errors() {
-        assert_eq!(read(AnswerFormat::Json, b"\"\"", 1, 10), Err(AnswerError::Empty));
-        assert_eq!(read(AnswerFormat::EventStream, b"data: {\"done\": true}\n\n", 4, 100), Err(AnswerError::Empty));
-        assert_eq!(read(AnswerFormat::Json, b"", 1, 10), Err(AnswerError::Empty));
+        assert_eq!(
+            read(AnswerFormat::Json, b"\"\"", 1, 10),
+            Err(AnswerError::Empty)
+        );
+        assert_eq!(
+            read(
+                AnswerFormat::EventStream,
+                b"data: {\"done\": true}\n\n",
+                4,
+                100
+            ),
+            Err(AnswerError::Empty)
+        );
+        assert_eq!(
+            read(AnswerFormat::Json, b"", 1, 10),
+            Err(AnswerError::Empty)
+        );
     }
 }

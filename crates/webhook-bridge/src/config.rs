@@ -52,7 +52,11 @@ impl Config {
 
     /// Reads through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Config, ConfigError> {
-        let get = |k: &str| lookup(k).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |k: &str| {
+            lookup(k)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let agent_runtime_arn = get("AGENT_RUNTIME_ARN").ok_or_else(|| ConfigError {
             variable: "AGENT_RUNTIME_ARN",
@@ -72,22 +76,26 @@ impl Config {
         if !QUALIFIER.is_match(&qualifier) {
             return Err(ConfigError {
                 variable: "AGENT_QUALIFIER",
-                problem: "must be an endpoint name: a letter, then up to 47 letters, digits or '_'".into(),
+                problem: "must be an endpoint name: a letter, then up to 47 letters, digits or '_'"
+                    .into(),
             });
         }
-        let number = |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
-            match get(name) {
-                None => Ok(default),
-                Some(raw) => raw
-                    .parse::<u64>()
-                    .ok()
-                    .filter(|n| (min..=max).contains(n))
-                    .ok_or_else(|| ConfigError {
-                        variable: name,
-                        problem: format!("must be a whole number from {min} to {max}, got {raw:?}"),
-                    }),
-            }
-        };
+        let number =
+            |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
+                match get(name) {
+                    None => Ok(default),
+                    Some(raw) => raw
+                        .parse::<u64>()
+                        .ok()
+                        .filter(|n| (min..=max).contains(n))
+                        .ok_or_else(|| ConfigError {
+                            variable: name,
+                            problem: format!(
+                                "must be a whole number from {min} to {max}, got {raw:?}"
+                            ),
+                        }),
+                }
+            };
         let defaults = FieldLimits::default();
         Ok(Config {
             agent_runtime_arn,
@@ -98,8 +106,12 @@ impl Config {
             max_body_bytes: number("MAX_BODY_BYTES", 262_144, 1_024, 6_291_456)? as usize,
             max_answer_bytes: number("MAX_ANSWER_BYTES", 1_048_576, 1_024, 100_000_000)? as usize,
             field_limits: FieldLimits {
-                description: number("MAX_DESCRIPTION_CHARS", defaults.description as u64, 100, 100_000)?
-                    as usize,
+                description: number(
+                    "MAX_DESCRIPTION_CHARS",
+                    defaults.description as u64,
+                    100,
+                    100_000,
+                )? as usize,
                 ..defaults
             },
         })
@@ -111,11 +123,14 @@ mod tests {
     use super::*;
     use std::collections::HashMap;
 
-    const ARN: &str = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234";
+    const ARN: &str =
+        "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234";
 
     fn load(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 
@@ -143,7 +158,14 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(
-            (c.qualifier.as_str(), c.agent_timeout.as_secs(), c.max_attempts, c.max_body_bytes, c.max_answer_bytes, c.field_limits.description),
+            (
+                c.qualifier.as_str(),
+                c.agent_timeout.as_secs(),
+                c.max_attempts,
+                c.max_body_bytes,
+                c.max_answer_bytes,
+                c.field_limits.description
+            ),
             ("prod_v2", 120, 5, 2048, 4096, 500)
         );
     }
@@ -153,8 +175,14 @@ mod tests {
         for pairs in [
             vec![],
             vec![("AGENT_RUNTIME_ARN", "  ")],
-            vec![("AGENT_RUNTIME_ARN", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/*")],
-            vec![("AGENT_RUNTIME_ARN", "arn:aws:bedrock:us-east-1:123456789012:agent/ABC")],
+            vec![(
+                "AGENT_RUNTIME_ARN",
+                "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/*",
+            )],
+            vec![(
+                "AGENT_RUNTIME_ARN",
+                "arn:aws:bedrock:us-east-1:123456789012:agent/ABC",
+            )],
         ] {
             assert_eq!(load(&pairs).unwrap_err().variable, "AGENT_RUNTIME_ARN");
         }
@@ -176,7 +204,8 @@ mod tests {
 
     #[test]
     fn accepts_other_partitions() {
-        let arn = "arn:aws-us-gov:bedrock-agentcore:us-gov-west-1:123456789012:runtime/a-0123456789";
+        let arn =
+            "arn:aws-us-gov:bedrock-agentcore:us-gov-west-1:123456789012:runtime/a-0123456789";
         assert!(load(&[("AGENT_RUNTIME_ARN", arn)]).is_ok());
     }
 }

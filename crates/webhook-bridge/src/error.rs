@@ -32,7 +32,9 @@ impl BridgeError {
     /// The stable UPPER_SNAKE code callers and dashboards key on.
     pub fn code(&self) -> &'static str {
         match self {
-            BridgeError::Ticket(TicketError::InvalidJson(_) | TicketError::NotAnObject) => "INVALID_JSON",
+            BridgeError::Ticket(TicketError::InvalidJson(_) | TicketError::NotAnObject) => {
+                "INVALID_JSON"
+            }
             BridgeError::Ticket(TicketError::MissingField { .. }) => "MISSING_REQUIRED_FIELD",
             BridgeError::Ticket(TicketError::InvalidField { .. }) => "INVALID_FIELD",
             BridgeError::NotFound => "NOT_FOUND",
@@ -79,9 +81,19 @@ impl BridgeError {
             BridgeError::Ticket(e) => e.to_string(),
             BridgeError::NotFound => "no such endpoint; POST tickets to /webhook/{source}".into(),
             BridgeError::UnsupportedSource(s) => {
-                let known: Vec<&str> = ticket_prompt::Source::ALL.iter().map(|s| s.as_str()).collect();
-                let shown: String = s.chars().filter(char::is_ascii_alphanumeric).take(40).collect();
-                format!("unsupported source '{shown}'; supported: {}", known.join(", "))
+                let known: Vec<&str> = ticket_prompt::Source::ALL
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect();
+                let shown: String = s
+                    .chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .take(40)
+                    .collect();
+                format!(
+                    "unsupported source '{shown}'; supported: {}",
+                    known.join(", ")
+                )
             }
             BridgeError::MethodNotAllowed { allow } => format!("method not allowed; use {allow}"),
             BridgeError::PayloadTooLarge { size, limit } => {
@@ -100,7 +112,9 @@ impl BridgeError {
                 AgentFailure::InBandError => "the agent reported an error while answering",
                 AgentFailure::Unavailable => "the agent service is unavailable; retry later",
                 AgentFailure::StreamInterrupted => "the agent's answer was interrupted",
-                AgentFailure::AnswerTooLarge => "the agent's answer exceeds the configured size limit",
+                AgentFailure::AnswerTooLarge => {
+                    "the agent's answer exceeds the configured size limit"
+                }
                 AgentFailure::EmptyAnswer => "the agent returned an empty answer",
                 AgentFailure::Unknown => "the agent call failed",
                 AgentFailure::Timeout => "the agent did not answer in time",

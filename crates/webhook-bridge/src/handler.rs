@@ -5,13 +5,13 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_config::SdkConfig;
 use lambda_http::{Body, Request, RequestExt, Response};
-use ticket_prompt::{agent_payload, delivery_session_id, parse_ticket, render_prompt, Source};
+use ticket_prompt::{Source, agent_payload, delivery_session_id, parse_ticket, render_prompt};
 
 use crate::agent::AgentClient;
 use crate::config::{Config, ConfigError};
 use crate::error::BridgeError;
 use crate::response;
-use crate::routing::{route, Route};
+use crate::routing::{Route, route};
 
 /// Time kept back from the Lambda deadline so the bridge can still answer with a typed 504
 /// (and log) instead of being killed mid-request.
@@ -88,14 +88,28 @@ impl Bridge {
         let mut delivery = Delivery::default();
         let outcome = self.process(&req, &path, &mut delivery).await;
         let response = match &outcome {
-            Ok(a) => response::servicenow_success(&a.ticket_id, &a.text, &a.session_id, &request_id),
+            Ok(a) => {
+                response::servicenow_success(&a.ticket_id, &a.text, &a.session_id, &request_id)
+            }
             Err(e) => response::error(e, &request_id),
         };
-        log_delivery(&request_id, &path, &delivery, &outcome, response.status().as_u16(), started.elapsed());
+        log_delivery(
+            &request_id,
+            &path,
+            &delivery,
+            &outcome,
+            response.status().as_u16(),
+            started.elapsed(),
+        );
         response
     }
 
-    async fn process(&self, req: &Request, path: &str, delivery: &mut Delivery) -> Result<Analysis, BridgeError> {
+    async fn process(
+        &self,
+        req: &Request,
+        path: &str,
+        delivery: &mut Delivery,
+    ) -> Result<Analysis, BridgeError> {
         let source = match route(req.method(), path) {
             Route::Webhook(source) => source,
             Route::UnsupportedSource(s) => return Err(BridgeError::UnsupportedSource(s)),
@@ -103,7 +117,10 @@ impl Bridge {
             Route::NotFound => return Err(BridgeError::NotFound),
         };
         delivery.source = Some(source);
-        let ready = self.ready.as_ref().map_err(|_| BridgeError::Configuration)?;
+        let ready = self
+            .ready
+            .as_ref()
+            .map_err(|_| BridgeError::Configuration)?;
 
         let body: &[u8] = req.body().as_ref();
         if body.len() > ready.config.max_body_bytes {
@@ -115,7 +132,11 @@ impl Bridge {
         let ticket = parse_ticket(source, body, &ready.config.field_limits)?;
         delivery.ticket = Some(ticket.id.clone());
 
-        let session_id = delivery_session_id(source.as_str(), &ticket.id, &uuid::Uuid::new_v4().simple().to_string());
+        let session_id = delivery_session_id(
+            source.as_str(),
+            &ticket.id,
+            &uuid::Uuid::new_v4().simple().to_string(),
+        );
         delivery.session_id = Some(session_id.clone());
         let prompt = render_prompt(&ticket, &uuid::Uuid::new_v4().simple().to_string());
         tracing::debug!(%prompt, "prompt rendered");
@@ -152,7 +173,8 @@ fn request_id(req: &Request) -> String {
             return ctx.request_id.clone();
         }
     }
-    if let Some(lambda_http::request::RequestContext::ApiGatewayV1(ctx)) = req.request_context_ref() {
+    if let Some(lambda_http::request::RequestContext::ApiGatewayV1(ctx)) = req.request_context_ref()
+    {
         if let Some(id) = ctx.request_id.as_deref().filter(|id| !id.is_empty()) {
             return id.to_owned();
         }
@@ -165,7 +187,9 @@ fn deadline(req: &Request, configured: Duration) -> Duration {
     let Some(ctx) = req.lambda_context_ref() else {
         return configured;
     };
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
     let remaining = Duration::from_millis(ctx.deadline).saturating_sub(now);
     if remaining.is_zero() {
         // No usable deadline in the context (e.g. a test harness): keep the configured one.

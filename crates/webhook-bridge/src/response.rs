@@ -2,7 +2,7 @@
 
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
-use serde_json::{json, Value};
+use serde_json::{Value, json};
 
 use crate::error::BridgeError;
 
@@ -10,7 +10,12 @@ use crate::error::BridgeError;
 pub const SESSION_HEADER: &str = "x-agent-session-id";
 
 /// The ServiceNow reference contract plus `session_id` and `request_id`.
-pub fn servicenow_success(incident_number: &str, analysis: &str, session_id: &str, request_id: &str) -> Response<Body> {
+pub fn servicenow_success(
+    incident_number: &str,
+    analysis: &str,
+    session_id: &str,
+    request_id: &str,
+) -> Response<Body> {
     let mut resp = json_response(
         StatusCode::OK,
         &json!({
@@ -59,7 +64,10 @@ fn json_response(status: StatusCode, body: &Value, request_id: &str) -> Response
     let mut resp = Response::new(Body::Text(body.to_string()));
     *resp.status_mut() = status;
     let headers = resp.headers_mut();
-    headers.insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if let Ok(v) = HeaderValue::from_str(request_id) {
         headers.insert("x-request-id", v);
     }

@@ -38,17 +38,41 @@ mod tests {
 
     #[test]
     fn webhook_paths_with_and_without_prefixes() {
-        for p in ["/webhook/servicenow", "/prod/webhook/servicenow", "/Prod/webhook/servicenow/", "/base/v1/webhook/servicenow"] {
-            assert_eq!(route(&Method::POST, p), Route::Webhook(Source::ServiceNow), "{p}");
+        for p in [
+            "/webhook/servicenow",
+            "/prod/webhook/servicenow",
+            "/Prod/webhook/servicenow/",
+            "/base/v1/webhook/servicenow",
+        ] {
+            assert_eq!(
+                route(&Method::POST, p),
+                Route::Webhook(Source::ServiceNow),
+                "{p}"
+            );
         }
     }
 
     #[test]
     fn unknown_sources_methods_and_paths() {
-        assert_eq!(route(&Method::POST, "/webhook/remedy"), Route::UnsupportedSource("remedy".into()));
-        assert_eq!(route(&Method::GET, "/webhook/servicenow"), Route::MethodNotAllowed("POST"));
-        assert_eq!(route(&Method::PUT, "/prod/webhook/anything"), Route::MethodNotAllowed("POST"));
-        for p in ["/", "", "/webhook", "/webhooks/servicenow", "/webhook/servicenow/extra"] {
+        assert_eq!(
+            route(&Method::POST, "/webhook/remedy"),
+            Route::UnsupportedSource("remedy".into())
+        );
+        assert_eq!(
+            route(&Method::GET, "/webhook/servicenow"),
+            Route::MethodNotAllowed("POST")
+        );
+        assert_eq!(
+            route(&Method::PUT, "/prod/webhook/anything"),
+            Route::MethodNotAllowed("POST")
+        );
+        for p in [
+            "/",
+            "",
+            "/webhook",
+            "/webhooks/servicenow",
+            "/webhook/servicenow/extra",
+        ] {
             assert_eq!(route(&Method::POST, p), Route::NotFound, "{p}");
         }
     }

@@ -42,7 +42,8 @@ impl SseDecoder {
         if let Some(value) = line.strip_prefix("data") {
             if value.is_empty() || value.starts_with(':') {
                 let value = value.strip_prefix(':').unwrap_or(value);
-                self.data.push(value.strip_prefix(' ').unwrap_or(value).to_owned());
+                self.data
+                    .push(value.strip_prefix(' ').unwrap_or(value).to_owned());
             }
         }
         None
@@ -90,6 +91,9 @@ mod tests {
 
     #[test]
     fn lines_that_only_look_like_data_are_ignored() {
-        assert_eq!(decode_in_chunks(b"database: x\n\n", 5), Vec::<String>::new());
+        assert_eq!(
+            decode_in_chunks(b"database: x\n\n", 5),
+            Vec::<String>::new()
+        );
     }
 }

@@ -5,7 +5,7 @@ mod support;
 
 use std::time::Duration;
 
-use local_agentcore::{Fault, ServiceError, LOCAL_RUNTIME_ARN};
+use local_agentcore::{Fault, LOCAL_RUNTIME_ARN, ServiceError};
 use support::{assert_error, call, event, harness};
 
 #[tokio::test]
@@ -19,13 +19,28 @@ async fn reference_incident_is_analysed_with_the_contract_shape() {
     assert_eq!(j["incident_number"], "INC0010001");
     assert_eq!(j["message"], "Incident analyzed successfully");
     let analysis = j["analysis"].as_str().unwrap();
-    assert!(analysis.starts_with("Triage for INC0010001: Email server down for the Sales floor"), "{analysis}");
-    assert!(analysis.contains("Likely area: Messaging (email)"), "{analysis}");
+    assert!(
+        analysis.starts_with("Triage for INC0010001: Email server down for the Sales floor"),
+        "{analysis}"
+    );
+    assert!(
+        analysis.contains("Likely area: Messaging (email)"),
+        "{analysis}"
+    );
     let session = j["session_id"].as_str().unwrap();
-    assert!(session.starts_with("servicenow-INC0010001-") && (33..=100).contains(&session.len()), "{session}");
+    assert!(
+        session.starts_with("servicenow-INC0010001-") && (33..=100).contains(&session.len()),
+        "{session}"
+    );
     assert_eq!(reply.headers["x-agent-session-id"], session);
-    assert_eq!(j["request_id"], "c6af9ac6-7b61-11e6-9a41-93e8deadbeef", "API Gateway's id outside Lambda");
-    assert_eq!(reply.headers["x-request-id"], "c6af9ac6-7b61-11e6-9a41-93e8deadbeef");
+    assert_eq!(
+        j["request_id"], "c6af9ac6-7b61-11e6-9a41-93e8deadbeef",
+        "API Gateway's id outside Lambda"
+    );
+    assert_eq!(
+        reply.headers["x-request-id"],
+        "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+    );
 
     // What AgentCore received, on the wire.
     let calls = h.agentcore.invocations();
@@ -38,9 +53,16 @@ async fn reference_incident_is_analysed_with_the_contract_shape() {
     assert_eq!(inv.runtime, LOCAL_RUNTIME_ARN);
     assert_eq!(inv.qualifier.as_deref(), Some("DEFAULT"));
     assert_eq!(inv.header("content-type"), Some("application/json"));
-    assert_eq!(inv.header("accept"), Some("application/json, text/event-stream"));
+    assert_eq!(
+        inv.header("accept"),
+        Some("application/json, text/event-stream")
+    );
     assert_eq!(inv.session_id, session);
-    assert!(inv.header("authorization").is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256")), "SigV4-signed");
+    assert!(
+        inv.header("authorization")
+            .is_some_and(|a| a.starts_with("AWS4-HMAC-SHA256")),
+        "SigV4-signed"
+    );
     let payload = inv.body_json();
     assert_eq!(payload["source"], "servicenow");
     assert_eq!(payload["ticket"]["id"], "INC0010001");
@@ -66,7 +88,10 @@ async fn qualifier_comes_from_configuration() {
     let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
     // The emulator knows only DEFAULT, as a runtime without a "blue" endpoint would answer.
     assert_error(&reply, 502, "AGENT_NOT_FOUND");
-    assert_eq!(h.agentcore.invocations()[0].qualifier.as_deref(), Some("blue"));
+    assert_eq!(
+        h.agentcore.invocations()[0].qualifier.as_deref(),
+        Some("blue")
+    );
 }
 
 #[tokio::test]
@@ -84,37 +109,75 @@ async fn sse_answers_split_across_chunks_are_reassembled() {
 async fn a_silent_agent_is_not_cut_off_by_the_sdk_stall_guard() {
     // The SDK's default stalled-stream protection kills a body silent for ~5 s.
     let h = harness(&[]).await;
-    h.agentcore.inject(Fault::silent_gap(Duration::from_secs(7)));
+    h.agentcore
+        .inject(Fault::silent_gap(Duration::from_secs(7)));
     let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
-    assert!(reply.json["analysis"].as_str().unwrap().contains("Triage for INC0010003"));
+    assert!(
+        reply.json["analysis"]
+            .as_str()
+            .unwrap()
+            .contains("Triage for INC0010003")
+    );
 }
 
 #[tokio::test]
 async fn in_band_sse_error_is_an_agent_failure() {
     let h = harness(&[]).await;
     h.agentcore.inject(Fault::InBandError);
-    assert_error(&call(&h.bridge, event("servicenow-minimal.json")).await, 502, "AGENT_FAILED");
+    assert_error(
+        &call(&h.bridge, event("servicenow-minimal.json")).await,
+        502,
+        "AGENT_FAILED",
+    );
 }
 
 #[tokio::test]
 async fn deadline_gives_agent_timeout() {
     let h = harness(&[("AGENT_TIMEOUT_SECONDS", "1")]).await;
     h.agentcore.inject(Fault::delay(Duration::from_secs(3)));
-    assert_error(&call(&h.bridge, event("servicenow-minimal.json")).await, 504, "AGENT_TIMEOUT");
+    assert_error(
+        &call(&h.bridge, event("servicenow-minimal.json")).await,
+        504,
+        "AGENT_TIMEOUT",
+    );
 }
 
 #[tokio::test]
 async fn service_errors_map_to_stable_codes() {
     let cases = [
         (ServiceError::ThrottlingException, 429, "RATE_LIMITED"),
-        (ServiceError::ServiceQuotaExceededException, 429, "RATE_LIMITED"),
-        (ServiceError::ValidationException, 502, "AGENT_REQUEST_REJECTED"),
-        (ServiceError::AccessDeniedException, 502, "AGENT_ACCESS_DENIED"),
-        (ServiceError::ResourceNotFoundException, 502, "AGENT_NOT_FOUND"),
-        (ServiceError::RetryableConflictException, 409, "SESSION_BUSY"),
+        (
+            ServiceError::ServiceQuotaExceededException,
+            429,
+            "RATE_LIMITED",
+        ),
+        (
+            ServiceError::ValidationException,
+            502,
+            "AGENT_REQUEST_REJECTED",
+        ),
+        (
+            ServiceError::AccessDeniedException,
+            502,
+            "AGENT_ACCESS_DENIED",
+        ),
+        (
+            ServiceError::ResourceNotFoundException,
+            502,
+            "AGENT_NOT_FOUND",
+        ),
+        (
+            ServiceError::RetryableConflictException,
+            409,
+            "SESSION_BUSY",
+        ),
         (ServiceError::RuntimeClientError, 502, "AGENT_FAILED"),
-        (ServiceError::InternalServerException, 503, "AGENT_UNAVAILABLE"),
+        (
+            ServiceError::InternalServerException,
+            503,
+            "AGENT_UNAVAILABLE",
+        ),
     ];
     let h = harness(&[]).await;
     for (error, status, code) in cases {
@@ -122,8 +185,16 @@ async fn service_errors_map_to_stable_codes() {
         let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
         assert_error(&reply, status, code);
         let retry_after = matches!(code, "RATE_LIMITED" | "SESSION_BUSY");
-        assert_eq!(reply.headers.contains_key("retry-after"), retry_after, "{code}");
-        assert_eq!(reply.json["error"].get("retry_after").is_some(), retry_after, "{code}");
+        assert_eq!(
+            reply.headers.contains_key("retry-after"),
+            retry_after,
+            "{code}"
+        );
+        assert_eq!(
+            reply.json["error"].get("retry_after").is_some(),
+            retry_after,
+            "{code}"
+        );
     }
     assert_eq!(h.agentcore.invocation_count(), cases.len());
 }
@@ -131,10 +202,15 @@ async fn service_errors_map_to_stable_codes() {
 #[tokio::test]
 async fn rate_limited_carries_retry_after() {
     let h = harness(&[]).await;
-    h.agentcore.inject(Fault::error(ServiceError::ThrottlingException));
+    h.agentcore
+        .inject(Fault::error(ServiceError::ThrottlingException));
     let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
     assert_error(&reply, 429, "RATE_LIMITED");
-    let secs: u64 = reply.headers["retry-after"].to_str().unwrap().parse().unwrap();
+    let secs: u64 = reply.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert_eq!(reply.json["error"]["retry_after"], secs);
     assert!(secs > 0);
 }
@@ -142,30 +218,64 @@ async fn rate_limited_carries_retry_after() {
 #[tokio::test]
 async fn unknown_and_non_json_errors_are_agent_error() {
     let h = harness(&[]).await;
-    h.agentcore.inject(Fault::RawStatus { status: 418, body: "<html>teapot</html>".into() });
-    assert_error(&call(&h.bridge, event("servicenow-minimal.json")).await, 502, "AGENT_ERROR");
-    h.agentcore.inject(Fault::RawStatus { status: 502, body: "<html>Bad Gateway</html>".into() });
-    assert_error(&call(&h.bridge, event("servicenow-minimal.json")).await, 503, "AGENT_UNAVAILABLE");
+    h.agentcore.inject(Fault::RawStatus {
+        status: 418,
+        body: "<html>teapot</html>".into(),
+    });
+    assert_error(
+        &call(&h.bridge, event("servicenow-minimal.json")).await,
+        502,
+        "AGENT_ERROR",
+    );
+    h.agentcore.inject(Fault::RawStatus {
+        status: 502,
+        body: "<html>Bad Gateway</html>".into(),
+    });
+    assert_error(
+        &call(&h.bridge, event("servicenow-minimal.json")).await,
+        503,
+        "AGENT_UNAVAILABLE",
+    );
 }
 
 #[tokio::test]
 async fn broken_streams_and_oversized_answers() {
     let h = harness(&[("MAX_ANSWER_BYTES", "1024")]).await;
     h.agentcore.inject(Fault::CutStream);
-    assert_error(&call(&h.bridge, event("servicenow-incident.json")).await, 502, "AGENT_STREAM_INTERRUPTED");
+    assert_error(
+        &call(&h.bridge, event("servicenow-incident.json")).await,
+        502,
+        "AGENT_STREAM_INTERRUPTED",
+    );
     h.agentcore.inject(Fault::Oversized { bytes: 4096 });
-    assert_error(&call(&h.bridge, event("servicenow-incident.json")).await, 502, "AGENT_ANSWER_TOO_LARGE");
+    assert_error(
+        &call(&h.bridge, event("servicenow-incident.json")).await,
+        502,
+        "AGENT_ANSWER_TOO_LARGE",
+    );
     h.agentcore.inject(Fault::Oversized { bytes: 900 });
     let under_cap = call(&h.bridge, event("servicenow-incident.json")).await;
-    assert_eq!(under_cap.status, 200, "an answer under the cap passes: {}", under_cap.raw);
+    assert_eq!(
+        under_cap.status, 200,
+        "an answer under the cap passes: {}",
+        under_cap.raw
+    );
 }
 
 #[tokio::test]
 async fn unreachable_agentcore_is_unavailable() {
     // Bind then drop a listener: nothing listens on that port any more.
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let bridge = support::bridge_for(&format!("http://127.0.0.1:{port}"), &[]).await;
-    assert_error(&call(&bridge, event("servicenow-minimal.json")).await, 503, "AGENT_UNAVAILABLE");
+    assert_error(
+        &call(&bridge, event("servicenow-minimal.json")).await,
+        503,
+        "AGENT_UNAVAILABLE",
+    );
 }
 
 #[tokio::test]
@@ -175,5 +285,9 @@ async fn unknown_runtime_is_agent_not_found() {
         "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/other_agent-ZZZZZZZZZZ",
     )])
     .await;
-    assert_error(&call(&h.bridge, event("servicenow-minimal.json")).await, 502, "AGENT_NOT_FOUND");
+    assert_error(
+        &call(&h.bridge, event("servicenow-minimal.json")).await,
+        502,
+        "AGENT_NOT_FOUND",
+    );
 }

@@ -7,9 +7,9 @@ use std::collections::HashMap;
 use aws_sdk_bedrockagentcore::config::{Credentials, Region};
 use http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request};
-use local_agentcore::{Backend, LocalAgentCore, RunningAgentCore, LOCAL_RUNTIME_ARN};
+use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
 use serde_json::Value;
-use webhook_bridge::{agent::sdk_defaults, Bridge, Config};
+use webhook_bridge::{Bridge, Config, agent::sdk_defaults};
 
 pub struct Harness {
     pub agentcore: RunningAgentCore,
@@ -39,7 +39,13 @@ pub async fn bridge_for(endpoint: &str, env: &[(&str, &str)]) -> Bridge {
     let sdk = sdk_defaults(&config)
         .endpoint_url(endpoint)
         .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new("AKIDLOCAL", "local-secret", None, None, "tests"))
+        .credentials_provider(Credentials::new(
+            "AKIDLOCAL",
+            "local-secret",
+            None,
+            None,
+            "tests",
+        ))
         .load()
         .await;
     Bridge::new(config, &sdk)
@@ -84,8 +90,14 @@ pub async fn call(bridge: &Bridge, req: Request) -> Reply {
         Body::Empty => String::new(),
         _ => panic!("unexpected body kind"),
     };
-    let json = serde_json::from_str(&raw).unwrap_or_else(|e| panic!("response is not JSON ({e}): {raw}"));
-    Reply { status, headers, json, raw }
+    let json =
+        serde_json::from_str(&raw).unwrap_or_else(|e| panic!("response is not JSON ({e}): {raw}"));
+    Reply {
+        status,
+        headers,
+        json,
+        raw,
+    }
 }
 
 /// Asserts the error envelope: code, status in body and on the wire, request id, no leaks.
@@ -94,11 +106,33 @@ pub fn assert_error(reply: &Reply, status: u16, code: &str) {
     assert_eq!(reply.json["success"], false, "{}", reply.raw);
     assert_eq!(reply.json["error"]["code"], code, "{}", reply.raw);
     assert_eq!(reply.json["error"]["status"], status, "{}", reply.raw);
-    assert!(reply.json["error"]["message"].as_str().is_some_and(|m| !m.is_empty()));
-    assert!(reply.json["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+    assert!(
+        reply.json["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty())
+    );
+    assert!(
+        reply.json["request_id"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty())
+    );
     assert_eq!(reply.headers["content-type"], "application/json");
-    assert_eq!(reply.headers["x-request-id"], reply.json["request_id"].as_str().unwrap());
-    for leak in ["arn:", "bedrock-agentcore:", "123456789012", "Exception", "dispatch", "kaput"] {
-        assert!(!reply.raw.contains(leak), "response leaks {leak:?}: {}", reply.raw);
+    assert_eq!(
+        reply.headers["x-request-id"],
+        reply.json["request_id"].as_str().unwrap()
+    );
+    for leak in [
+        "arn:",
+        "bedrock-agentcore:",
+        "123456789012",
+        "Exception",
+        "dispatch",
+        "kaput",
+    ] {
+        assert!(
+            !reply.raw.contains(leak),
+            "response leaks {leak:?}: {}",
+            reply.raw
+        );
     }
 }

@@ -1,0 +1,104 @@
+# The interface to the project. Set-up is two commands: `make local` and `make test`.
+# `make help` lists every target.
+
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+AGENT_VENV := .venv-agent
+# Pinned tools. aws-sam-cli and bedrock-agentcore pin conflicting dependencies, so the agent SDK
+# (used only by the end-to-end tests) lives in a venv of its own.
+TOOLS_PKGS := cargo-lambda==1.9.2 aws-sam-cli==1.170.0 cfn-lint==1.58.0
+AGENT_PKGS := bedrock-agentcore==1.25.0
+
+# The tools venv comes first on PATH: cargo-lambda finds zig through the first python3.
+export PATH := $(CURDIR)/$(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
+export SAM_CLI_TELEMETRY := 0
+
+# make local / make invoke: everything on loopback, dummy credentials, the built-in agent.
+LOCAL_RUNTIME_ARN := arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/local_triage-LOCAL00001
+LOCAL_AGENTCORE_ADDR ?= 127.0.0.1:9100
+LOCAL_API_ADDR ?= 127.0.0.1:3000
+LOCAL_API_KEY ?= local-dev-key
+# Set AGENT_URL to forward to a real agent (e.g. a BedrockAgentCoreApp on http://127.0.0.1:8080).
+AGENT_URL ?=
+LOCAL_FUNCTION_ENV := --env AGENT_RUNTIME_ARN=$(LOCAL_RUNTIME_ARN) \
+	--env AWS_ENDPOINT_URL_BEDROCK_AGENTCORE=http://$(LOCAL_AGENTCORE_ADDR) \
+	--env AWS_REGION=us-east-1 --env AWS_ACCESS_KEY_ID=local --env AWS_SECRET_ACCESS_KEY=local \
+	--env AWS_EC2_METADATA_DISABLED=true
+DEMO_BODY := {"number":"INC0010001","short_description":"Email server down","priority":"1"}
+EVENT ?= events/servicenow-incident.json
+ARM64_TARGET := aarch64-unknown-linux-gnu
+# Deploy non-interactively with GUIDED=0 once samconfig.toml holds your answers.
+GUIDED ?= 1
+
+.PHONY: help venv local test lint build deploy invoke clean arm64-target
+
+help: ## List the targets
+	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(TOOLS_PKGS)
+	touch $@
+
+$(AGENT_VENV)/.installed: Makefile
+	$(PYTHON) -m venv $(AGENT_VENV)
+	$(AGENT_VENV)/bin/pip install --quiet --disable-pip-version-check $(AGENT_PKGS)
+	touch $@
+
+venv: $(VENV)/.installed $(AGENT_VENV)/.installed ## Create the Python venvs (SAM, cargo-lambda, cfn-lint; agent SDK)
+
+local: ## Run the webhook offline (local API Gateway + Lambda runtime + local AgentCore + built-in agent) and curl it
+	cargo build --bins
+	@backend="built-in triage agent"; forward=""; \
+	if [ -n "$(AGENT_URL)" ]; then backend="agent at $(AGENT_URL)"; forward="--forward $(AGENT_URL)"; fi; \
+	trap 'kill $$(jobs -p) 2>/dev/null || true' EXIT INT TERM; \
+	target/debug/local-agentcore --addr $(LOCAL_AGENTCORE_ADDR) --runtime-arn $(LOCAL_RUNTIME_ARN) $$forward & \
+	target/debug/local-lambda --binary target/debug/webhook --addr $(LOCAL_API_ADDR) --api-key $(LOCAL_API_KEY) $(LOCAL_FUNCTION_ENV) & \
+	for i in $$(seq 1 100); do \
+	  curl -s -o /dev/null http://$(LOCAL_AGENTCORE_ADDR)/ping && curl -s -o /dev/null http://$(LOCAL_API_ADDR)/ && break; sleep 0.1; \
+	done; \
+	echo; echo "Webhook: http://$(LOCAL_API_ADDR)/prod/webhook/servicenow  (x-api-key: $(LOCAL_API_KEY); $$backend)"; \
+	body='$(DEMO_BODY)'; url=http://$(LOCAL_API_ADDR)/prod/webhook/servicenow; \
+	echo; echo "\$$ curl -s -X POST $$url -H 'x-api-key: $(LOCAL_API_KEY)' -H 'Content-Type: application/json' -d '$$body'"; \
+	curl -s -X POST "$$url" -H 'x-api-key: $(LOCAL_API_KEY)' -H 'Content-Type: application/json' -d "$$body"; \
+	echo; echo; echo "Serving until Ctrl-C."; \
+	wait
+
+test: venv lint ## Run every test: unit, handler, end to end (real agent), template checks
+	cargo build --workspace --bins
+	cargo test --workspace
+	sam validate --lint
+	cfn-lint template.yaml
+	$(VENV)/bin/python -m unittest discover -s tests/template -v
+
+lint: ## cargo fmt --check and clippy with warnings as errors
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+arm64-target:
+	@rustup target list --installed 2>/dev/null | grep -qx $(ARM64_TARGET) || rustup target add $(ARM64_TARGET) || { \
+	  echo "The $(ARM64_TARGET) Rust target is missing and could not be installed."; \
+	  echo "Lambda runs this function on arm64: install the target (rustup target add $(ARM64_TARGET)) and retry."; \
+	  exit 1; }
+
+build: venv arm64-target ## Build the arm64 deployment package with sam build (cargo-lambda + zig)
+	sam build
+
+deploy: build ## sam build && sam deploy --guided (GUIDED=0 to reuse samconfig.toml answers)
+	sam deploy $(if $(filter 0,$(GUIDED)),,--guided)
+
+invoke: ## Send one event file (EVENT=events/...) through the real binary against the local AgentCore
+	cargo build --bins
+	@trap 'kill $$(jobs -p) 2>/dev/null || true' EXIT; \
+	target/debug/local-agentcore --addr $(LOCAL_AGENTCORE_ADDR) --runtime-arn $(LOCAL_RUNTIME_ARN) $(if $(AGENT_URL),--forward $(AGENT_URL)) 2>/dev/null & \
+	for i in $$(seq 1 100); do curl -s -o /dev/null http://$(LOCAL_AGENTCORE_ADDR)/ping && break; sleep 0.1; done; \
+	target/debug/local-lambda --binary target/debug/webhook --invoke $(EVENT) $(LOCAL_FUNCTION_ENV)
+
+clean: ## Remove build output and the venvs
+	cargo clean
+	rm -rf .aws-sam $(VENV) $(AGENT_VENV)
