@@ -41,16 +41,21 @@ help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 $(VENV)/.installed: Makefile
-	$(PYTHON) -m venv $(VENV)
+	$(PYTHON) -m venv --clear $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check $(TOOLS_PKGS)
 	touch $@
 
 $(AGENT_VENV)/.installed: Makefile
-	$(PYTHON) -m venv $(AGENT_VENV)
+	$(PYTHON) -m venv --clear $(AGENT_VENV)
 	$(AGENT_VENV)/bin/pip install --quiet --disable-pip-version-check $(AGENT_PKGS)
 	touch $@
 
 venv: $(VENV)/.installed $(AGENT_VENV)/.installed ## Create the Python venvs (SAM, cargo-lambda, cfn-lint; agent SDK)
+	@# A stamp can outlive its venv (a moved checkout, a deleted folder): check, and rebuild if broken.
+	@$(VENV)/bin/python -c 'import samtranslator, cfnlint' 2>/dev/null && [ -x $(VENV)/bin/cargo-lambda ] \
+	  || { echo "$(VENV) is broken; rebuilding"; rm -f $(VENV)/.installed; $(MAKE) $(VENV)/.installed; }
+	@$(AGENT_VENV)/bin/python -c 'import bedrock_agentcore' 2>/dev/null \
+	  || { echo "$(AGENT_VENV) is broken; rebuilding"; rm -f $(AGENT_VENV)/.installed; $(MAKE) $(AGENT_VENV)/.installed; }
 
 local: ## Run the webhook offline (local API Gateway + Lambda runtime + local AgentCore + built-in agent) and curl it
 	cargo build --bins

@@ -82,10 +82,10 @@ impl AgentProcess {
         let client = reqwest::Client::new();
         let started = Instant::now();
         loop {
-            if let Ok(r) = client.get(format!("{url}/ping")).send().await {
-                if r.status().is_success() {
-                    break;
-                }
+            if let Ok(r) = client.get(format!("{url}/ping")).send().await
+                && r.status().is_success()
+            {
+                break;
             }
             assert!(
                 started.elapsed() < Duration::from_secs(60),

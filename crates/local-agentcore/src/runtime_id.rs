@@ -36,10 +36,10 @@ impl RuntimeRef {
 
     /// Resolves a decoded path segment and optional `accountId` the way the service does.
     pub fn resolve(segment: &str, account_id: Option<&str>) -> Result<RuntimeRef, String> {
-        if let Some(account) = account_id {
-            if !ACCOUNT.is_match(account) {
-                return Err("Value at 'accountId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9]{12}".into());
-            }
+        if let Some(account) = account_id
+            && !ACCOUNT.is_match(account)
+        {
+            return Err("Value at 'accountId' failed to satisfy constraint: Member must satisfy regular expression pattern: [0-9]{12}".into());
         }
         if segment.starts_with("arn:") {
             return RuntimeRef::from_arn(segment)

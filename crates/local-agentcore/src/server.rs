@@ -202,12 +202,12 @@ async fn answer(
         Ok(r) => r,
         Err(msg) => return ServiceError::ValidationException.with_message(&msg),
     };
-    if let Some(q) = &query.qualifier {
-        if !valid_qualifier(q) {
-            return ServiceError::ValidationException.with_message(
-                "Value at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][a-zA-Z0-9_]{0,47}",
-            );
-        }
+    if let Some(q) = &query.qualifier
+        && !valid_qualifier(q)
+    {
+        return ServiceError::ValidationException.with_message(
+            "Value at 'qualifier' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z][a-zA-Z0-9_]{0,47}",
+        );
     }
     if !(33..=256).contains(&session_id.chars().count()) {
         return ServiceError::ValidationException.with_message(

@@ -164,12 +164,11 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         );
     };
     let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    if route.api_key_required {
-        if let Some(expected) = &config.api_key {
-            if api_key != Some(expected.as_str()) {
-                return gateway_error(StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException");
-            }
-        }
+    if route.api_key_required
+        && let Some(expected) = &config.api_key
+        && api_key != Some(expected.as_str())
+    {
+        return gateway_error(StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException");
     }
     let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST).await else {
         return gateway_error(
@@ -273,10 +272,9 @@ fn proxy_response(doc: &[u8]) -> Response {
             if let (Ok(n), Some(Ok(hv))) = (
                 HeaderName::try_from(k.as_str()),
                 val.as_str().map(HeaderValue::from_str),
-            ) {
-                if !headers.contains_key(&n) {
-                    headers.insert(n, hv);
-                }
+            ) && !headers.contains_key(&n)
+            {
+                headers.insert(n, hv);
             }
         }
     }

@@ -21,18 +21,23 @@ pub struct ProxyRequest<'a> {
 }
 
 pub fn proxy_event(r: &ProxyRequest<'_>) -> Value {
-    let mut headers = Map::new();
-    let mut multi_headers = Map::new();
-    for (name, value) in r.headers {
-        let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        headers.insert(name.as_str().to_owned(), Value::from(value.clone()));
-        multi_headers
-            .entry(name.as_str().to_owned())
-            .or_insert_with(|| Value::Array(vec![]))
-            .as_array_mut()
-            .map(|a| a.push(Value::from(value)));
-    }
-    let (query, multi_query) = query_maps(r.query);
+    let (headers, multi_headers) = single_and_multi(r.headers.iter().map(|(name, value)| {
+        (
+            name.as_str().to_owned(),
+            String::from_utf8_lossy(value.as_bytes()).into_owned(),
+        )
+    }));
+    let (query, multi_query) = match r.query.filter(|q| !q.is_empty()) {
+        None => (Value::Null, Value::Null),
+        Some(q) => {
+            let pairs = q.split('&').filter(|p| !p.is_empty()).map(|pair| {
+                let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                (k.to_owned(), v.to_owned())
+            });
+            let (single, multi) = single_and_multi(pairs);
+            (Value::Object(single), Value::Object(multi))
+        }
+    };
     let path_parameters: Map<String, Value> = r
         .path_parameters
         .iter()
@@ -85,20 +90,17 @@ pub fn proxy_event(r: &ProxyRequest<'_>) -> Value {
     })
 }
 
-fn query_maps(query: Option<&str>) -> (Value, Value) {
-    let Some(q) = query.filter(|q| !q.is_empty()) else {
-        return (Value::Null, Value::Null);
-    };
+/// API Gateway's two views of repeated keys: the last value, and every value in order.
+fn single_and_multi(
+    pairs: impl Iterator<Item = (String, String)>,
+) -> (Map<String, Value>, Map<String, Value>) {
     let mut single = Map::new();
-    let mut multi = Map::new();
-    for pair in q.split('&').filter(|p| !p.is_empty()) {
-        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-        single.insert(k.to_owned(), Value::from(v));
-        multi
-            .entry(k.to_owned())
-            .or_insert_with(|| Value::Array(vec![]))
-            .as_array_mut()
-            .map(|a| a.push(Value::from(v)));
+    let mut multi: Map<String, Value> = Map::new();
+    for (k, v) in pairs {
+        single.insert(k.clone(), Value::from(v.clone()));
+        if let Value::Array(values) = multi.entry(k).or_insert_with(|| Value::Array(vec![])) {
+            values.push(Value::from(v));
+        }
     }
-    (Value::Object(single), Value::Object(multi))
+    (single, multi)
 }

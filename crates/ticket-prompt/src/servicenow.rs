@@ -89,7 +89,6 @@ impl Incident<'_> {
         let group = capped("assignment_group", limits.short)?;
         let requester = capped("caller_id", limits.short)?;
         let updated_at = capped("sys_updated_on", limits.short)?;
-        drop(capped);
 
         Ok(Ticket {
             source: Source::ServiceNow,

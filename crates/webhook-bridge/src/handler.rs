@@ -168,16 +168,15 @@ impl Bridge {
 
 /// The Lambda request id when running under Lambda, else API Gateway's, else a fresh one.
 fn request_id(req: &Request) -> String {
-    if let Some(ctx) = req.lambda_context_ref() {
-        if !ctx.request_id.is_empty() {
-            return ctx.request_id.clone();
-        }
+    if let Some(ctx) = req.lambda_context_ref()
+        && !ctx.request_id.is_empty()
+    {
+        return ctx.request_id.clone();
     }
     if let Some(lambda_http::request::RequestContext::ApiGatewayV1(ctx)) = req.request_context_ref()
+        && let Some(id) = ctx.request_id.as_deref().filter(|id| !id.is_empty())
     {
-        if let Some(id) = ctx.request_id.as_deref().filter(|id| !id.is_empty()) {
-            return id.to_owned();
-        }
+        return id.to_owned();
     }
     uuid::Uuid::new_v4().to_string()
 }

@@ -39,12 +39,13 @@ impl SseDecoder {
             return self.dispatch();
         }
         let line = String::from_utf8_lossy(raw);
-        if let Some(value) = line.strip_prefix("data") {
-            if value.is_empty() || value.starts_with(':') {
-                let value = value.strip_prefix(':').unwrap_or(value);
-                self.data
-                    .push(value.strip_prefix(' ').unwrap_or(value).to_owned());
-            }
+        // "data" alone or "data:…"; other fields that merely start with "data" are not data.
+        if let Some(value) = line.strip_prefix("data")
+            && (value.is_empty() || value.starts_with(':'))
+        {
+            let value = value.strip_prefix(':').unwrap_or(value);
+            self.data
+                .push(value.strip_prefix(' ').unwrap_or(value).to_owned());
         }
         None
     }
