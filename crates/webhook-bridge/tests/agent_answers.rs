@@ -6,7 +6,7 @@ mod support;
 use std::time::Duration;
 
 use local_agentcore::{Fault, LOCAL_RUNTIME_ARN, ServiceError};
-use support::{assert_error, call, event, harness};
+use support::{assert_error, assert_fault_maps_to, call, event, harness};
 
 #[tokio::test]
 async fn reference_incident_is_analysed_with_the_contract_shape() {
@@ -124,23 +124,19 @@ async fn a_silent_agent_is_not_cut_off_by_the_sdk_stall_guard() {
 #[tokio::test]
 async fn in_band_sse_error_is_an_agent_failure() {
     let h = harness(&[]).await;
-    h.agentcore.inject(Fault::InBandError);
-    assert_error(
-        &call(&h.bridge, event("servicenow-minimal.json")).await,
-        502,
-        "AGENT_FAILED",
-    );
+    assert_fault_maps_to(&h, Fault::InBandError, 502, "AGENT_FAILED").await;
 }
 
 #[tokio::test]
 async fn deadline_gives_agent_timeout() {
     let h = harness(&[("AGENT_TIMEOUT_SECONDS", "1")]).await;
-    h.agentcore.inject(Fault::delay(Duration::from_secs(3)));
-    assert_error(
-        &call(&h.bridge, event("servicenow-minimal.json")).await,
+    assert_fault_maps_to(
+        &h,
+        Fault::delay(Duration::from_secs(3)),
         504,
         "AGENT_TIMEOUT",
-    );
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -181,9 +177,7 @@ async fn service_errors_map_to_stable_codes() {
     ];
     let h = harness(&[]).await;
     for (error, status, code) in cases {
-        h.agentcore.inject(Fault::error(error));
-        let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
-        assert_error(&reply, status, code);
+        let reply = assert_fault_maps_to(&h, Fault::error(error), status, code).await;
         let retry_after = matches!(code, "RATE_LIMITED" | "SESSION_BUSY");
         assert_eq!(
             reply.headers.contains_key("retry-after"),
@@ -218,24 +212,26 @@ async fn rate_limited_carries_retry_after() {
 #[tokio::test]
 async fn unknown_and_non_json_errors_are_agent_error() {
     let h = harness(&[]).await;
-    h.agentcore.inject(Fault::RawStatus {
-        status: 418,
-        body: "<html>teapot</html>".into(),
-    });
-    assert_error(
-        &call(&h.bridge, event("servicenow-minimal.json")).await,
+    assert_fault_maps_to(
+        &h,
+        Fault::RawStatus {
+            status: 418,
+            body: "<html>teapot</html>".into(),
+        },
         502,
         "AGENT_ERROR",
-    );
-    h.agentcore.inject(Fault::RawStatus {
-        status: 502,
-        body: "<html>Bad Gateway</html>".into(),
-    });
-    assert_error(
-        &call(&h.bridge, event("servicenow-minimal.json")).await,
+    )
+    .await;
+    assert_fault_maps_to(
+        &h,
+        Fault::RawStatus {
+            status: 502,
+            body: "<html>Bad Gateway</html>".into(),
+        },
         503,
         "AGENT_UNAVAILABLE",
-    );
+    )
+    .await;
 }
 
 #[tokio::test]

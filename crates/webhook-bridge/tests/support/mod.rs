@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use aws_sdk_bedrockagentcore::config::{Credentials, Region};
 use http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request};
-use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
+use local_agentcore::{Backend, Fault, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
 use serde_json::Value;
 use webhook_bridge::{Bridge, Config, agent::sdk_defaults};
 
@@ -135,4 +135,12 @@ pub fn assert_error(reply: &Reply, status: u16, code: &str) {
             reply.raw
         );
     }
+}
+
+/// Queues `fault`, sends the minimal incident, and asserts the error it must map to.
+pub async fn assert_fault_maps_to(h: &Harness, fault: Fault, status: u16, code: &str) -> Reply {
+    h.agentcore.inject(fault);
+    let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
+    assert_error(&reply, status, code);
+    reply
 }
