@@ -49,6 +49,15 @@ async fn events_through_the_lambda_runtime_with_a_json_agent() {
 
     let r = stack.invoke_event(&event("servicenow-incident.json")).await;
     let session = r.json["session_id"].as_str().unwrap();
+    // The Lambda invocation's X-Ray trace (the local Runtime API derives it from the request id)
+    // reaches AgentCore as X-Amzn-Trace-Id.
+    let request_id = r.json["request_id"].as_str().unwrap().replace('-', "");
+    let last = stack.agentcore.invocations().pop().unwrap();
+    let trace = last.header("x-amzn-trace-id").unwrap_or_default();
+    assert!(
+        trace.starts_with("Root=1-") && trace.contains(&request_id[..24]),
+        "{trace}"
+    );
     assert_eq!(r.json["incident_number"], "INC0010001");
     assert_eq!(
         r.json["analysis"],

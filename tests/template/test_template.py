@@ -79,23 +79,57 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(len(resources_of(self.cfn, "AWS::ApiGateway::ApiKey")), 1)
         self.assertEqual(len(resources_of(self.cfn, "AWS::ApiGateway::UsagePlanKey")), 1)
 
-    def test_agent_permissions_name_exactly_the_runtime(self):
-        statements = []
+    def agentcore_statements(self):
+        """(condition, statement) for every statement naming a bedrock-agentcore action; a
+        statement inside Fn::If carries its condition's name."""
+        found = []
         for role in resources_of(self.cfn, "AWS::IAM::Role").values():
             for policy in role["Properties"].get("Policies", []):
-                statements += policy["PolicyDocument"]["Statement"]
-        agentcore = [s for s in statements if any("bedrock-agentcore" in a for a in as_list(s["Action"]))]
-        self.assertEqual(len(agentcore), 1, agentcore)
-        stmt = agentcore[0]
-        self.assertEqual(as_list(stmt["Action"]), ["bedrock-agentcore:InvokeAgentRuntime"])
+                for stmt in policy["PolicyDocument"]["Statement"]:
+                    if "Fn::If" in stmt:
+                        condition, when_true, when_false = stmt["Fn::If"]
+                        self.assertEqual(when_false, {"Ref": "AWS::NoValue"})
+                        candidates = [(condition, when_true)]
+                    else:
+                        candidates = [(None, stmt)]
+                    for cond, s in candidates:
+                        if any("bedrock-agentcore" in a for a in as_list(s["Action"])):
+                            found.append((cond, s))
+        return found
+
+    def test_agent_permissions_name_exactly_the_runtime(self):
+        runtime_only = [{"Ref": "AgentRuntimeArn"}, {"Fn::Sub": "${AgentRuntimeArn}/runtime-endpoint/*"}]
+        statements = self.agentcore_statements()
+        by_condition = {cond: s for cond, s in statements}
+        self.assertEqual(len(statements), 2, statements)
+        always = by_condition[None]
         self.assertEqual(
-            stmt["Resource"],
-            [{"Ref": "AgentRuntimeArn"}, {"Fn::Sub": "${AgentRuntimeArn}/runtime-endpoint/*"}],
+            as_list(always["Action"]),
+            ["bedrock-agentcore:InvokeAgentRuntime", "bedrock-agentcore:StopRuntimeSession"],
         )
-        for resource in statements_resources(statements):
-            text = str(resource)
-            self.assertNotEqual(text, "*")
-            self.assertFalse(re.search(r"runtime/\*", text), f"wildcard runtime resource: {text}")
+        self.assertEqual(always["Resource"], runtime_only)
+        for _, stmt in statements:
+            for resource in as_list(stmt["Resource"]):
+                text = str(resource)
+                self.assertNotEqual(text, "*")
+                self.assertFalse(re.search(r"runtime/\*", text), f"wildcard runtime resource: {text}")
+
+    def test_invoke_for_user_only_when_a_user_id_is_sent(self):
+        conditional = [(c, s) for c, s in self.agentcore_statements() if c is not None]
+        self.assertEqual(len(conditional), 1)
+        condition, stmt = conditional[0]
+        self.assertEqual(as_list(stmt["Action"]), ["bedrock-agentcore:InvokeAgentRuntimeForUser"])
+        self.assertEqual(condition, "SendsRuntimeUserId")
+        self.assertEqual(
+            self.cfn["Conditions"]["SendsRuntimeUserId"],
+            {"Fn::Not": [{"Fn::Equals": [{"Ref": "RuntimeUserIdSource"}, ""]}]},
+        )
+        self.assertEqual(self.sam["Parameters"]["RuntimeUserIdSource"]["Default"], "")
+        pattern = re.compile(self.sam["Parameters"]["RuntimeUserIdSource"]["AllowedPattern"])
+        for ok in ["", "header:X-Caller-Email", "ticket:requester"]:
+            self.assertTrue(pattern.fullmatch(ok), ok)
+        for bad in ["header:", "cookie:x", "ticket:title"]:
+            self.assertIsNone(pattern.fullmatch(bad), bad)
 
     def test_runtime_arn_parameter_pattern(self):
         pattern = re.compile(self.sam["Parameters"]["AgentRuntimeArn"]["AllowedPattern"])
@@ -137,11 +171,6 @@ class TemplateTest(unittest.TestCase):
             self.assertIn(name, outputs)
         command = outputs["ApiKeyValueCommand"]["Value"]["Fn::Sub"]
         self.assertIn("get-api-key --api-key ${WebhookApiApiKey} --include-value", command)
-
-
-def statements_resources(statements):
-    for s in statements:
-        yield from as_list(s.get("Resource", []))
 
 
 if __name__ == "__main__":

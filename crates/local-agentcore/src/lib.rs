@@ -18,7 +18,7 @@ mod service_error;
 mod streaming;
 
 pub use faults::Fault;
-pub use recorder::Invocation;
+pub use recorder::{Invocation, StopRequest};
 pub use runtime_id::{LOCAL_RUNTIME_ARN, RuntimeRef};
 pub use server::{Backend, LocalAgentCore, RunningAgentCore};
 pub use service_error::ServiceError;

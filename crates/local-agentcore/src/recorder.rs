@@ -34,19 +34,49 @@ impl Invocation {
     }
 }
 
+/// One `StopRuntimeSession` request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StopRequest {
+    pub runtime: String,
+    pub qualifier: Option<String>,
+    pub session_id: String,
+    /// Whether the session was known (had been invoked) and so was stopped.
+    pub stopped: bool,
+}
+
 #[derive(Default)]
-pub(crate) struct Recorder(Mutex<Vec<Invocation>>);
+pub(crate) struct Recorder {
+    invocations: Mutex<Vec<Invocation>>,
+    stops: Mutex<Vec<StopRequest>>,
+}
 
 impl Recorder {
     pub(crate) fn record(&self, inv: Invocation) {
-        self.0.lock().unwrap().push(inv);
+        self.invocations.lock().unwrap().push(inv);
     }
 
     pub(crate) fn all(&self) -> Vec<Invocation> {
-        self.0.lock().unwrap().clone()
+        self.invocations.lock().unwrap().clone()
     }
 
     pub(crate) fn count(&self) -> usize {
-        self.0.lock().unwrap().len()
+        self.invocations.lock().unwrap().len()
+    }
+
+    /// Whether any invocation used `session_id` (the service knows only sessions it ran).
+    pub(crate) fn knows_session(&self, session_id: &str) -> bool {
+        self.invocations
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|i| i.session_id == session_id)
+    }
+
+    pub(crate) fn record_stop(&self, stop: StopRequest) {
+        self.stops.lock().unwrap().push(stop);
+    }
+
+    pub(crate) fn stops(&self) -> Vec<StopRequest> {
+        self.stops.lock().unwrap().clone()
     }
 }

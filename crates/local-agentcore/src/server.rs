@@ -21,7 +21,7 @@ use crate::forward::{SESSION_HEADER, forward};
 use crate::recorder::Recorder;
 use crate::runtime_id::valid_qualifier;
 use crate::streaming::{Step, scripted_body, sse_events, sse_frames};
-use crate::{Fault, Invocation, RuntimeRef, ServiceError, builtin_agent};
+use crate::{Fault, Invocation, RuntimeRef, ServiceError, StopRequest, builtin_agent};
 
 /// The service's payload limit (100,000,000 bytes).
 const MAX_PAYLOAD: usize = 100_000_000;
@@ -70,6 +70,7 @@ impl LocalAgentCore {
         });
         let app = Router::new()
             .route("/runtimes/{runtime}/invocations", post(invoke))
+            .route("/runtimes/{runtime}/stopruntimesession", post(stop_session))
             .route("/ping", get(|| async { r#"{"status":"Healthy"}"# }))
             .route("/_local/faults", post(push_faults))
             .route("/_local/invocations", get(list_invocations))
@@ -114,6 +115,11 @@ impl RunningAgentCore {
         self.state.recorder.count()
     }
 
+    /// The `StopRuntimeSession` requests received, in order.
+    pub fn stop_requests(&self) -> Vec<StopRequest> {
+        self.state.recorder.stops()
+    }
+
     /// Serves until the server task ends (for the binary).
     pub async fn wait(mut self) {
         let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
@@ -147,17 +153,19 @@ async fn invoke(
     Query(query): Query<InvokeQuery>,
     req: Request,
 ) -> Response {
-    let request_id = uuid::Uuid::new_v4().to_string();
-    let session_header = header(req.headers(), SESSION_HEADER);
-    let session_id = session_header
-        .clone()
-        .unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
-    let mut resp = answer(&state, runtime, query, req, &session_id).await;
+    let session_id =
+        header(req.headers(), SESSION_HEADER).unwrap_or_else(|| uuid::Uuid::new_v4().to_string());
+    let resp = answer(&state, runtime, query, req, &session_id).await;
+    stamp(resp, &session_id)
+}
+
+/// Adds what every AgentCore data-plane answer carries: a request id and the session id.
+fn stamp(mut resp: Response, session_id: &str) -> Response {
     let headers = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
+    if let Ok(v) = HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()) {
         headers.insert("x-amzn-requestid", v);
     }
-    if let Ok(v) = HeaderValue::from_str(&session_id) {
+    if let Ok(v) = HeaderValue::from_str(session_id) {
         headers.insert(SESSION_HEADER, v);
     }
     resp
@@ -247,6 +255,40 @@ async fn answer(
             .await
         }
     }
+}
+
+/// `StopRuntimeSession`: 200 for a session the emulator has run, else `ResourceNotFoundException`.
+async fn stop_session(
+    State(state): State<Arc<Shared>>,
+    Path(runtime): Path<String>,
+    Query(query): Query<InvokeQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let session_id = header(&headers, SESSION_HEADER).unwrap_or_default();
+    let known_runtime = RuntimeRef::resolve(&runtime, query.account_id.as_deref())
+        .is_ok_and(|r| state.runtimes.contains_key(&r));
+    let stopped = known_runtime && state.recorder.knows_session(&session_id);
+    state.recorder.record_stop(StopRequest {
+        runtime,
+        qualifier: query.qualifier,
+        session_id: session_id.clone(),
+        stopped,
+    });
+    let resp = if !(33..=256).contains(&session_id.chars().count()) {
+        ServiceError::ValidationException.with_message(
+            "Value at 'runtimeSessionId' failed to satisfy constraint: Member must have length between 33 and 256",
+        )
+    } else if stopped {
+        let mut ok = (StatusCode::OK, "{}").into_response();
+        ok.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        ok
+    } else {
+        ServiceError::ResourceNotFoundException.with_message("Session not found")
+    };
+    stamp(resp, &session_id)
 }
 
 fn json_answer(text: &str) -> Response {

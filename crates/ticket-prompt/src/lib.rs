@@ -13,7 +13,10 @@ mod ticket;
 pub use error::TicketError;
 pub use prompt::{agent_payload, render_prompt};
 pub use sanitize::{Capped, FieldLimits, clean_text};
-pub use session::{SESSION_ID_MAX, SESSION_ID_MIN, delivery_session_id};
+pub use session::{
+    CALLER_SESSION_ID_MAX, InvalidSessionId, SESSION_ID_MAX, SESSION_ID_MIN, delivery_session_id,
+    ticket_session_id, validate_session_id,
+};
 pub use ticket::{Choice, Source, Ticket, TicketField};
 
 /// Parses a webhook body from `source` into a validated, cleaned and capped [`Ticket`].

@@ -31,6 +31,48 @@ pub fn delivery_session_id(source: &str, ticket_id: &str, suffix: &str) -> Strin
     id
 }
 
+/// A session id shared by every delivery about one ticket, so follow-ups (updates, new comments)
+/// continue the agent's memory of that ticket: `{source}-{ticket}-{fingerprint}`, where the
+/// fingerprint is 32 hex digits of SHA-256 over the namespace, source and ticket. The namespace
+/// (one per sending instance, e.g. `acme-prod`) keeps equal ticket numbers from two instances
+/// apart; the hash keeps the id stable across releases and platforms.
+pub fn ticket_session_id(source: &str, namespace: &str, ticket_id: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::new()
+        .chain_update(namespace.as_bytes())
+        .chain_update([0])
+        .chain_update(source.as_bytes())
+        .chain_update([0])
+        .chain_update(ticket_id.as_bytes())
+        .finalize();
+    let fingerprint: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+    delivery_session_id(source, ticket_id, &fingerprint)
+}
+
+/// Why a caller-supplied session id was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "session id must be {SESSION_ID_MIN}-{CALLER_SESSION_ID_MAX} characters of A-Z, a-z, 0-9, '_' or '-'"
+)]
+pub struct InvalidSessionId;
+
+/// The longest session id a caller may supply (AgentCore's input limit).
+pub const CALLER_SESSION_ID_MAX: usize = 256;
+
+/// Checks a caller-supplied session id: AgentCore's 33–256 characters, in a charset that is
+/// safe in headers and logs.
+pub fn validate_session_id(id: &str) -> Result<(), InvalidSessionId> {
+    let ok_len = (SESSION_ID_MIN..=CALLER_SESSION_ID_MAX).contains(&id.len());
+    let ok_chars = id
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if ok_len && ok_chars {
+        Ok(())
+    } else {
+        Err(InvalidSessionId)
+    }
+}
+
 /// Keeps `[A-Za-z0-9_-]`, maps anything else to `_`, and cuts to `max` characters.
 fn safe_part(raw: &str, max: usize) -> String {
     raw.chars()
@@ -98,6 +140,40 @@ mod tests {
         for (s, t, x) in cases {
             assert_valid(&delivery_session_id(s, t, x));
         }
+    }
+
+    #[test]
+    fn ticket_sessions_are_stable_per_ticket_and_namespace() {
+        let a = ticket_session_id("servicenow", "acme-prod", "INC0010001");
+        assert_eq!(
+            a,
+            ticket_session_id("servicenow", "acme-prod", "INC0010001")
+        );
+        assert_ne!(
+            a,
+            ticket_session_id("servicenow", "acme-test", "INC0010001")
+        );
+        assert_ne!(
+            a,
+            ticket_session_id("servicenow", "acme-prod", "INC0010002")
+        );
+        assert!(a.starts_with("servicenow-INC0010001-"), "{a}");
+        assert_valid(&a);
+        // Pinned: a different value here would orphan every stored agent session on upgrade.
+        assert_eq!(
+            ticket_session_id("servicenow", "default", "INC0010001"),
+            "servicenow-INC0010001-08ae7395428a16d2afea8b771e65d7ec"
+        );
+    }
+
+    #[test]
+    fn caller_session_ids_are_validated() {
+        assert!(validate_session_id(&"a".repeat(33)).is_ok());
+        assert!(validate_session_id(&"a-_9".repeat(64)).is_ok());
+        assert!(validate_session_id(&"a".repeat(32)).is_err());
+        assert!(validate_session_id(&"a".repeat(257)).is_err());
+        assert!(validate_session_id(&format!("{}/x", "a".repeat(40))).is_err());
+        assert!(validate_session_id(&format!("{} x", "a".repeat(40))).is_err());
     }
 
     #[test]

@@ -11,29 +11,102 @@ use ticket_prompt::FieldLimits;
 static RUNTIME_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$").unwrap()
 });
+static RUNTIME_ID: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[a-zA-Z][a-zA-Z0-9_]{0,99}-[a-zA-Z0-9]{10}$").unwrap());
+static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]{12}$").unwrap());
+static NAMESPACE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9._-]{1,64}$").unwrap());
 /// Endpoint (qualifier) name pattern.
 static QUALIFIER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$").unwrap());
 
+/// Which runtime to invoke: its ARN, or its id plus the owning account (the service's two forms).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AgentTarget {
+    Arn(String),
+    Id {
+        runtime_id: String,
+        account_id: String,
+    },
+}
+
+impl AgentTarget {
+    /// The value of the request's `agentRuntimeArn` path label.
+    pub fn identifier(&self) -> &str {
+        match self {
+            AgentTarget::Arn(arn) => arn,
+            AgentTarget::Id { runtime_id, .. } => runtime_id,
+        }
+    }
+
+    /// `?accountId=`, sent only with the id form.
+    pub fn account_id(&self) -> Option<&str> {
+        match self {
+            AgentTarget::Arn(_) => None,
+            AgentTarget::Id { account_id, .. } => Some(account_id),
+        }
+    }
+}
+
+/// The SDK's retry strategy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryMode {
+    /// Exponential back-off with jitter on throttling, 5xx and connection errors.
+    Standard,
+    /// Standard plus client-side rate limiting that slows down after throttling.
+    Adaptive,
+}
+
+/// How deliveries map to AgentCore sessions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionPolicy {
+    /// A fresh session per delivery (the default): retries never share a session.
+    PerDelivery,
+    /// One session per ticket (source + namespace + ticket id), so follow-ups keep the agent's memory.
+    PerTicket { namespace: String },
+    /// The caller's `X-Agent-Session-Id` header when present, else a fresh session.
+    CallerSupplied,
+}
+
+/// Where the optional `runtimeUserId` comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserIdSource {
+    /// A request header (name stored lower-case).
+    Header(String),
+    /// The ticket's requester (ServiceNow `caller_id`).
+    TicketRequester,
+}
+
 /// Everything the bridge reads from its environment. See the README's configuration table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
-    /// `AGENT_RUNTIME_ARN` (required).
-    pub agent_runtime_arn: String,
+    /// `AGENT_RUNTIME_ARN`, or `AGENT_RUNTIME_ID` with `AGENT_ACCOUNT_ID`.
+    pub target: AgentTarget,
     /// `AGENT_QUALIFIER`, the runtime endpoint; default `DEFAULT`.
     pub qualifier: String,
     /// `AGENT_TIMEOUT_SECONDS`: the most one request may spend on the agent, all retries and
     /// the answer's read included; default 25 s (API Gateway gives up at 29 s). The Lambda's
     /// own remaining time, less a margin, caps it further.
     pub agent_timeout: Duration,
-    /// `AGENT_MAX_ATTEMPTS`: SDK attempts per request (standard retry mode); default 3.
+    /// `AGENT_MAX_ATTEMPTS`: SDK attempts per request; default 3.
     pub max_attempts: u32,
+    /// `AGENT_RETRY_MODE`: `standard` (default) or `adaptive`.
+    pub retry_mode: RetryMode,
+    /// `AGENT_RETRY_BACKOFF_MS`: the first retry's back-off ceiling (it doubles per attempt, with
+    /// jitter); default 1,000 ms, the SDK's own.
+    pub retry_initial_backoff: Duration,
     /// `MAX_BODY_BYTES`: largest accepted webhook body; default 262,144.
     pub max_body_bytes: usize,
     /// `MAX_ANSWER_BYTES`: largest agent answer read; default 1,048,576.
     pub max_answer_bytes: usize,
     /// `MAX_DESCRIPTION_CHARS`: description cap in the prompt; default 8,000.
     pub field_limits: FieldLimits,
+    /// `SESSION_POLICY` (`delivery`, `ticket`, `caller`) and `SESSION_NAMESPACE`.
+    pub session_policy: SessionPolicy,
+    /// `AGENT_USER_ID_SOURCE`: `header:<name>`, `ticket:requester`, or unset (off).
+    pub user_id_source: Option<UserIdSource>,
+    /// `AGENT_WARM_UP`: open the connection to AgentCore at cold start; default true.
+    pub warm_up: bool,
 }
 
 /// A configuration problem, naming the variable.
@@ -42,6 +115,13 @@ pub struct Config {
 pub struct ConfigError {
     pub variable: &'static str,
     pub problem: String,
+}
+
+fn problem(variable: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        variable,
+        problem: problem.into(),
+    }
 }
 
 impl Config {
@@ -57,29 +137,6 @@ impl Config {
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
         };
-
-        let agent_runtime_arn = get("AGENT_RUNTIME_ARN").ok_or_else(|| ConfigError {
-            variable: "AGENT_RUNTIME_ARN",
-            problem: "is not set; set it to the agent runtime ARN \
-                      (arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>)"
-                .into(),
-        })?;
-        if !RUNTIME_ARN.is_match(&agent_runtime_arn) {
-            return Err(ConfigError {
-                variable: "AGENT_RUNTIME_ARN",
-                problem: "is not an AgentCore runtime ARN \
-                          (arn:aws:bedrock-agentcore:<region>:<account>:runtime/<name>-<10 chars>)"
-                    .into(),
-            });
-        }
-        let qualifier = get("AGENT_QUALIFIER").unwrap_or_else(|| "DEFAULT".into());
-        if !QUALIFIER.is_match(&qualifier) {
-            return Err(ConfigError {
-                variable: "AGENT_QUALIFIER",
-                problem: "must be an endpoint name: a letter, then up to 47 letters, digits or '_'"
-                    .into(),
-            });
-        }
         let number =
             |name: &'static str, default: u64, min: u64, max: u64| -> Result<u64, ConfigError> {
                 match get(name) {
@@ -88,20 +145,55 @@ impl Config {
                         .parse::<u64>()
                         .ok()
                         .filter(|n| (min..=max).contains(n))
-                        .ok_or_else(|| ConfigError {
-                            variable: name,
-                            problem: format!(
-                                "must be a whole number from {min} to {max}, got {raw:?}"
-                            ),
+                        .ok_or_else(|| {
+                            problem(
+                                name,
+                                format!("must be a whole number from {min} to {max}, got {raw:?}"),
+                            )
                         }),
                 }
             };
+
+        let qualifier = get("AGENT_QUALIFIER").unwrap_or_else(|| "DEFAULT".into());
+        if !QUALIFIER.is_match(&qualifier) {
+            return Err(problem(
+                "AGENT_QUALIFIER",
+                "must be an endpoint name: a letter, then up to 47 letters, digits or '_'",
+            ));
+        }
+        let retry_mode = match get("AGENT_RETRY_MODE").as_deref() {
+            None | Some("standard") => RetryMode::Standard,
+            Some("adaptive") => RetryMode::Adaptive,
+            Some(other) => {
+                return Err(problem(
+                    "AGENT_RETRY_MODE",
+                    format!("must be standard or adaptive, got {other:?}"),
+                ));
+            }
+        };
+        let warm_up = match get("AGENT_WARM_UP").as_deref() {
+            None | Some("true") => true,
+            Some("false") => false,
+            Some(other) => {
+                return Err(problem(
+                    "AGENT_WARM_UP",
+                    format!("must be true or false, got {other:?}"),
+                ));
+            }
+        };
         let defaults = FieldLimits::default();
         Ok(Config {
-            agent_runtime_arn,
+            target: agent_target(&get)?,
             qualifier,
             agent_timeout: Duration::from_secs(number("AGENT_TIMEOUT_SECONDS", 25, 1, 900)?),
             max_attempts: number("AGENT_MAX_ATTEMPTS", 3, 1, 10)? as u32,
+            retry_mode,
+            retry_initial_backoff: Duration::from_millis(number(
+                "AGENT_RETRY_BACKOFF_MS",
+                1_000,
+                1,
+                20_000,
+            )?),
             // Lambda's synchronous payload limit is 6 MB; nothing larger can arrive anyway.
             max_body_bytes: number("MAX_BODY_BYTES", 262_144, 1_024, 6_291_456)? as usize,
             max_answer_bytes: number("MAX_ANSWER_BYTES", 1_048_576, 1_024, 100_000_000)? as usize,
@@ -114,7 +206,90 @@ impl Config {
                 )? as usize,
                 ..defaults
             },
+            session_policy: session_policy(&get)?,
+            user_id_source: user_id_source(&get)?,
+            warm_up,
         })
+    }
+}
+
+fn agent_target(get: &impl Fn(&str) -> Option<String>) -> Result<AgentTarget, ConfigError> {
+    match (
+        get("AGENT_RUNTIME_ARN"),
+        get("AGENT_RUNTIME_ID"),
+        get("AGENT_ACCOUNT_ID"),
+    ) {
+        (Some(_), Some(_), _) => Err(problem(
+            "AGENT_RUNTIME_ID",
+            "set either AGENT_RUNTIME_ARN, or AGENT_RUNTIME_ID with AGENT_ACCOUNT_ID, not both",
+        )),
+        (Some(arn), None, _) if RUNTIME_ARN.is_match(&arn) => Ok(AgentTarget::Arn(arn)),
+        (Some(_), None, _) => Err(problem(
+            "AGENT_RUNTIME_ARN",
+            "is not an AgentCore runtime ARN (arn:aws:bedrock-agentcore:<region>:<account>:runtime/<name>-<10 chars>)",
+        )),
+        (None, Some(id), account) => {
+            if !RUNTIME_ID.is_match(&id) {
+                return Err(problem(
+                    "AGENT_RUNTIME_ID",
+                    "is not a runtime id (<name>-<10 letters or digits>)",
+                ));
+            }
+            match account {
+                Some(a) if ACCOUNT_ID.is_match(&a) => Ok(AgentTarget::Id {
+                    runtime_id: id,
+                    account_id: a,
+                }),
+                Some(_) => Err(problem("AGENT_ACCOUNT_ID", "must be 12 digits")),
+                None => Err(problem(
+                    "AGENT_ACCOUNT_ID",
+                    "is required with AGENT_RUNTIME_ID",
+                )),
+            }
+        }
+        (None, None, _) => Err(problem(
+            "AGENT_RUNTIME_ARN",
+            "is not set; set it to the agent runtime ARN (arn:aws:bedrock-agentcore:<region>:<account>:runtime/<id>)",
+        )),
+    }
+}
+
+fn session_policy(get: &impl Fn(&str) -> Option<String>) -> Result<SessionPolicy, ConfigError> {
+    match get("SESSION_POLICY").as_deref() {
+        None | Some("delivery") => Ok(SessionPolicy::PerDelivery),
+        Some("caller") => Ok(SessionPolicy::CallerSupplied),
+        Some("ticket") => {
+            let namespace = get("SESSION_NAMESPACE").unwrap_or_else(|| "default".into());
+            if !NAMESPACE.is_match(&namespace) {
+                return Err(problem(
+                    "SESSION_NAMESPACE",
+                    "must be 1-64 letters, digits, '.', '_' or '-'",
+                ));
+            }
+            Ok(SessionPolicy::PerTicket { namespace })
+        }
+        Some(other) => Err(problem(
+            "SESSION_POLICY",
+            format!("must be delivery, ticket or caller, got {other:?}"),
+        )),
+    }
+}
+
+fn user_id_source(
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<UserIdSource>, ConfigError> {
+    let Some(raw) = get("AGENT_USER_ID_SOURCE") else {
+        return Ok(None);
+    };
+    match raw.split_once(':') {
+        Some(("header", name)) if http::HeaderName::from_bytes(name.as_bytes()).is_ok() => {
+            Ok(Some(UserIdSource::Header(name.to_ascii_lowercase())))
+        }
+        Some(("ticket", "requester")) => Ok(Some(UserIdSource::TicketRequester)),
+        _ => Err(problem(
+            "AGENT_USER_ID_SOURCE",
+            format!("must be header:<header name> or ticket:requester, got {raw:?}"),
+        )),
     }
 }
 
@@ -137,7 +312,13 @@ mod tests {
     #[test]
     fn defaults_apply_when_only_the_arn_is_set() {
         let c = load(&[("AGENT_RUNTIME_ARN", ARN)]).unwrap();
+        assert_eq!(c.target, AgentTarget::Arn(ARN.into()));
         assert_eq!(c.qualifier, "DEFAULT");
+        assert_eq!(c.retry_mode, RetryMode::Standard);
+        assert_eq!(c.retry_initial_backoff, Duration::from_secs(1));
+        assert_eq!(c.session_policy, SessionPolicy::PerDelivery);
+        assert_eq!(c.user_id_source, None);
+        assert!(c.warm_up);
         assert_eq!(c.agent_timeout, Duration::from_secs(25));
         assert_eq!(c.max_attempts, 3);
         assert_eq!(c.max_body_bytes, 262_144);
@@ -200,6 +381,87 @@ mod tests {
             let err = load(&[("AGENT_RUNTIME_ARN", ARN), (k, v)]).unwrap_err();
             assert_eq!(err.variable, k);
         }
+    }
+
+    #[test]
+    fn id_and_account_form() {
+        let c = load(&[
+            ("AGENT_RUNTIME_ID", "my_agent-AbCdEf1234"),
+            ("AGENT_ACCOUNT_ID", "123456789012"),
+        ])
+        .unwrap();
+        assert_eq!(c.target.identifier(), "my_agent-AbCdEf1234");
+        assert_eq!(c.target.account_id(), Some("123456789012"));
+        let err = load(&[("AGENT_RUNTIME_ID", "my_agent-AbCdEf1234")]).unwrap_err();
+        assert_eq!(err.variable, "AGENT_ACCOUNT_ID");
+        let err = load(&[
+            ("AGENT_RUNTIME_ID", "my_agent-AbCdEf1234"),
+            ("AGENT_RUNTIME_ARN", ARN),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "AGENT_RUNTIME_ID");
+        let err = load(&[
+            ("AGENT_RUNTIME_ID", "nope"),
+            ("AGENT_ACCOUNT_ID", "123456789012"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "AGENT_RUNTIME_ID");
+    }
+
+    #[test]
+    fn policies_and_sources() {
+        let c = load(&[
+            ("AGENT_RUNTIME_ARN", ARN),
+            ("SESSION_POLICY", "ticket"),
+            ("SESSION_NAMESPACE", "acme-prod"),
+            ("AGENT_USER_ID_SOURCE", "header:X-Caller-Email"),
+            ("AGENT_RETRY_MODE", "adaptive"),
+            ("AGENT_WARM_UP", "false"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.session_policy,
+            SessionPolicy::PerTicket {
+                namespace: "acme-prod".into()
+            }
+        );
+        assert_eq!(
+            c.user_id_source,
+            Some(UserIdSource::Header("x-caller-email".into()))
+        );
+        assert_eq!(c.retry_mode, RetryMode::Adaptive);
+        assert!(!c.warm_up);
+        let c = load(&[
+            ("AGENT_RUNTIME_ARN", ARN),
+            ("SESSION_POLICY", "caller"),
+            ("AGENT_USER_ID_SOURCE", "ticket:requester"),
+        ])
+        .unwrap();
+        assert_eq!(c.session_policy, SessionPolicy::CallerSupplied);
+        assert_eq!(c.user_id_source, Some(UserIdSource::TicketRequester));
+        for (k, v) in [
+            ("SESSION_POLICY", "sticky"),
+            ("AGENT_USER_ID_SOURCE", "cookie:x"),
+            ("AGENT_USER_ID_SOURCE", "header:bad header"),
+            ("AGENT_RETRY_MODE", "legacy"),
+            ("AGENT_WARM_UP", "yes"),
+            ("AGENT_RETRY_BACKOFF_MS", "0"),
+        ] {
+            assert_eq!(
+                load(&[("AGENT_RUNTIME_ARN", ARN), (k, v)])
+                    .unwrap_err()
+                    .variable,
+                k,
+                "{k}={v}"
+            );
+        }
+        let err = load(&[
+            ("AGENT_RUNTIME_ARN", ARN),
+            ("SESSION_POLICY", "ticket"),
+            ("SESSION_NAMESPACE", "a b"),
+        ])
+        .unwrap_err();
+        assert_eq!(err.variable, "SESSION_NAMESPACE");
     }
 
     #[test]

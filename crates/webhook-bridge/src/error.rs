@@ -24,6 +24,8 @@ pub enum BridgeError {
     PayloadTooLarge { size: usize, limit: usize },
     #[error("the bridge is misconfigured")]
     Configuration,
+    #[error("invalid X-Agent-Session-Id: {0}")]
+    InvalidSessionId(ticket_prompt::InvalidSessionId),
     #[error(transparent)]
     Agent(#[from] AgentError),
 }
@@ -37,6 +39,7 @@ impl BridgeError {
             }
             BridgeError::Ticket(TicketError::MissingField { .. }) => "MISSING_REQUIRED_FIELD",
             BridgeError::Ticket(TicketError::InvalidField { .. }) => "INVALID_FIELD",
+            BridgeError::InvalidSessionId(_) => "INVALID_SESSION_ID",
             BridgeError::NotFound => "NOT_FOUND",
             BridgeError::UnsupportedSource(_) => "UNSUPPORTED_SOURCE",
             BridgeError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
@@ -60,7 +63,7 @@ impl BridgeError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            BridgeError::Ticket(_) => StatusCode::BAD_REQUEST,
+            BridgeError::Ticket(_) | BridgeError::InvalidSessionId(_) => StatusCode::BAD_REQUEST,
             BridgeError::NotFound | BridgeError::UnsupportedSource(_) => StatusCode::NOT_FOUND,
             BridgeError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             BridgeError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -79,6 +82,7 @@ impl BridgeError {
     pub fn public_message(&self) -> String {
         match self {
             BridgeError::Ticket(e) => e.to_string(),
+            BridgeError::InvalidSessionId(e) => format!("invalid X-Agent-Session-Id header: {e}"),
             BridgeError::NotFound => "no such endpoint; POST tickets to /webhook/{source}".into(),
             BridgeError::UnsupportedSource(s) => {
                 let known: Vec<&str> = ticket_prompt::Source::ALL

@@ -5,17 +5,20 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_config::SdkConfig;
 use lambda_http::{Body, Request, RequestExt, Response};
-use ticket_prompt::{Source, agent_payload, delivery_session_id, parse_ticket, render_prompt};
+use ticket_prompt::{Source, agent_payload, parse_ticket, render_prompt};
 
-use crate::agent::AgentClient;
+use crate::agent::{AgentCall, AgentClient};
 use crate::config::{Config, ConfigError};
 use crate::error::BridgeError;
-use crate::response;
 use crate::routing::{Route, route};
+use crate::{inbound, response};
 
 /// Time kept back from the Lambda deadline so the bridge can still answer with a typed 504
 /// (and log) instead of being killed mid-request.
 const LAMBDA_DEADLINE_MARGIN: Duration = Duration::from_millis(1500);
+
+/// The most cold start may spend warming the AgentCore connection (Lambda allows 10 s of init).
+pub const WARM_UP_BUDGET: Duration = Duration::from_secs(2);
 
 /// The request handler and everything it holds across invocations.
 pub struct Bridge {
@@ -64,7 +67,9 @@ impl Bridge {
         match Config::from_env() {
             Ok(config) => {
                 let sdk_config = crate::agent::sdk_defaults(&config).load().await;
-                Bridge::new(config, &sdk_config)
+                let bridge = Bridge::new(config, &sdk_config);
+                bridge.warm_up().await;
+                bridge
             }
             Err(err) => {
                 tracing::error!(
@@ -75,6 +80,22 @@ impl Bridge {
                 Bridge::misconfigured(err)
             }
         }
+    }
+
+    /// Opens the connection to AgentCore ahead of the first delivery, when `AGENT_WARM_UP` is on.
+    /// Bounded by [`WARM_UP_BUDGET`]; a failure only costs the first delivery its head start.
+    pub async fn warm_up(&self) {
+        let Ok(ready) = &self.ready else { return };
+        if !ready.config.warm_up {
+            return;
+        }
+        let started = Instant::now();
+        let outcome = ready.agent.warm_up(WARM_UP_BUDGET).await;
+        tracing::info!(
+            outcome,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "AgentCore connection warmed"
+        );
     }
 
     /// Handles one request; never fails, every outcome is an HTTP response.
@@ -132,19 +153,20 @@ impl Bridge {
         let ticket = parse_ticket(source, body, &ready.config.field_limits)?;
         delivery.ticket = Some(ticket.id.clone());
 
-        let session_id = delivery_session_id(
-            source.as_str(),
-            &ticket.id,
-            &uuid::Uuid::new_v4().simple().to_string(),
-        );
+        let session_id = inbound::session_id(&ready.config.session_policy, req, source, &ticket)?;
         delivery.session_id = Some(session_id.clone());
         let prompt = render_prompt(&ticket, &uuid::Uuid::new_v4().simple().to_string());
         tracing::debug!(%prompt, "prompt rendered");
-        let payload = serde_json::to_vec(&agent_payload(&ticket, &prompt)).unwrap_or_default();
+        let call = AgentCall {
+            session_id: session_id.clone(),
+            payload: serde_json::to_vec(&agent_payload(&ticket, &prompt)).unwrap_or_default(),
+            user_id: inbound::user_id(ready.config.user_id_source.as_ref(), req, &ticket),
+            trace: inbound::trace_context(req),
+        };
 
         let deadline = deadline(req, ready.config.agent_timeout);
         let agent_started = Instant::now();
-        let result = ready.agent.invoke(&session_id, payload, deadline).await;
+        let result = ready.agent.invoke(&call, deadline).await;
         delivery.agent_latency = Some(agent_started.elapsed());
         let reply = result.map_err(|e| {
             delivery.aws_request_id = e.aws_request_id.clone();

@@ -10,7 +10,9 @@ pub mod answer;
 pub mod config;
 pub mod error;
 pub mod handler;
+pub mod inbound;
 pub mod response;
+mod retry;
 pub mod routing;
 pub mod sse;
 

@@ -144,3 +144,13 @@ pub async fn assert_fault_maps_to(h: &Harness, fault: Fault, status: u16, code: 
     assert_error(&reply, status, code);
     reply
 }
+
+/// The named event with extra request headers.
+pub fn event_with_headers(name: &str, headers: &[(&str, &str)]) -> Request {
+    let mut ev = event_json(name);
+    for (k, v) in headers {
+        ev["headers"][*k] = Value::from(*v);
+        ev["multiValueHeaders"][*k] = Value::from(vec![*v]);
+    }
+    request(&ev)
+}
