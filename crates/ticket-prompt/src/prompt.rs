@@ -17,11 +17,11 @@ pub fn render_prompt(ticket: &Ticket, nonce: &str) -> String {
     let nonce: String = nonce.chars().filter(char::is_ascii_alphanumeric).collect();
     let open = format!("<{TAG} id=\"{nonce}\">");
     let close = format!("</{TAG} id=\"{nonce}\">");
-    let source = ticket.source.as_str();
+    let noun = ticket.source.ticket_noun();
 
     let mut out = String::with_capacity(1024 + ticket.description.as_ref().map_or(0, String::len));
     out.push_str(&format!(
-        "You are assisting an IT operations team. Analyse the {source} ticket below and reply \
+        "You are assisting an IT operations team. Analyse the {noun} below and reply \
          with:\n\
          1. a short summary of the problem;\n\
          2. the most likely causes;\n\
@@ -70,10 +70,10 @@ pub fn agent_payload(ticket: &Ticket, prompt: &str) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{FieldLimits, servicenow};
+    use crate::{FieldLimits, Source, parse_ticket};
 
     fn ticket(body: &str) -> Ticket {
-        servicenow::parse(body.as_bytes(), &FieldLimits::default()).unwrap()
+        parse_ticket(Source::ServiceNow, body.as_bytes(), &FieldLimits::default()).unwrap()
     }
 
     #[test]

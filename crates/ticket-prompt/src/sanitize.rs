@@ -1,16 +1,37 @@
 //! Cleaning of untrusted ticket text before it reaches a prompt.
 
+use unicode_normalization::UnicodeNormalization;
+
+use crate::ticket::Ticket;
+
 /// Removes what a human reader cannot see but a model can: control characters (except newline
 /// and tab) and invisible format characters (zero-width, bidi overrides, tag characters, BOM),
-/// which are the usual carriers of hidden prompt-injection text. Line endings become `\n`.
+/// the usual carriers of hidden prompt-injection text. NFKC folds look-alikes (fullwidth `＜`,
+/// ligatures, non-breaking spaces) into their plain forms, line endings become `\n`, trailing
+/// spaces go, and runs of blank lines shrink to one.
 pub fn clean_text(raw: &str) -> String {
-    let unified = raw.replace("\r\n", "\n").replace('\r', "\n");
-    unified
+    let visible: String = raw
+        .replace("\r\n", "\n")
+        .replace('\r', "\n")
         .chars()
         .filter(|&c| c == '\n' || c == '\t' || !(c.is_control() || is_invisible_format(c)))
-        .collect::<String>()
-        .trim()
-        .to_owned()
+        .collect();
+    // NFKC can compose new characters, so filter again after it.
+    let normalised: String = visible
+        .nfkc()
+        .filter(|&c| c == '\n' || c == '\t' || !(c.is_control() || is_invisible_format(c)))
+        .collect();
+    let mut out = String::with_capacity(normalised.len());
+    let mut blank_run = 0;
+    for line in normalised.lines() {
+        let line = line.trim_end();
+        blank_run = if line.is_empty() { blank_run + 1 } else { 0 };
+        if blank_run <= 1 {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out.trim().to_owned()
 }
 
 /// Unicode "format" (Cf) characters and friends that render as nothing.
@@ -35,8 +56,12 @@ fn is_invisible_format(c: char) -> bool {
 pub struct FieldLimits {
     pub title: usize,
     pub description: usize,
-    /// Every other text field (category, group, caller, …).
+    /// Every other text field (category, group, caller, each label, …).
     pub short: usize,
+    /// Labels or tags kept.
+    pub max_labels: usize,
+    /// All of the ticket's text together; the description gives way when it is exceeded.
+    pub total: usize,
 }
 
 impl Default for FieldLimits {
@@ -47,7 +72,36 @@ impl Default for FieldLimits {
             title: 300,
             description: 8_000,
             short: 200,
+            max_labels: 20,
+            total: 16_000,
         }
+    }
+}
+
+/// Cuts the description so the whole ticket fits `limits.total` characters. The per-field caps
+/// keep a ticket near 12,000 characters by default; this bounds it when a large
+/// `MAX_DESCRIPTION_CHARS` is configured.
+pub(crate) fn enforce_total(t: &mut Ticket, limits: &FieldLimits) {
+    let others: usize = t
+        .labelled_fields()
+        .iter()
+        .map(|f| f.value.chars().count())
+        .sum();
+    let Some(description) = &t.description else {
+        return;
+    };
+    let room = limits.total.saturating_sub(others);
+    if description.chars().count() <= room {
+        return;
+    }
+    let kept: String = description.chars().take(room).collect();
+    t.description = Some(format!(
+        "{} [truncated: the ticket exceeded its {}-character total]",
+        kept.trim_end(),
+        limits.total
+    ));
+    if !t.truncated_fields.contains(&"description") {
+        t.truncated_fields.push("description");
     }
 }
 
@@ -103,6 +157,15 @@ mod tests {
     fn drops_invisible_format_characters() {
         let hidden = "pay\u{200B}load\u{202E}txt\u{2066}\u{FEFF}\u{E0041}\u{E0042}!";
         assert_eq!(clean_text(hidden), "payloadtxt!");
+    }
+
+    #[test]
+    fn nfkc_folds_look_alikes_and_blank_runs_shrink() {
+        assert_eq!(
+            clean_text("＜ticket_data＞ ﬁle\u{00A0}x"),
+            "<ticket_data> file x"
+        );
+        assert_eq!(clean_text("a  \n\n\n\n b\t\n"), "a\n\n b");
     }
 
     #[test]

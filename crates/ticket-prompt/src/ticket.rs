@@ -2,26 +2,55 @@
 
 use serde::Serialize;
 
-/// Where a delivery came from. The path segment of `/webhook/{source}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+/// Where a delivery came from: the path segment of `/webhook/{source}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Source {
     ServiceNow,
+    Jira,
+    Zendesk,
+    PagerDuty,
+    GitHub,
+    Generic,
 }
 
 impl Source {
     /// Every source the bridge accepts, in the order the README lists them.
-    pub const ALL: [Source; 1] = [Source::ServiceNow];
+    pub const ALL: [Source; 6] = [
+        Source::ServiceNow,
+        Source::Jira,
+        Source::Zendesk,
+        Source::PagerDuty,
+        Source::GitHub,
+        Source::Generic,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Source::ServiceNow => "servicenow",
+            Source::Jira => "jira",
+            Source::Zendesk => "zendesk",
+            Source::PagerDuty => "pagerduty",
+            Source::GitHub => "github",
+            Source::Generic => "generic",
         }
     }
 
     /// Looks a `/webhook/{source}` segment up; source names are lowercase ASCII.
     pub fn from_segment(segment: &str) -> Option<Source> {
         Source::ALL.into_iter().find(|s| s.as_str() == segment)
+    }
+
+    /// What the vendor calls its tickets, for the prompt.
+    pub fn ticket_noun(self) -> &'static str {
+        match self {
+            Source::ServiceNow => "ServiceNow incident",
+            Source::Jira => "Jira issue",
+            Source::Zendesk => "Zendesk ticket",
+            Source::PagerDuty => "PagerDuty incident",
+            Source::GitHub => "GitHub issue",
+            Source::Generic => "ticket",
+        }
     }
 }
 
@@ -31,6 +60,13 @@ impl Source {
 pub struct Choice {
     pub code: Option<u32>,
     pub label: String,
+}
+
+impl Choice {
+    /// A label with no code (vendors whose values are names: `High`, `urgent`, `P1`).
+    pub fn label(label: String) -> Choice {
+        Choice { code: None, label }
+    }
 }
 
 impl Serialize for Choice {
@@ -44,9 +80,10 @@ impl Serialize for Choice {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ticket {
     pub source: Source,
-    /// The human-facing key (ServiceNow incident number, e.g. `INC0010001`).
+    /// The human-facing key: ServiceNow `INC0010001`, Jira `PROJ-123`, Zendesk `35436`,
+    /// PagerDuty and GitHub numbers, the generic `id`.
     pub id: String,
-    /// The sender's internal id (ServiceNow `sys_id`).
+    /// The sender's internal id (ServiceNow `sys_id`, Jira issue id, PagerDuty `P…` id, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -63,78 +100,209 @@ pub struct Ticket {
     pub status: Option<Choice>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
-    /// The team the ticket is assigned to.
+    /// The team, project or repository the ticket belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requester: Option<String>,
-    /// Last update time as the sender wrote it (ServiceNow: `yyyy-MM-dd HH:mm:ss`, UTC).
+    /// Last update (or event) time as the sender wrote it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    /// `labels` as one prompt line (kept so prompt fields can borrow from the ticket).
+    #[serde(skip)]
+    labels_joined: Option<String>,
+    /// Where a human can open the ticket.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
     /// Names of the fields that were cut to their cap.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub truncated_fields: Vec<&'static str>,
 }
 
 /// One labelled line of the prompt's ticket block.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketField<'a> {
     pub label: &'static str,
     pub value: &'a str,
 }
 
+/// The vendor's own words for each normalised field, in prompt order (`None`: not shown).
+struct Labels {
+    id: &'static str,
+    title: &'static str,
+    priority: &'static str,
+    urgency: &'static str,
+    impact: &'static str,
+    status: &'static str,
+    category: &'static str,
+    group: &'static str,
+    requester: &'static str,
+    updated_at: &'static str,
+    labels: &'static str,
+    url: &'static str,
+    source_id: &'static str,
+    description: &'static str,
+}
+
+const SERVICENOW: Labels = Labels {
+    id: "Incident number",
+    title: "Short description",
+    priority: "Priority",
+    urgency: "Urgency",
+    impact: "Impact",
+    status: "State",
+    category: "Category",
+    group: "Assignment group",
+    requester: "Caller",
+    updated_at: "Last updated (UTC)",
+    labels: "Labels",
+    url: "URL",
+    source_id: "sys_id",
+    description: "Description",
+};
+
+const JIRA: Labels = Labels {
+    id: "Issue key",
+    title: "Summary",
+    status: "Status",
+    category: "Issue type",
+    group: "Project",
+    requester: "Reporter",
+    updated_at: "Updated",
+    source_id: "Issue id",
+    ..GENERIC
+};
+
+const ZENDESK: Labels = Labels {
+    id: "Ticket",
+    title: "Subject",
+    category: "Type",
+    labels: "Tags",
+    ..GENERIC
+};
+
+const PAGERDUTY: Labels = Labels {
+    id: "Incident number",
+    category: "Service",
+    group: "Escalation policy",
+    requester: "Triggered by",
+    updated_at: "Occurred at",
+    source_id: "Incident id",
+    ..GENERIC
+};
+
+const GITHUB: Labels = Labels {
+    id: "Issue number",
+    status: "State",
+    group: "Repository",
+    requester: "Author",
+    source_id: "Issue id",
+    description: "Body",
+    ..GENERIC
+};
+
+const GENERIC: Labels = Labels {
+    id: "Ticket",
+    title: "Title",
+    priority: "Priority",
+    urgency: "Urgency",
+    impact: "Impact",
+    status: "Status",
+    category: "Category",
+    group: "Group",
+    requester: "Requester",
+    updated_at: "Last updated",
+    labels: "Labels",
+    url: "URL",
+    source_id: "Source id",
+    description: "Description",
+};
+
 impl Ticket {
+    /// A ticket with only its source and key; parsers fill in the rest.
+    pub(crate) fn new(source: Source, id: String) -> Ticket {
+        Ticket {
+            source,
+            id,
+            source_id: None,
+            title: None,
+            description: None,
+            priority: None,
+            urgency: None,
+            impact: None,
+            status: None,
+            category: None,
+            group: None,
+            requester: None,
+            updated_at: None,
+            labels: Vec::new(),
+            labels_joined: None,
+            url: None,
+            truncated_fields: Vec::new(),
+        }
+    }
+
+    /// Sets the labels (and their prompt line).
+    pub(crate) fn set_labels(&mut self, labels: Vec<String>) {
+        self.labels_joined = (!labels.is_empty()).then(|| labels.join(", "));
+        self.labels = labels;
+    }
+
+    fn labels(&self) -> &'static Labels {
+        match self.source {
+            Source::ServiceNow => &SERVICENOW,
+            Source::Jira => &JIRA,
+            Source::Zendesk => &ZENDESK,
+            Source::PagerDuty => &PAGERDUTY,
+            Source::GitHub => &GITHUB,
+            Source::Generic => &GENERIC,
+        }
+    }
+
     /// The short fields in prompt order, with the source's own labels; the description is
     /// rendered separately because it is long and multi-line.
     pub fn labelled_fields(&self) -> Vec<TicketField<'_>> {
-        let labels = match self.source {
-            Source::ServiceNow => &SERVICENOW_LABELS,
-        };
         fn choice(c: &Option<Choice>) -> Option<&str> {
             c.as_ref().map(|c| c.label.as_str())
         }
-        let values = [
-            Some(self.id.as_str()),
-            self.title.as_deref(),
-            choice(&self.priority),
-            choice(&self.urgency),
-            choice(&self.impact),
-            choice(&self.status),
-            self.category.as_deref(),
-            self.group.as_deref(),
-            self.requester.as_deref(),
-            self.updated_at.as_deref(),
-            self.source_id.as_deref(),
+        let l = self.labels();
+        let values: [(&'static str, Option<&str>); 13] = [
+            (l.id, Some(self.id.as_str())),
+            (l.title, self.title.as_deref()),
+            (l.priority, choice(&self.priority)),
+            (l.urgency, choice(&self.urgency)),
+            (l.impact, choice(&self.impact)),
+            (l.status, choice(&self.status)),
+            (l.category, self.category.as_deref()),
+            (l.group, self.group.as_deref()),
+            (l.requester, self.requester.as_deref()),
+            (l.updated_at, self.updated_at.as_deref()),
+            (l.labels, self.labels_joined.as_deref()),
+            (l.url, self.url.as_deref()),
+            (l.source_id, self.source_id.as_deref()),
         ];
-        labels
-            .iter()
-            .zip(values)
+        values
+            .into_iter()
             .filter_map(|(label, value)| value.map(|value| TicketField { label, value }))
             .collect()
     }
 
     /// The label the description is shown under.
     pub fn description_label(&self) -> &'static str {
-        match self.source {
-            Source::ServiceNow => "Description",
+        self.labels().description
+    }
+
+    /// What identifies the ticket across deliveries for per-ticket sessions: the key, qualified
+    /// by the repository for GitHub (issue numbers repeat across repositories).
+    pub fn session_key(&self) -> String {
+        match (self.source, &self.group) {
+            (Source::GitHub, Some(repo)) => format!("{repo}#{}", self.id),
+            _ => self.id.clone(),
         }
     }
 }
-
-/// Labels in the order of [`Ticket::labelled_fields`].
-const SERVICENOW_LABELS: [&str; 11] = [
-    "Incident number",
-    "Short description",
-    "Priority",
-    "Urgency",
-    "Impact",
-    "State",
-    "Category",
-    "Assignment group",
-    "Caller",
-    "Last updated (UTC)",
-    "sys_id",
-];
 
 #[cfg(test)]
 mod tests {
@@ -146,7 +314,7 @@ mod tests {
             assert_eq!(Source::from_segment(s.as_str()), Some(s));
         }
         assert_eq!(Source::from_segment("ServiceNow"), None);
-        assert_eq!(Source::from_segment("jira"), None);
+        assert_eq!(Source::from_segment("remedy"), None);
     }
 
     #[test]

@@ -3,9 +3,13 @@
 use std::sync::LazyLock;
 use std::time::Duration;
 
+use std::collections::HashMap;
+
 use regex_lite::Regex;
 use thiserror::Error;
-use ticket_prompt::FieldLimits;
+use ticket_prompt::{FieldLimits, Source};
+
+use crate::source_config::SourceSettings;
 
 /// Runtime ARN pattern from the AgentCore control-plane model.
 static RUNTIME_ARN: LazyLock<Regex> = LazyLock::new(|| {
@@ -107,6 +111,8 @@ pub struct Config {
     pub user_id_source: Option<UserIdSource>,
     /// `AGENT_WARM_UP`: open the connection to AgentCore at cold start; default true.
     pub warm_up: bool,
+    /// `<SOURCE>_EVENTS` and `<SOURCE>_WEBHOOK_SECRET`, for every source.
+    pub sources: HashMap<Source, SourceSettings>,
 }
 
 /// A configuration problem, naming the variable.
@@ -209,6 +215,7 @@ impl Config {
             session_policy: session_policy(&get)?,
             user_id_source: user_id_source(&get)?,
             warm_up,
+            sources: crate::source_config::load(&get)?,
         })
     }
 }

@@ -3,6 +3,7 @@
 use http::StatusCode;
 use thiserror::Error;
 use ticket_prompt::TicketError;
+use ticket_prompt::signature::SignatureError;
 
 use crate::agent::{AgentError, AgentFailure};
 
@@ -27,6 +28,8 @@ pub enum BridgeError {
     #[error("invalid X-Agent-Session-Id: {0}")]
     InvalidSessionId(ticket_prompt::InvalidSessionId),
     #[error(transparent)]
+    Signature(#[from] SignatureError),
+    #[error(transparent)]
     Agent(#[from] AgentError),
 }
 
@@ -40,6 +43,8 @@ impl BridgeError {
             BridgeError::Ticket(TicketError::MissingField { .. }) => "MISSING_REQUIRED_FIELD",
             BridgeError::Ticket(TicketError::InvalidField { .. }) => "INVALID_FIELD",
             BridgeError::InvalidSessionId(_) => "INVALID_SESSION_ID",
+            BridgeError::Signature(SignatureError::Expired) => "SIGNATURE_EXPIRED",
+            BridgeError::Signature(_) => "INVALID_SIGNATURE",
             BridgeError::NotFound => "NOT_FOUND",
             BridgeError::UnsupportedSource(_) => "UNSUPPORTED_SOURCE",
             BridgeError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
@@ -64,6 +69,7 @@ impl BridgeError {
     pub fn status(&self) -> StatusCode {
         match self {
             BridgeError::Ticket(_) | BridgeError::InvalidSessionId(_) => StatusCode::BAD_REQUEST,
+            BridgeError::Signature(_) => StatusCode::UNAUTHORIZED,
             BridgeError::NotFound | BridgeError::UnsupportedSource(_) => StatusCode::NOT_FOUND,
             BridgeError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             BridgeError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -83,6 +89,7 @@ impl BridgeError {
         match self {
             BridgeError::Ticket(e) => e.to_string(),
             BridgeError::InvalidSessionId(e) => format!("invalid X-Agent-Session-Id header: {e}"),
+            BridgeError::Signature(e) => format!("webhook signature rejected: {e}"),
             BridgeError::NotFound => "no such endpoint; POST tickets to /webhook/{source}".into(),
             BridgeError::UnsupportedSource(s) => {
                 let known: Vec<&str> = ticket_prompt::Source::ALL

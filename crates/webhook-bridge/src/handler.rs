@@ -5,7 +5,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_config::SdkConfig;
 use lambda_http::{Body, Request, RequestExt, Response};
-use ticket_prompt::{Source, agent_payload, parse_ticket, render_prompt};
+use ticket_prompt::signature::{self, Presented};
+use ticket_prompt::{Source, agent_payload, read_delivery, render_prompt};
 
 use crate::agent::{AgentCall, AgentClient};
 use crate::config::{Config, ConfigError};
@@ -16,6 +17,9 @@ use crate::{inbound, response};
 /// Time kept back from the Lambda deadline so the bridge can still answer with a typed 504
 /// (and log) instead of being killed mid-request.
 const LAMBDA_DEADLINE_MARGIN: Duration = Duration::from_millis(1500);
+
+/// GitHub names the event in a header, not in the body.
+const GITHUB_EVENT_HEADER: &str = "x-github-event";
 
 /// The most cold start may spend warming the AgentCore connection (Lambda allows 10 s of init).
 pub const WARM_UP_BUDGET: Duration = Duration::from_secs(2);
@@ -32,7 +36,8 @@ struct Ready {
 
 /// What the log line reports about one delivery.
 #[derive(Default)]
-struct Delivery {
+struct LogFields {
+    event: Option<String>,
     source: Option<Source>,
     ticket: Option<String>,
     session_id: Option<String>,
@@ -40,11 +45,16 @@ struct Delivery {
     aws_request_id: Option<String>,
 }
 
-/// A successful analysis.
-struct Analysis {
-    ticket_id: String,
-    text: String,
-    session_id: String,
+/// What became of a delivery that was not refused.
+enum Outcome {
+    Analysed {
+        source: Source,
+        ticket_id: String,
+        text: String,
+        session_id: String,
+    },
+    /// An event the source is not configured to analyse.
+    Ignored { source: Source, event: String },
 }
 
 impl Bridge {
@@ -106,18 +116,24 @@ impl Bridge {
             "" => req.uri().path().to_owned(),
             p => p.to_owned(),
         };
-        let mut delivery = Delivery::default();
-        let outcome = self.process(&req, &path, &mut delivery).await;
+        let mut log = LogFields::default();
+        let outcome = self.process(&req, &path, &mut log).await;
         let response = match &outcome {
-            Ok(a) => {
-                response::servicenow_success(&a.ticket_id, &a.text, &a.session_id, &request_id)
+            Ok(Outcome::Analysed {
+                source,
+                ticket_id,
+                text,
+                session_id,
+            }) => response::analysed(*source, ticket_id, text, session_id, &request_id),
+            Ok(Outcome::Ignored { source, event }) => {
+                response::ignored(*source, event, &request_id)
             }
             Err(e) => response::error(e, &request_id),
         };
         log_delivery(
             &request_id,
             &path,
-            &delivery,
+            &log,
             &outcome,
             response.status().as_u16(),
             started.elapsed(),
@@ -129,15 +145,15 @@ impl Bridge {
         &self,
         req: &Request,
         path: &str,
-        delivery: &mut Delivery,
-    ) -> Result<Analysis, BridgeError> {
+        log: &mut LogFields,
+    ) -> Result<Outcome, BridgeError> {
         let source = match route(req.method(), path) {
             Route::Webhook(source) => source,
             Route::UnsupportedSource(s) => return Err(BridgeError::UnsupportedSource(s)),
             Route::MethodNotAllowed(allow) => return Err(BridgeError::MethodNotAllowed { allow }),
             Route::NotFound => return Err(BridgeError::NotFound),
         };
-        delivery.source = Some(source);
+        log.source = Some(source);
         let ready = self
             .ready
             .as_ref()
@@ -150,11 +166,29 @@ impl Bridge {
                 limit: ready.config.max_body_bytes,
             });
         }
-        let ticket = parse_ticket(source, body, &ready.config.field_limits)?;
-        delivery.ticket = Some(ticket.id.clone());
+        let settings = &ready.config.sources[&source];
+        if !settings.keys.is_empty() {
+            // Over the raw bytes, before anything is parsed: re-serialised JSON would not verify.
+            let names = signature::headers(source);
+            let presented = Presented {
+                signature: inbound::header(req, names.signature),
+                timestamp: names.timestamp.and_then(|t| inbound::header(req, t)),
+            };
+            signature::verify(source, &settings.keys, body, presented, SystemTime::now())?;
+        }
+        let delivery = read_delivery(source, body, inbound::header(req, GITHUB_EVENT_HEADER))?;
+        log.event = Some(delivery.event.clone());
+        if !settings.acts_on(&delivery.event) {
+            return Ok(Outcome::Ignored {
+                source,
+                event: delivery.event,
+            });
+        }
+        let ticket = delivery.ticket(&ready.config.field_limits)?;
+        log.ticket = Some(ticket.id.clone());
 
         let session_id = inbound::session_id(&ready.config.session_policy, req, source, &ticket)?;
-        delivery.session_id = Some(session_id.clone());
+        log.session_id = Some(session_id.clone());
         let prompt = render_prompt(&ticket, &uuid::Uuid::new_v4().simple().to_string());
         tracing::debug!(%prompt, "prompt rendered");
         let call = AgentCall {
@@ -167,9 +201,9 @@ impl Bridge {
         let deadline = deadline(req, ready.config.agent_timeout);
         let agent_started = Instant::now();
         let result = ready.agent.invoke(&call, deadline).await;
-        delivery.agent_latency = Some(agent_started.elapsed());
+        log.agent_latency = Some(agent_started.elapsed());
         let reply = result.map_err(|e| {
-            delivery.aws_request_id = e.aws_request_id.clone();
+            log.aws_request_id = e.aws_request_id.clone();
             tracing::warn!(
                 failure = ?e.failure,
                 error_type = e.error_type.as_deref().unwrap_or(""),
@@ -179,8 +213,9 @@ impl Bridge {
             );
             BridgeError::Agent(e)
         })?;
-        delivery.aws_request_id = reply.aws_request_id;
-        Ok(Analysis {
+        log.aws_request_id = reply.aws_request_id;
+        Ok(Outcome::Analysed {
+            source,
             ticket_id: ticket.id,
             text: reply.text,
             session_id,
@@ -222,16 +257,21 @@ fn deadline(req: &Request, configured: Duration) -> Duration {
 fn log_delivery(
     request_id: &str,
     path: &str,
-    d: &Delivery,
-    outcome: &Result<Analysis, BridgeError>,
+    d: &LogFields,
+    outcome: &Result<Outcome, BridgeError>,
     status: u16,
     latency: Duration,
 ) {
-    let code = outcome.as_ref().err().map_or("OK", BridgeError::code);
+    let code = match outcome {
+        Ok(Outcome::Analysed { .. }) => "OK",
+        Ok(Outcome::Ignored { .. }) => "IGNORED_EVENT",
+        Err(e) => e.code(),
+    };
     tracing::info!(
         request_id,
         path,
         source = d.source.map_or("", Source::as_str),
+        event = d.event.as_deref().unwrap_or(""),
         ticket = d.ticket.as_deref().unwrap_or(""),
         session_id = d.session_id.as_deref().unwrap_or(""),
         status,

@@ -33,9 +33,11 @@ pub fn session_id(
     };
     match policy {
         SessionPolicy::PerDelivery => Ok(fresh()),
-        SessionPolicy::PerTicket { namespace } => {
-            Ok(ticket_session_id(source.as_str(), namespace, &ticket.id))
-        }
+        SessionPolicy::PerTicket { namespace } => Ok(ticket_session_id(
+            source.as_str(),
+            namespace,
+            &ticket.session_key(),
+        )),
         SessionPolicy::CallerSupplied => match header(req, CALLER_SESSION_HEADER) {
             None => Ok(fresh()),
             Some(id) => {
@@ -89,7 +91,7 @@ pub fn trace_context(req: &Request) -> TraceContext {
     }
 }
 
-fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
+pub fn header<'a>(req: &'a Request, name: &str) -> Option<&'a str> {
     req.headers()
         .get(name)
         .and_then(|v| v.to_str().ok())

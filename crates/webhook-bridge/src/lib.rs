@@ -14,6 +14,7 @@ pub mod inbound;
 pub mod response;
 mod retry;
 pub mod routing;
+pub mod source_config;
 pub mod sse;
 
 pub use config::{Config, ConfigError};

@@ -4,34 +4,67 @@ use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::{Value, json};
 
+use ticket_prompt::Source;
+
 use crate::error::BridgeError;
 
 /// Header carrying the agent session id, so callers can correlate without parsing the body.
 pub const SESSION_HEADER: &str = "x-agent-session-id";
 
-/// The ServiceNow reference contract plus `session_id` and `request_id`.
-pub fn servicenow_success(
-    incident_number: &str,
+/// An analysis: the ServiceNow reference contract (plus `session_id` and `request_id`) for
+/// ServiceNow, `{success, source, ticket_id, analysis, session_id, request_id}` for the others.
+pub fn analysed(
+    source: Source,
+    ticket_id: &str,
     analysis: &str,
     session_id: &str,
     request_id: &str,
 ) -> Response<Body> {
-    let mut resp = json_response(
-        StatusCode::OK,
-        &json!({
+    let body = match source {
+        Source::ServiceNow => json!({
             "success": true,
-            "incident_number": incident_number,
+            "incident_number": ticket_id,
             "analysis": analysis,
             "session_id": session_id,
             "message": "Incident analyzed successfully",
             "request_id": request_id,
         }),
-        request_id,
-    );
+        _ => json!({
+            "success": true,
+            "source": source.as_str(),
+            "ticket_id": ticket_id,
+            "analysis": analysis,
+            "session_id": session_id,
+            "request_id": request_id,
+        }),
+    };
+    let mut resp = json_response(StatusCode::OK, &body, request_id);
     if let Ok(v) = HeaderValue::from_str(session_id) {
         resp.headers_mut().insert(SESSION_HEADER, v);
     }
     resp
+}
+
+/// 202 for a delivery whose event the source is not configured to analyse: acknowledged (so the
+/// sender does not retry), never sent to the agent.
+pub fn ignored(source: Source, event: &str, request_id: &str) -> Response<Body> {
+    let shown: String = event
+        .chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(100)
+        .collect();
+    json_response(
+        StatusCode::ACCEPTED,
+        &json!({
+            "success": true,
+            "code": "IGNORED_EVENT",
+            "source": source.as_str(),
+            "event": shown,
+            "message": format!("event '{shown}' is not configured for analysis; acknowledged and ignored"),
+            "request_id": request_id,
+        }),
+        request_id,
+    )
 }
 
 /// `{"success": false, "error": {"code", "message", "status"[, "retry_after"]}, "request_id"}`.

@@ -3,13 +3,11 @@
 //! in Table API form (`{"value": "…", "display_value": "…", "link": "…"}`); numbers are accepted
 //! for choice fields because hand-written scripts send them.
 
-use serde_json::{Map, Value};
+use super::{Fields, require_text, validate_key};
 
 use crate::TicketError;
 use crate::sanitize::{Capped, FieldLimits};
 use crate::ticket::{Choice, Source, Ticket};
-
-const NUMBER_MAX: usize = 64;
 
 const PRIORITY_LABELS: &[(u32, &str)] = &[
     (1, "1 - Critical"),
@@ -28,133 +26,56 @@ const STATE_LABELS: &[(u32, &str)] = &[
     (8, "Canceled"),
 ];
 
-/// Parses a ServiceNow incident body (raw bytes, as received) into a validated [`Ticket`].
-pub fn parse(body: &[u8], limits: &FieldLimits) -> Result<Ticket, TicketError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| TicketError::InvalidJson(json_error_summary(&e)))?;
-    let Value::Object(fields) = value else {
-        return Err(TicketError::NotAnObject);
-    };
-    Incident { fields: &fields }.into_ticket(limits)
+/// ServiceNow Business Rules send no event name: every delivery is an incident to analyse.
+pub(crate) fn event(_f: &Fields<'_>) -> String {
+    "incident".into()
 }
 
-/// serde_json's message without echoing input: category and position only.
-fn json_error_summary(e: &serde_json::Error) -> String {
-    let what = match e.classify() {
-        serde_json::error::Category::Io => "could not be read",
-        serde_json::error::Category::Syntax => "syntax error",
-        serde_json::error::Category::Data => "unexpected data",
-        serde_json::error::Category::Eof => "unexpected end of input",
-    };
-    format!("{what} at line {} column {}", e.line(), e.column())
+pub(crate) fn ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
+    let number =
+        f.text("number")?
+            .map(|n| n.trim().to_owned())
+            .ok_or(TicketError::MissingField {
+                field: "number",
+                hint: "",
+            })?;
+    validate_key("number", &number)?;
+    let sys_id = f.text("sys_id")?;
+    if let Some(id) = &sys_id {
+        validate_sys_id(id)?;
+    }
+
+    let mut t = Ticket::new(Source::ServiceNow, number);
+    let mut truncated = Vec::new();
+    t.source_id = sys_id;
+    t.title = f.capped("short_description", limits.title, &mut truncated)?;
+    t.description = f.capped("description", limits.description, &mut truncated)?;
+    require_text(
+        &t,
+        "short_description",
+        " (or 'description'): the incident needs some text to analyse",
+    )?;
+    t.category = f.capped("category", limits.short, &mut truncated)?;
+    t.group = f.capped("assignment_group", limits.short, &mut truncated)?;
+    t.requester = f.capped("caller_id", limits.short, &mut truncated)?;
+    t.updated_at = f.capped("sys_updated_on", limits.short, &mut truncated)?;
+    t.priority = choice(f, "priority", PRIORITY_LABELS, limits)?;
+    t.urgency = choice(f, "urgency", IMPACT_URGENCY_LABELS, limits)?;
+    t.impact = choice(f, "impact", IMPACT_URGENCY_LABELS, limits)?;
+    t.status = choice(f, "state", STATE_LABELS, limits)?;
+    t.truncated_fields = truncated;
+    Ok(t)
 }
 
-struct Incident<'a> {
-    fields: &'a Map<String, Value>,
-}
-
-impl Incident<'_> {
-    fn into_ticket(self, limits: &FieldLimits) -> Result<Ticket, TicketError> {
-        let number = self.text("number")?.ok_or(TicketError::MissingField {
-            field: "number",
-            hint: "",
-        })?;
-        validate_number(&number)?;
-
-        let sys_id = self.text("sys_id")?;
-        if let Some(id) = &sys_id {
-            validate_sys_id(id)?;
-        }
-
-        let mut truncated = Vec::new();
-        let mut capped = |name: &'static str, max: usize| -> Result<Option<String>, TicketError> {
-            Ok(self.text(name)?.and_then(|raw| {
-                let c = Capped::new(&raw, max);
-                if c.truncated {
-                    truncated.push(name);
-                }
-                (!c.text.is_empty()).then_some(c.text)
-            }))
-        };
-
-        let title = capped("short_description", limits.title)?;
-        let description = capped("description", limits.description)?;
-        if title.is_none() && description.is_none() {
-            return Err(TicketError::MissingField {
-                field: "short_description",
-                hint: " (or 'description'): the incident needs some text to analyse",
-            });
-        }
-        let category = capped("category", limits.short)?;
-        let group = capped("assignment_group", limits.short)?;
-        let requester = capped("caller_id", limits.short)?;
-        let updated_at = capped("sys_updated_on", limits.short)?;
-
-        Ok(Ticket {
-            source: Source::ServiceNow,
-            id: number,
-            source_id: sys_id,
-            title,
-            description,
-            priority: self.choice("priority", PRIORITY_LABELS, limits)?,
-            urgency: self.choice("urgency", IMPACT_URGENCY_LABELS, limits)?,
-            impact: self.choice("impact", IMPACT_URGENCY_LABELS, limits)?,
-            status: self.choice("state", STATE_LABELS, limits)?,
-            category,
-            group,
-            requester,
-            updated_at,
-            truncated_fields: truncated,
-        })
-    }
-
-    /// A field as text: strings as they are, numbers in decimal, Table API reference objects by
-    /// display value (else value). Absent, null and blank all mean "not given".
-    fn text(&self, name: &str) -> Result<Option<String>, TicketError> {
-        let text = match self.fields.get(name) {
-            None | Some(Value::Null) => None,
-            Some(Value::String(s)) => Some(s.clone()),
-            Some(Value::Number(n)) => Some(n.to_string()),
-            Some(Value::Object(obj)) => ["display_value", "value"]
-                .iter()
-                .find_map(|k| match obj.get(*k) {
-                    Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
-                    _ => None,
-                })
-                .map(Some)
-                .ok_or_else(|| {
-                    TicketError::invalid(
-                        name,
-                        "an object must carry a string 'display_value' or 'value'",
-                    )
-                })?,
-            Some(Value::Bool(_)) => {
-                return Err(TicketError::invalid(
-                    name,
-                    "expected a string, got a boolean",
-                ));
-            }
-            Some(Value::Array(_)) => {
-                return Err(TicketError::invalid(
-                    name,
-                    "expected a string, got an array",
-                ));
-            }
-        };
-        Ok(text.filter(|s| !s.trim().is_empty()))
-    }
-
-    fn choice(
-        &self,
-        name: &'static str,
-        labels: &[(u32, &str)],
-        limits: &FieldLimits,
-    ) -> Result<Option<Choice>, TicketError> {
-        Ok(self
-            .text(name)?
-            .map(|raw| parse_choice(&Capped::new(&raw, limits.short).text, labels))
-            .filter(|c| !c.label.is_empty()))
-    }
+fn choice(
+    f: &Fields<'_>,
+    name: &'static str,
+    labels: &[(u32, &str)],
+    limits: &FieldLimits,
+) -> Result<Option<Choice>, TicketError> {
+    Ok(f.text(name)?
+        .map(|raw| parse_choice(&Capped::new(&raw, limits.short).text, labels))
+        .filter(|c| !c.label.is_empty()))
 }
 
 /// `"2"` → code 2 with the standard label; `"2 - High"` → code 2 with the sender's label;
@@ -173,19 +94,6 @@ fn parse_choice(raw: &str, labels: &[(u32, &str)]) -> Choice {
     Choice { code, label }
 }
 
-fn validate_number(number: &str) -> Result<(), TicketError> {
-    let ok_chars = number
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if number.len() > NUMBER_MAX || !ok_chars {
-        return Err(TicketError::invalid(
-            "number",
-            format!("must be 1-{NUMBER_MAX} letters, digits, '.', '_' or '-' (e.g. INC0010001)"),
-        ));
-    }
-    Ok(())
-}
-
 /// sys_ids are 32 hex digits; anything else would later be unsafe in a Table API URL path.
 fn validate_sys_id(sys_id: &str) -> Result<(), TicketError> {
     if sys_id.len() != 32 || !sys_id.chars().all(|c| c.is_ascii_hexdigit()) {
@@ -200,7 +108,11 @@ fn validate_sys_id(sys_id: &str) -> Result<(), TicketError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use serde_json::{Value, json};
+
+    fn parse(body: &[u8], limits: &FieldLimits) -> Result<Ticket, TicketError> {
+        crate::read_delivery(Source::ServiceNow, body, None)?.ticket(limits)
+    }
 
     fn parse_json(v: Value) -> Result<Ticket, TicketError> {
         parse(v.to_string().as_bytes(), &FieldLimits::default())
@@ -408,6 +320,7 @@ mod tests {
             title: 10,
             description: 20,
             short: 5,
+            ..FieldLimits::default()
         };
         let body = json!({
             "number": "INC1",

@@ -1,0 +1,118 @@
+//! Jira Cloud admin webhooks: `{"webhookEvent", "issue": {"id", "key", "self", "fields": {…}}}`.
+//! `fields.description` is a wiki-markup string (REST v2) or an ADF document (v3).
+
+use serde_json::Value;
+
+use super::{Fields, adf, cap, require_text, required_key};
+use crate::TicketError;
+use crate::sanitize::FieldLimits;
+use crate::ticket::{Choice, Source, Ticket};
+
+pub(crate) fn event(f: &Fields<'_>) -> String {
+    f.text("webhookEvent").ok().flatten().unwrap_or_default()
+}
+
+pub(crate) fn ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
+    let key = required_key(f, "issue.key")?;
+    let mut t = Ticket::new(Source::Jira, key);
+    let mut truncated = Vec::new();
+    t.source_id = f.capped("issue.id", limits.short, &mut truncated)?;
+    t.title = f.capped("issue.fields.summary", limits.title, &mut truncated)?;
+    t.description = match f.value("issue.fields.description") {
+        Some(doc) if adf::is_adf(doc) => cap(
+            "issue.fields.description",
+            &adf::flatten(doc),
+            limits.description,
+            &mut truncated,
+        ),
+        Some(Value::Object(_)) => {
+            return Err(TicketError::invalid(
+                "issue.fields.description",
+                "expected text or an ADF document",
+            ));
+        }
+        _ => f.capped(
+            "issue.fields.description",
+            limits.description,
+            &mut truncated,
+        )?,
+    };
+    require_text(
+        &t,
+        "issue.fields.summary",
+        " (or 'issue.fields.description')",
+    )?;
+    t.priority = f
+        .capped("issue.fields.priority", limits.short, &mut truncated)?
+        .map(Choice::label);
+    t.status = f
+        .capped("issue.fields.status", limits.short, &mut truncated)?
+        .map(Choice::label);
+    t.category = f.capped("issue.fields.issuetype", limits.short, &mut truncated)?;
+    t.group = f.capped("issue.fields.project.key", limits.short, &mut truncated)?;
+    t.requester = f.capped("issue.fields.reporter", limits.short, &mut truncated)?;
+    t.updated_at = f.capped("issue.fields.updated", limits.short, &mut truncated)?;
+    t.set_labels(f.list("issue.fields.labels", limits.max_labels, limits.short)?);
+    t.url = f
+        .text("issue.self")?
+        .and_then(|api| browse_url(&api, &t.id));
+    t.truncated_fields = truncated;
+    Ok(t)
+}
+
+/// `https://x.atlassian.net/rest/api/2/issue/10001` → `https://x.atlassian.net/browse/PROJ-1`.
+fn browse_url(api_url: &str, key: &str) -> Option<String> {
+    let (base, _) = api_url.split_once("/rest/api/")?;
+    base.starts_with("https://")
+        .then(|| format!("{base}/browse/{key}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::{FieldLimits, Source, read_delivery};
+    use serde_json::json;
+
+    fn ticket(v: serde_json::Value) -> Result<crate::Ticket, crate::TicketError> {
+        read_delivery(Source::Jira, v.to_string().as_bytes(), None)?.ticket(&FieldLimits::default())
+    }
+
+    #[test]
+    fn issue_created_with_an_adf_description() {
+        let body = json!({
+            "timestamp": 1795338720000_u64, "webhookEvent": "jira:issue_created",
+            "issue": {"id": "10001", "key": "OPS-17", "self": "https://acme.atlassian.net/rest/api/2/issue/10001",
+                "fields": {"summary": "Checkout returns 502", "priority": {"name": "Highest", "id": "1"},
+                    "status": {"name": "To Do"}, "issuetype": {"name": "Bug"}, "project": {"key": "OPS", "name": "Operations"},
+                    "reporter": {"displayName": "Ana Lima"}, "labels": ["checkout", "eu"], "updated": "2026-11-22T09:12:00.000+0000",
+                    "description": {"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [{"type": "text", "text": "EU users see 502."}]}]}}}
+        });
+        let d = read_delivery(Source::Jira, body.to_string().as_bytes(), None).unwrap();
+        assert_eq!(d.event, "jira:issue_created");
+        let t = d.ticket(&FieldLimits::default()).unwrap();
+        assert_eq!(t.id, "OPS-17");
+        assert_eq!(t.source_id.as_deref(), Some("10001"));
+        assert_eq!(t.description.as_deref(), Some("EU users see 502."));
+        assert_eq!(t.priority.unwrap().label, "Highest");
+        assert_eq!(t.category.as_deref(), Some("Bug"));
+        assert_eq!(t.group.as_deref(), Some("OPS"));
+        assert_eq!(t.requester.as_deref(), Some("Ana Lima"));
+        assert_eq!(t.labels, vec!["checkout", "eu"]);
+        assert_eq!(
+            t.url.as_deref(),
+            Some("https://acme.atlassian.net/browse/OPS-17")
+        );
+    }
+
+    #[test]
+    fn wiki_descriptions_and_missing_pieces() {
+        let t = ticket(json!({"webhookEvent": "jira:issue_created", "issue": {"key": "OPS-1", "fields": {"description": "h1. Down\n*bold*"}}})).unwrap();
+        assert_eq!(t.description.as_deref(), Some("h1. Down\n*bold*"));
+        assert_eq!(t.url, None);
+        let err = ticket(json!({"issue": {"fields": {"summary": "x"}}})).unwrap_err();
+        assert_eq!(err.field(), Some("issue.key"));
+        let err = ticket(json!({"issue": {"key": "OPS-1", "fields": {}}})).unwrap_err();
+        assert_eq!(err.field(), Some("issue.fields.summary"));
+        let err = ticket(json!({"issue": {"key": "OPS-1", "fields": {"summary": "x", "description": {"type": "weird"}}}})).unwrap_err();
+        assert_eq!(err.field(), Some("issue.fields.description"));
+    }
+}
