@@ -111,8 +111,11 @@ pub struct Config {
     pub user_id_source: Option<UserIdSource>,
     /// `AGENT_WARM_UP`: open the connection to AgentCore at cold start; default true.
     pub warm_up: bool,
-    /// `<SOURCE>_EVENTS` and `<SOURCE>_WEBHOOK_SECRET`, for every source.
+    /// `<SOURCE>_EVENTS` and `<SOURCE>_WEBHOOK_SECRET[_REF]`, for every source.
     pub sources: HashMap<Source, SourceSettings>,
+    /// `REQUIRE_SIGNATURES`: refuse every unsigned delivery, whatever the source (set on the
+    /// function behind the routes that need no API key); default false.
+    pub require_signatures: bool,
 }
 
 /// A configuration problem, naming the variable.
@@ -177,16 +180,17 @@ impl Config {
                 ));
             }
         };
-        let warm_up = match get("AGENT_WARM_UP").as_deref() {
-            None | Some("true") => true,
-            Some("false") => false,
-            Some(other) => {
-                return Err(problem(
-                    "AGENT_WARM_UP",
-                    format!("must be true or false, got {other:?}"),
-                ));
-            }
+        let flag = |name: &'static str, default: bool| match get(name).as_deref() {
+            None => Ok(default),
+            Some("true") => Ok(true),
+            Some("false") => Ok(false),
+            Some(other) => Err(problem(
+                name,
+                format!("must be true or false, got {other:?}"),
+            )),
         };
+        let warm_up = flag("AGENT_WARM_UP", true)?;
+        let require_signatures = flag("REQUIRE_SIGNATURES", false)?;
         let defaults = FieldLimits::default();
         Ok(Config {
             target: agent_target(&get)?,
@@ -216,6 +220,7 @@ impl Config {
             user_id_source: user_id_source(&get)?,
             warm_up,
             sources: crate::source_config::load(&get)?,
+            require_signatures,
         })
     }
 }

@@ -29,6 +29,9 @@ pub enum BridgeError {
     InvalidSessionId(ticket_prompt::InvalidSessionId),
     #[error(transparent)]
     Signature(#[from] SignatureError),
+    /// An endpoint that needs no API key got a delivery for a source with no signing secret.
+    #[error("no signing secret configured for {0}")]
+    SigningRequired(&'static str),
     #[error(transparent)]
     Agent(#[from] AgentError),
 }
@@ -44,7 +47,7 @@ impl BridgeError {
             BridgeError::Ticket(TicketError::InvalidField { .. }) => "INVALID_FIELD",
             BridgeError::InvalidSessionId(_) => "INVALID_SESSION_ID",
             BridgeError::Signature(SignatureError::Expired) => "SIGNATURE_EXPIRED",
-            BridgeError::Signature(_) => "INVALID_SIGNATURE",
+            BridgeError::Signature(_) | BridgeError::SigningRequired(_) => "INVALID_SIGNATURE",
             BridgeError::NotFound => "NOT_FOUND",
             BridgeError::UnsupportedSource(_) => "UNSUPPORTED_SOURCE",
             BridgeError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
@@ -69,7 +72,7 @@ impl BridgeError {
     pub fn status(&self) -> StatusCode {
         match self {
             BridgeError::Ticket(_) | BridgeError::InvalidSessionId(_) => StatusCode::BAD_REQUEST,
-            BridgeError::Signature(_) => StatusCode::UNAUTHORIZED,
+            BridgeError::Signature(_) | BridgeError::SigningRequired(_) => StatusCode::UNAUTHORIZED,
             BridgeError::NotFound | BridgeError::UnsupportedSource(_) => StatusCode::NOT_FOUND,
             BridgeError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             BridgeError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
@@ -90,6 +93,9 @@ impl BridgeError {
             BridgeError::Ticket(e) => e.to_string(),
             BridgeError::InvalidSessionId(e) => format!("invalid X-Agent-Session-Id header: {e}"),
             BridgeError::Signature(e) => format!("webhook signature rejected: {e}"),
+            BridgeError::SigningRequired(source) => format!(
+                "this endpoint accepts only signed deliveries, and no signing secret is configured for {source}"
+            ),
             BridgeError::NotFound => "no such endpoint; POST tickets to /webhook/{source}".into(),
             BridgeError::UnsupportedSource(s) => {
                 let known: Vec<&str> = ticket_prompt::Source::ALL

@@ -12,6 +12,8 @@ use crate::agent::{AgentCall, AgentClient};
 use crate::config::{Config, ConfigError};
 use crate::error::BridgeError;
 use crate::routing::{Route, route};
+use crate::secrets::SecretStore;
+use crate::signing::Signers;
 use crate::{inbound, response};
 
 /// Time kept back from the Lambda deadline so the bridge can still answer with a typed 504
@@ -32,6 +34,7 @@ pub struct Bridge {
 struct Ready {
     config: Config,
     agent: AgentClient,
+    signers: Signers,
 }
 
 /// What the log line reports about one delivery.
@@ -58,11 +61,21 @@ enum Outcome {
 }
 
 impl Bridge {
-    /// A bridge that serves requests with `config` through an SDK configured by `sdk_config`.
+    /// A bridge that serves requests with `config`; its AWS clients use `sdk_config`.
     pub fn new(config: Config, sdk_config: &SdkConfig) -> Bridge {
+        Bridge::from_parts(config, sdk_config, SecretStore::new(sdk_config))
+    }
+
+    /// As [`Bridge::new`], with the secret store given separately (tests point it elsewhere).
+    pub fn from_parts(config: Config, sdk_config: &SdkConfig, secrets: SecretStore) -> Bridge {
         let agent = AgentClient::new(sdk_config, &config);
+        let signers = Signers::new(&config.sources, secrets);
         Bridge {
-            ready: Ok(Ready { config, agent }),
+            ready: Ok(Ready {
+                config,
+                agent,
+                signers,
+            }),
         }
     }
 
@@ -78,7 +91,8 @@ impl Bridge {
             Ok(config) => {
                 let sdk_config = crate::agent::sdk_defaults(&config).load().await;
                 let bridge = Bridge::new(config, &sdk_config);
-                bridge.warm_up().await;
+                // Both are bounded; running them together keeps cold start short.
+                tokio::join!(bridge.warm_up(), bridge.prefetch_secrets());
                 bridge
             }
             Err(err) => {
@@ -106,6 +120,14 @@ impl Bridge {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "AgentCore connection warmed"
         );
+    }
+
+    /// Fetches referenced signing secrets (cold start). A failure only makes that source's
+    /// deliveries retry the fetch.
+    pub async fn prefetch_secrets(&self) {
+        if let Ok(ready) = &self.ready {
+            ready.signers.prefetch().await;
+        }
     }
 
     /// Handles one request; never fails, every outcome is an HTTP response.
@@ -167,14 +189,18 @@ impl Bridge {
             });
         }
         let settings = &ready.config.sources[&source];
-        if !settings.keys.is_empty() {
+        let keys = ready.signers.keys(source).await?;
+        if keys.is_none() && ready.config.require_signatures {
+            return Err(BridgeError::SigningRequired(source.as_str()));
+        }
+        if let Some(keys) = keys {
             // Over the raw bytes, before anything is parsed: re-serialised JSON would not verify.
             let names = signature::headers(source);
             let presented = Presented {
                 signature: inbound::header(req, names.signature),
                 timestamp: names.timestamp.and_then(|t| inbound::header(req, t)),
             };
-            signature::verify(source, &settings.keys, body, presented, SystemTime::now())?;
+            signature::verify(source, keys, body, presented, SystemTime::now())?;
         }
         let delivery = read_delivery(source, body, inbound::header(req, GITHUB_EVENT_HEADER))?;
         log.event = Some(delivery.event.clone());

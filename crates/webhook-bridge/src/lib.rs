@@ -14,6 +14,8 @@ pub mod inbound;
 pub mod response;
 mod retry;
 pub mod routing;
+pub mod secrets;
+pub mod signing;
 pub mod source_config;
 pub mod sse;
 

@@ -2,8 +2,11 @@
 //!
 //! For a source `S` (`SERVICENOW`, `JIRA`, `ZENDESK`, `PAGERDUTY`, `GITHUB`, `GENERIC`):
 //! - `S_EVENTS`: comma-separated event names to analyse (default: the creation events);
-//! - `S_WEBHOOK_SECRET`: the signing secret, or a JSON array of secrets during a rotation. When
-//!   set, every delivery for `S` must carry a valid signature.
+//! - `S_WEBHOOK_SECRET`: the signing secret, or a JSON array of secrets during a rotation (for
+//!   local use: in AWS the template sets the reference below, never a value);
+//! - `S_WEBHOOK_SECRET_REF`: a Secrets Manager secret ARN or SSM parameter holding the same.
+//!
+//! With either set, every delivery for `S` must carry a valid signature.
 
 use std::collections::HashMap;
 
@@ -11,12 +14,24 @@ use ticket_prompt::signature::SigningKey;
 use ticket_prompt::{Source, default_events};
 
 use crate::config::ConfigError;
+use crate::secrets::SecretRef;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceSettings {
     pub events: Vec<String>,
-    /// Empty: signatures are not checked for this source.
-    pub keys: Vec<SigningKey>,
+    pub signing: Signing,
+}
+
+/// Whether and with what a source's deliveries are signed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Signing {
+    Off,
+    Keys(Vec<SigningKey>),
+    /// Fetched at cold start; `variable` names the setting for error messages.
+    Ref {
+        variable: &'static str,
+        secret: SecretRef,
+    },
 }
 
 impl SourceSettings {
@@ -26,14 +41,38 @@ impl SourceSettings {
 }
 
 /// Environment variable names are static strings so errors can name them.
-fn var_names(source: Source) -> (&'static str, &'static str) {
+fn var_names(source: Source) -> [&'static str; 3] {
     match source {
-        Source::ServiceNow => ("SERVICENOW_EVENTS", "SERVICENOW_WEBHOOK_SECRET"),
-        Source::Jira => ("JIRA_EVENTS", "JIRA_WEBHOOK_SECRET"),
-        Source::Zendesk => ("ZENDESK_EVENTS", "ZENDESK_WEBHOOK_SECRET"),
-        Source::PagerDuty => ("PAGERDUTY_EVENTS", "PAGERDUTY_WEBHOOK_SECRET"),
-        Source::GitHub => ("GITHUB_EVENTS", "GITHUB_WEBHOOK_SECRET"),
-        Source::Generic => ("GENERIC_EVENTS", "GENERIC_WEBHOOK_SECRET"),
+        Source::ServiceNow => [
+            "SERVICENOW_EVENTS",
+            "SERVICENOW_WEBHOOK_SECRET",
+            "SERVICENOW_WEBHOOK_SECRET_REF",
+        ],
+        Source::Jira => [
+            "JIRA_EVENTS",
+            "JIRA_WEBHOOK_SECRET",
+            "JIRA_WEBHOOK_SECRET_REF",
+        ],
+        Source::Zendesk => [
+            "ZENDESK_EVENTS",
+            "ZENDESK_WEBHOOK_SECRET",
+            "ZENDESK_WEBHOOK_SECRET_REF",
+        ],
+        Source::PagerDuty => [
+            "PAGERDUTY_EVENTS",
+            "PAGERDUTY_WEBHOOK_SECRET",
+            "PAGERDUTY_WEBHOOK_SECRET_REF",
+        ],
+        Source::GitHub => [
+            "GITHUB_EVENTS",
+            "GITHUB_WEBHOOK_SECRET",
+            "GITHUB_WEBHOOK_SECRET_REF",
+        ],
+        Source::Generic => [
+            "GENERIC_EVENTS",
+            "GENERIC_WEBHOOK_SECRET",
+            "GENERIC_WEBHOOK_SECRET_REF",
+        ],
     }
 }
 
@@ -42,7 +81,7 @@ pub(crate) fn load(
 ) -> Result<HashMap<Source, SourceSettings>, ConfigError> {
     let mut all = HashMap::new();
     for source in Source::ALL {
-        let (events_var, secret_var) = var_names(source);
+        let [events_var, secret_var, ref_var] = var_names(source);
         let events = match get(events_var) {
             None => default_events(source)
                 .iter()
@@ -55,14 +94,29 @@ pub(crate) fn load(
                 .map(str::to_owned)
                 .collect(),
         };
-        let keys = match get(secret_var) {
-            None => Vec::new(),
-            Some(raw) => signing_keys(source, &raw).map_err(|problem| ConfigError {
-                variable: secret_var,
-                problem: problem.into(),
-            })?,
+        let signing = match (get(secret_var), get(ref_var)) {
+            (None, None) => Signing::Off,
+            (Some(_), Some(_)) => {
+                return Err(ConfigError {
+                    variable: ref_var,
+                    problem: format!("set either {secret_var} or {ref_var}, not both"),
+                });
+            }
+            (Some(raw), None) => {
+                Signing::Keys(signing_keys(source, &raw).map_err(|problem| ConfigError {
+                    variable: secret_var,
+                    problem: problem.into(),
+                })?)
+            }
+            (None, Some(raw)) => Signing::Ref {
+                variable: ref_var,
+                secret: SecretRef::parse(&raw).map_err(|problem| ConfigError {
+                    variable: ref_var,
+                    problem: problem.into(),
+                })?,
+            },
         };
-        all.insert(source, SourceSettings { events, keys });
+        all.insert(source, SourceSettings { events, signing });
     }
     Ok(all)
 }
@@ -102,7 +156,7 @@ mod tests {
         assert!(!s[&Source::GitHub].acts_on("issues.labeled"));
         assert!(s[&Source::PagerDuty].acts_on("incident.triggered"));
         assert!(!s[&Source::PagerDuty].acts_on("incident.acknowledged"));
-        assert!(Source::ALL.iter().all(|src| s[src].keys.is_empty()));
+        assert!(Source::ALL.iter().all(|src| s[src].signing == Signing::Off));
     }
 
     #[test]
@@ -114,8 +168,8 @@ mod tests {
         ])
         .unwrap();
         assert!(s[&Source::GitHub].acts_on("issues.reopened"));
-        assert_eq!(s[&Source::GitHub].keys.len(), 2);
-        assert_eq!(s[&Source::ServiceNow].keys.len(), 1);
+        assert!(matches!(&s[&Source::GitHub].signing, Signing::Keys(k) if k.len() == 2));
+        assert!(matches!(&s[&Source::ServiceNow].signing, Signing::Keys(k) if k.len() == 1));
     }
 
     #[test]
@@ -124,8 +178,22 @@ mod tests {
             ("SERVICENOW_WEBHOOK_SECRET", "not base64!"),
             ("JIRA_WEBHOOK_SECRET", "[]"),
             ("ZENDESK_WEBHOOK_SECRET", "[1,"),
+            ("GITHUB_WEBHOOK_SECRET_REF", "plain-value"),
         ] {
             assert_eq!(load_with(&[(k, v)]).unwrap_err().variable, k);
         }
+        let both = load_with(&[
+            ("JIRA_WEBHOOK_SECRET", "x"),
+            ("JIRA_WEBHOOK_SECRET_REF", "/bridge/jira"),
+        ]);
+        assert_eq!(both.unwrap_err().variable, "JIRA_WEBHOOK_SECRET_REF");
+        let by_ref = load_with(&[("JIRA_WEBHOOK_SECRET_REF", "/bridge/jira")]).unwrap();
+        assert!(matches!(
+            &by_ref[&Source::Jira].signing,
+            Signing::Ref {
+                variable: "JIRA_WEBHOOK_SECRET_REF",
+                ..
+            }
+        ));
     }
 }

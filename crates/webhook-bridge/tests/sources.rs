@@ -347,3 +347,29 @@ async fn injection_attempts_stay_inside_the_data_block() {
         "kept as data, not dropped"
     );
 }
+
+#[tokio::test]
+async fn endpoints_without_api_keys_accept_only_signed_sources() {
+    let h = harness(&[
+        ("REQUIRE_SIGNATURES", "true"),
+        ("GITHUB_WEBHOOK_SECRET", "gh-secret"),
+    ])
+    .await;
+    let gh = event_json("github-issue-opened.json");
+    let sig = format!(
+        "sha256={}",
+        hex::encode(hmac(b"gh-secret", &[&body_of(&gh)]))
+    );
+    let signed = with_headers("github-issue-opened.json", &[("X-Hub-Signature-256", sig)]);
+    assert_eq!(call(&h.bridge, request(&signed)).await.status, 200);
+    // Jira has no secret here: behind a key-less route it must not get through unsigned.
+    let reply = call(&h.bridge, event("jira-issue-created.json")).await;
+    assert_error(&reply, 401, "INVALID_SIGNATURE");
+    assert!(
+        reply.json["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no signing secret")
+    );
+    assert_eq!(h.agentcore.invocation_count(), 1);
+}

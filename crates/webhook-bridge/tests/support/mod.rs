@@ -2,6 +2,8 @@
 //! SDK client points at it, and the API Gateway events from `events/`.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod secret_service;
+
 use std::collections::HashMap;
 
 use aws_sdk_bedrockagentcore::config::{Credentials, Region};
@@ -9,7 +11,7 @@ use http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request};
 use local_agentcore::{Backend, Fault, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
 use serde_json::Value;
-use webhook_bridge::{Bridge, Config, agent::sdk_defaults};
+use webhook_bridge::{Bridge, Config, agent::sdk_defaults, secrets::SecretStore};
 
 pub struct Harness {
     pub agentcore: RunningAgentCore,
@@ -30,25 +32,37 @@ pub async fn harness(env: &[(&str, &str)]) -> Harness {
 }
 
 pub async fn bridge_for(endpoint: &str, env: &[(&str, &str)]) -> Bridge {
+    bridge_with_secrets(endpoint, endpoint, env).await
+}
+
+/// A bridge whose secret store (SSM, Secrets Manager) is at `secrets_endpoint`.
+pub async fn bridge_with_secrets(
+    endpoint: &str,
+    secrets_endpoint: &str,
+    env: &[(&str, &str)],
+) -> Bridge {
     let mut vars: HashMap<String, String> = HashMap::from([
         ("AGENT_RUNTIME_ARN".into(), LOCAL_RUNTIME_ARN.into()),
         ("AGENT_MAX_ATTEMPTS".into(), "1".into()),
     ]);
     vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
     let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test config");
-    let sdk = sdk_defaults(&config)
-        .endpoint_url(endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDLOCAL",
-            "local-secret",
-            None,
-            None,
-            "tests",
-        ))
-        .load()
-        .await;
-    Bridge::new(config, &sdk)
+    let sdk = |url: String| {
+        sdk_defaults(&config)
+            .endpoint_url(url)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                "AKIDLOCAL",
+                "local-secret",
+                None,
+                None,
+                "tests",
+            ))
+            .load()
+    };
+    let agent_sdk = sdk(endpoint.to_owned()).await;
+    let secrets = SecretStore::new(&sdk(secrets_endpoint.to_owned()).await);
+    Bridge::from_parts(config, &agent_sdk, secrets)
 }
 
 pub fn event_json(name: &str) -> Value {

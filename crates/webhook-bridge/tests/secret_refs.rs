@@ -1,0 +1,137 @@
+//! Signing secrets referenced in Secrets Manager or SSM, fetched at cold start by the real SDK
+//! clients over HTTP.
+
+mod support;
+
+use hmac::{Hmac, Mac};
+use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore};
+use sha2::Sha256;
+use support::secret_service::SecretService;
+use support::{assert_error, bridge_with_secrets, call, event, event_json, request};
+
+const SM_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/github-AbCdEf";
+
+fn github_signed(secret: &str) -> lambda_http::Request {
+    let mut ev = event_json("github-issue-opened.json");
+    let mut m = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    m.update(ev["body"].as_str().unwrap().as_bytes());
+    let sig = format!("sha256={}", hex::encode(m.finalize().into_bytes()));
+    ev["headers"]["X-Hub-Signature-256"] = sig.clone().into();
+    ev["multiValueHeaders"]["X-Hub-Signature-256"] = vec![sig].into();
+    request(&ev)
+}
+
+#[tokio::test]
+async fn secrets_manager_and_ssm_references_are_fetched_once_and_enforced() {
+    let agentcore = LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let secrets = SecretService::start(&[
+        (SM_ARN, r#"["gh-old", "gh-new"]"#),
+        ("/bridge/jira", "jira-secret"),
+    ])
+    .await;
+    let bridge = bridge_with_secrets(
+        &agentcore.endpoint_url(),
+        &secrets.endpoint,
+        &[
+            ("GITHUB_WEBHOOK_SECRET_REF", SM_ARN),
+            ("JIRA_WEBHOOK_SECRET_REF", "/bridge/jira"),
+        ],
+    )
+    .await;
+    bridge.prefetch_secrets().await;
+    assert_eq!(
+        secrets.requests(),
+        2,
+        "one fetch per referenced secret at cold start"
+    );
+
+    assert_eq!(call(&bridge, github_signed("gh-new")).await.status, 200);
+    assert_eq!(
+        call(&bridge, github_signed("gh-old")).await.status,
+        200,
+        "both rotation secrets verify"
+    );
+    assert_error(
+        &call(&bridge, github_signed("wrong")).await,
+        401,
+        "INVALID_SIGNATURE",
+    );
+    assert_error(
+        &call(&bridge, event("jira-issue-created.json")).await,
+        401,
+        "INVALID_SIGNATURE",
+    );
+    assert_eq!(
+        secrets.requests(),
+        2,
+        "secrets are cached, not fetched per delivery"
+    );
+    assert_eq!(agentcore.invocation_count(), 2);
+}
+
+#[tokio::test]
+async fn an_unavailable_secret_fails_closed_and_is_retried() {
+    let agentcore = LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let secrets = SecretService::start(&[(SM_ARN, "gh-secret")]).await;
+    let bridge = bridge_with_secrets(
+        &agentcore.endpoint_url(),
+        &secrets.endpoint,
+        &[("GITHUB_WEBHOOK_SECRET_REF", SM_ARN)],
+    )
+    .await;
+    // The test configuration makes one SDK attempt per call: fail the cold-start fetch and the
+    // first delivery's retry of it.
+    secrets.fail_next(2);
+    bridge.prefetch_secrets().await;
+
+    assert_error(
+        &call(&bridge, github_signed("gh-secret")).await,
+        500,
+        "CONFIGURATION_ERROR",
+    );
+    assert_eq!(agentcore.invocation_count(), 0, "never analysed unverified");
+    // The store recovered: the next delivery fetches again and goes through.
+    assert_eq!(call(&bridge, github_signed("gh-secret")).await.status, 200);
+    // Other sources were never affected.
+    assert_eq!(
+        call(&bridge, event("servicenow-minimal.json")).await.status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn a_missing_secret_is_a_configuration_error_for_that_source_only() {
+    let agentcore = LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let secrets = SecretService::start(&[]).await;
+    let bridge = bridge_with_secrets(
+        &agentcore.endpoint_url(),
+        &secrets.endpoint,
+        &[("JIRA_WEBHOOK_SECRET_REF", "/bridge/missing")],
+    )
+    .await;
+    bridge.prefetch_secrets().await;
+    let reply = call(&bridge, event("jira-issue-created.json")).await;
+    assert_error(&reply, 500, "CONFIGURATION_ERROR");
+    assert!(
+        !reply.raw.contains("/bridge/missing"),
+        "the reference stays in the logs"
+    );
+    assert_eq!(
+        call(&bridge, event("zendesk-ticket-created.json"))
+            .await
+            .status,
+        200
+    );
+}
