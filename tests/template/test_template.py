@@ -33,10 +33,8 @@ def load_template():
 def transformed():
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
     template = load_template()
-    for resource in template["Resources"].values():
-        if resource["Type"] == "AWS::Serverless::Function":
-            # `sam package` replaces the local CodeUri with an S3 location before the transform.
-            resource["Properties"]["CodeUri"] = "s3://bucket/webhook.zip"
+    # `sam package` replaces the local CodeUri with an S3 location before the transform.
+    template["Globals"]["Function"]["CodeUri"] = "s3://bucket/webhook.zip"
     return transform(template, {"AgentRuntimeArn": SAMPLE_ARN}, _NoNetworkPolicyLoader())
 
 
@@ -54,10 +52,11 @@ class TemplateTest(unittest.TestCase):
         cls.sam = load_template()
         cls.cfn = transformed()
 
-    def test_every_route_requires_an_api_key(self):
-        apis = resources_of(self.cfn, "AWS::ApiGateway::RestApi")
-        self.assertEqual(len(apis), 1)
-        paths = next(iter(apis.values()))["Properties"]["Body"]["paths"]
+    def api_paths(self, logical_id):
+        return self.cfn["Resources"][logical_id]["Properties"]["Body"]["paths"]
+
+    def test_every_route_of_the_main_api_requires_an_api_key(self):
+        paths = self.api_paths("WebhookApi")
         self.assertIn("/webhook/{source}", paths)
         routes = 0
         for path, methods in paths.items():
@@ -65,6 +64,22 @@ class TemplateTest(unittest.TestCase):
                 routes += 1
                 self.assertIn({"api_key": []}, spec.get("security", []), f"{method.upper()} {path}")
         self.assertGreater(routes, 0)
+
+    def test_key_less_routes_exist_only_for_signing_senders(self):
+        self.assertEqual(
+            self.cfn["Conditions"]["HasKeylessSource"],
+            {"Fn::Or": [{"Condition": "HasGitHubSecret"}, {"Condition": "HasJiraSecret"}]},
+        )
+        conditional = {k for k, r in self.cfn["Resources"].items() if r.get("Condition") == "HasKeylessSource"}
+        for logical_id in ["SignedWebhookApi", "SignedWebhookFunction", "SignedWebhookFunctionRole"]:
+            self.assertIn(logical_id, conditional)
+        paths = self.api_paths("SignedWebhookApi")
+        self.assertEqual(sorted(paths), ["/webhook/github", "/webhook/jira"], "no other source is reachable without a key")
+        signed_fn = self.cfn["Resources"]["SignedWebhookFunction"]["Properties"]
+        self.assertEqual(signed_fn["Environment"]["Variables"]["REQUIRE_SIGNATURES"], "true")
+        for logical_id, resource in self.cfn["Resources"].items():
+            if resource["Type"] == "AWS::Lambda::Permission" and "SignedWebhook" in logical_id:
+                self.assertEqual(resource.get("Condition"), "HasKeylessSource", logical_id)
 
     def test_usage_plan_ties_the_key_to_the_stage(self):
         plans = resources_of(self.cfn, "AWS::ApiGateway::UsagePlan")
@@ -79,23 +94,49 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(len(resources_of(self.cfn, "AWS::ApiGateway::ApiKey")), 1)
         self.assertEqual(len(resources_of(self.cfn, "AWS::ApiGateway::UsagePlanKey")), 1)
 
-    def agentcore_statements(self):
-        """(condition, statement) for every statement naming a bedrock-agentcore action; a
+    def all_statements(self):
+        """(condition, statement) for every statement of the roles and managed policies; a
         statement inside Fn::If carries its condition's name."""
         found = []
-        for role in resources_of(self.cfn, "AWS::IAM::Role").values():
-            for policy in role["Properties"].get("Policies", []):
-                for stmt in policy["PolicyDocument"]["Statement"]:
-                    if "Fn::If" in stmt:
-                        condition, when_true, when_false = stmt["Fn::If"]
-                        self.assertEqual(when_false, {"Ref": "AWS::NoValue"})
-                        candidates = [(condition, when_true)]
-                    else:
-                        candidates = [(None, stmt)]
-                    for cond, s in candidates:
-                        if any("bedrock-agentcore" in a for a in as_list(s["Action"])):
-                            found.append((cond, s))
+        documents = [p["PolicyDocument"] for r in resources_of(self.cfn, "AWS::IAM::Role").values()
+                     for p in r["Properties"].get("Policies", [])]
+        documents += [m["Properties"]["PolicyDocument"] for m in resources_of(self.cfn, "AWS::IAM::ManagedPolicy").values()]
+        for document in documents:
+            for stmt in document["Statement"]:
+                if "Fn::If" in stmt:
+                    condition, when_true, when_false = stmt["Fn::If"]
+                    self.assertEqual(when_false, {"Ref": "AWS::NoValue"})
+                    found.append((condition, when_true))
+                else:
+                    found.append((None, stmt))
         return found
+
+    def agentcore_statements(self):
+        return [(c, s) for c, s in self.all_statements() if any("bedrock-agentcore" in a for a in as_list(s["Action"]))]
+
+    def test_both_functions_share_the_bridge_policy(self):
+        for role_id in ["WebhookFunctionRole", "SignedWebhookFunctionRole"]:
+            role = self.cfn["Resources"][role_id]["Properties"]
+            self.assertIn({"Ref": "BridgePolicy"}, role["ManagedPolicyArns"], role_id)
+            self.assertEqual(role.get("Policies", []), [], f"{role_id}: no other inline grants")
+
+    def test_each_signing_secret_is_readable_only_when_referenced(self):
+        reads = [(c, s) for c, s in self.all_statements()
+                 if "secretsmanager:GetSecretValue" in as_list(s["Action"])]
+        sources = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Generic"]
+        self.assertEqual(sorted(c for c, _ in reads), sorted(f"Has{x}Secret" for x in sources))
+        for condition, stmt in reads:
+            name = condition[len("Has"):-len("Secret")]
+            self.assertEqual(stmt["Resource"], {"Ref": f"{name}SigningSecretRef"})
+            self.assertEqual(sorted(as_list(stmt["Action"])), ["secretsmanager:GetSecretValue", "ssm:GetParameter"])
+        pattern = re.compile(self.sam["Parameters"]["GitHubSigningSecretRef"]["AllowedPattern"])
+        for ok in ["", "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/gh-AbCdEf",
+                   "arn:aws:ssm:eu-west-1:123456789012:parameter/bridge/gh"]:
+            self.assertTrue(pattern.fullmatch(ok), ok)
+        # ARNs only, so the grant names exactly what is read: no wildcards, names or values.
+        for bad in ["*", "my-secret-value", "/bridge/gh", "arn:aws:s3:::bucket/key",
+                    "arn:aws:secretsmanager:*:123456789012:secret:x"]:
+            self.assertIsNone(pattern.fullmatch(bad), bad)
 
     def test_agent_permissions_name_exactly_the_runtime(self):
         runtime_only = [{"Ref": "AgentRuntimeArn"}, {"Fn::Sub": "${AgentRuntimeArn}/runtime-endpoint/*"}]
@@ -144,8 +185,8 @@ class TemplateTest(unittest.TestCase):
 
     def test_function_shape(self):
         functions = resources_of(self.cfn, "AWS::Lambda::Function")
-        self.assertEqual(len(functions), 1)
-        fn = next(iter(functions.values()))["Properties"]
+        self.assertEqual(sorted(functions), ["SignedWebhookFunction", "WebhookFunction"])
+        fn = functions["WebhookFunction"]["Properties"]
         self.assertEqual(fn["Runtime"], "provided.al2023")
         self.assertEqual(fn["Architectures"], ["arm64"])
         self.assertEqual(fn["Handler"], "bootstrap")
@@ -157,13 +198,22 @@ class TemplateTest(unittest.TestCase):
             params["FunctionTimeoutSeconds"]["Default"], params["AgentTimeoutSeconds"]["Default"],
             "the function must outlive the bridge's own agent deadline",
         )
-        sam_fn = self.sam["Resources"]["WebhookFunction"]
-        self.assertEqual(sam_fn["Metadata"], {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "webhook"}})
+        for fn_id in ["WebhookFunction", "SignedWebhookFunction"]:
+            # Identical build metadata: sam build builds the binary once for both.
+            self.assertEqual(
+                self.sam["Resources"][fn_id]["Metadata"],
+                {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "webhook"}},
+            )
+        self.assertEqual(
+            functions["SignedWebhookFunction"]["Properties"]["Environment"]["Variables"]["GITHUB_WEBHOOK_SECRET_REF"],
+            {"Ref": "GitHubSigningSecretRef"},
+        )
 
     def test_logs_are_retained_not_forever(self):
         groups = resources_of(self.cfn, "AWS::Logs::LogGroup")
-        self.assertEqual(len(groups), 1)
-        self.assertEqual(next(iter(groups.values()))["Properties"]["RetentionInDays"], {"Ref": "LogRetentionDays"})
+        self.assertEqual(len(groups), 2)
+        for group in groups.values():
+            self.assertEqual(group["Properties"]["RetentionInDays"], {"Ref": "LogRetentionDays"})
 
     def test_outputs_tell_the_user_what_to_call(self):
         outputs = self.sam["Outputs"]
