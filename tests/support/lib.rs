@@ -107,6 +107,11 @@ pub struct Stack {
 
 impl Stack {
     pub async fn start(backend: Backend) -> Stack {
+        Stack::start_with(backend, &[]).await
+    }
+
+    /// The stack with extra environment for the function.
+    pub async fn start_with(backend: Backend, extra_env: &[(&str, &str)]) -> Stack {
         let agentcore = LocalAgentCore::new()
             .with_runtime(LOCAL_RUNTIME_ARN, backend)
             .start("127.0.0.1:0")
@@ -127,6 +132,11 @@ impl Stack {
         ]
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v))
+        .chain(
+            extra_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        )
         .collect();
         let function = FunctionProcess::spawn(&webhook_binary(), &runtime.address(), &env).unwrap();
         let gateway = Gateway::start(

@@ -1,0 +1,83 @@
+//! Every ticketing system end to end: vendor fixtures through the built binary under the local
+//! Lambda runtime, a real BedrockAgentCoreApp agent, and a signed GitHub delivery over HTTP.
+
+use e2e_tests::{API_KEY, AgentProcess, Stack, event};
+use hmac::{Hmac, Mac};
+use local_agentcore::Backend;
+use sha2::Sha256;
+
+#[tokio::test]
+async fn each_source_reaches_the_agent_and_ignored_events_do_not() {
+    let agent = AgentProcess::start("json").await;
+    let stack = Stack::start(Backend::Forward(agent.url.clone())).await;
+    for (file, source, id) in [
+        ("jira-issue-created.json", "jira", "OPS-17"),
+        ("zendesk-ticket-created.json", "zendesk", "35436"),
+        ("pagerduty-incident-triggered.json", "pagerduty", "2"),
+        ("github-issue-opened.json", "github", "42"),
+        ("generic-ticket.json", "generic", "ALERT-7731"),
+    ] {
+        let r = stack.invoke_event(&event(file)).await;
+        assert_eq!(r.status, 200, "{file}: {}", r.json);
+        assert_eq!(
+            (r.json["source"].as_str(), r.json["ticket_id"].as_str()),
+            (Some(source), Some(id))
+        );
+        let analysis = r.json["analysis"].as_str().unwrap();
+        assert!(
+            analysis.starts_with(&format!("Python agent analysis of {id}:"))
+                && analysis.contains(&format!("[source {source}]")),
+            "{analysis}"
+        );
+    }
+    for file in [
+        "github-issue-labeled.json",
+        "github-ping.json",
+        "pagerduty-incident-acknowledged.json",
+    ] {
+        let r = stack.invoke_event(&event(file)).await;
+        assert_eq!(
+            (r.status, r.json["code"].as_str()),
+            (202, Some("IGNORED_EVENT")),
+            "{file}"
+        );
+    }
+    assert_eq!(stack.agentcore.invocation_count(), 5);
+}
+
+#[tokio::test]
+async fn a_signed_github_delivery_over_http() {
+    let agent = AgentProcess::start("json").await;
+    let stack = Stack::start_with(
+        Backend::Forward(agent.url.clone()),
+        &[("GITHUB_WEBHOOK_SECRET", "e2e-github-secret")],
+    )
+    .await;
+    let body = event("github-issue-opened.json")["body"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mut mac = Hmac::<Sha256>::new_from_slice(b"e2e-github-secret").unwrap();
+    mac.update(body.as_bytes());
+    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    let client = reqwest::Client::new();
+    let send = |sig: &str| {
+        client
+            .post(stack.webhook_url("github"))
+            .header("x-api-key", API_KEY)
+            .header("content-type", "application/json")
+            .header("x-github-event", "issues")
+            .header("x-hub-signature-256", sig.to_owned())
+            .body(body.clone())
+            .send()
+    };
+    let ok = send(&signature).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    let forged = send("sha256=0000000000000000000000000000000000000000000000000000000000000000")
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 401);
+    let json: serde_json::Value = serde_json::from_slice(&forged.bytes().await.unwrap()).unwrap();
+    assert_eq!(json["error"]["code"], "INVALID_SIGNATURE");
+    assert_eq!(stack.agentcore.invocation_count(), 1);
+}
