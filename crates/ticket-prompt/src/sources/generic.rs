@@ -2,10 +2,25 @@
 //! `{"id", "title", "description"?, "priority"?, "status"?, "category"?, "group"?, "requester"?,
 //! "url"?, "labels"?, "event"?}`. `id` and one of `title`/`description` are required.
 
-use super::{Fields, require_text, required_key};
+use super::Fields;
+use super::mapping::{Description, Mapping};
 use crate::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Choice, Source, Ticket};
+use crate::ticket::{Source, Ticket};
+
+const GENERIC: Mapping = Mapping {
+    description: Description::Text("description"),
+    text_hint: " (or 'description')",
+    priority: Some("priority"),
+    status: Some("status"),
+    category: Some("category"),
+    group: Some("group"),
+    requester: Some("requester"),
+    updated_at: Some("updated_at"),
+    url: Some("url"),
+    labels: Some("labels"),
+    ..Mapping::new(Source::Generic, "id", "title")
+};
 
 pub(crate) fn event(f: &Fields<'_>) -> String {
     f.text("event")
@@ -15,25 +30,7 @@ pub(crate) fn event(f: &Fields<'_>) -> String {
 }
 
 pub(crate) fn ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
-    let mut t = Ticket::new(Source::Generic, required_key(f, "id")?);
-    let mut truncated = Vec::new();
-    t.title = f.capped("title", limits.title, &mut truncated)?;
-    t.description = f.capped("description", limits.description, &mut truncated)?;
-    require_text(&t, "title", " (or 'description')")?;
-    t.priority = f
-        .capped("priority", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.status = f
-        .capped("status", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.category = f.capped("category", limits.short, &mut truncated)?;
-    t.group = f.capped("group", limits.short, &mut truncated)?;
-    t.requester = f.capped("requester", limits.short, &mut truncated)?;
-    t.updated_at = f.capped("updated_at", limits.short, &mut truncated)?;
-    t.url = f.capped("url", limits.short, &mut truncated)?;
-    t.set_labels(f.list("labels", limits.max_labels, limits.short)?);
-    t.truncated_fields = truncated;
-    Ok(t)
+    GENERIC.ticket(f, limits)
 }
 
 #[cfg(test)]

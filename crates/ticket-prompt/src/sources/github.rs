@@ -1,10 +1,24 @@
 //! GitHub `issues` webhooks. The event name is the `X-GitHub-Event` header plus the body's
 //! `action` (`issues.opened`); `issue.body` may be null.
 
-use super::{Fields, require_text, required_key};
+use super::Fields;
+use super::mapping::{Description, Mapping};
 use crate::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Choice, Source, Ticket};
+use crate::ticket::{Source, Ticket};
+
+const GITHUB: Mapping = Mapping {
+    source_id: Some("issue.id"),
+    description: Description::Text("issue.body"),
+    text_hint: " (or 'issue.body')",
+    status: Some("issue.state"),
+    group: Some("repository.full_name"),
+    requester: Some("issue.user.login"),
+    updated_at: Some("issue.updated_at"),
+    url: Some("issue.html_url"),
+    labels: Some("issue.labels"),
+    ..Mapping::new(Source::GitHub, "issue.number", "issue.title")
+};
 
 pub(crate) fn event(f: &Fields<'_>, header: Option<&str>) -> String {
     let kind = header.unwrap_or("issues").trim().to_ascii_lowercase();
@@ -15,22 +29,7 @@ pub(crate) fn event(f: &Fields<'_>, header: Option<&str>) -> String {
 }
 
 pub(crate) fn ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
-    let mut t = Ticket::new(Source::GitHub, required_key(f, "issue.number")?);
-    let mut truncated = Vec::new();
-    t.source_id = f.capped("issue.id", limits.short, &mut truncated)?;
-    t.title = f.capped("issue.title", limits.title, &mut truncated)?;
-    t.description = f.capped("issue.body", limits.description, &mut truncated)?;
-    require_text(&t, "issue.title", " (or 'issue.body')")?;
-    t.status = f
-        .capped("issue.state", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.group = f.capped("repository.full_name", limits.short, &mut truncated)?;
-    t.requester = f.capped("issue.user.login", limits.short, &mut truncated)?;
-    t.updated_at = f.capped("issue.updated_at", limits.short, &mut truncated)?;
-    t.url = f.capped("issue.html_url", limits.short, &mut truncated)?;
-    t.set_labels(f.list("issue.labels", limits.max_labels, limits.short)?);
-    t.truncated_fields = truncated;
-    Ok(t)
+    GITHUB.ticket(f, limits)
 }
 
 #[cfg(test)]

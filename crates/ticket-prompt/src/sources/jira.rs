@@ -1,62 +1,35 @@
 //! Jira Cloud admin webhooks: `{"webhookEvent", "issue": {"id", "key", "self", "fields": {…}}}`.
 //! `fields.description` is a wiki-markup string (REST v2) or an ADF document (v3).
 
-use serde_json::Value;
-
-use super::{Fields, adf, cap, require_text, required_key};
+use super::Fields;
+use super::mapping::{Description, Mapping};
 use crate::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Choice, Source, Ticket};
+use crate::ticket::{Source, Ticket};
+
+const JIRA: Mapping = Mapping {
+    source_id: Some("issue.id"),
+    description: Description::TextOrAdf("issue.fields.description"),
+    text_hint: " (or 'issue.fields.description')",
+    priority: Some("issue.fields.priority"),
+    status: Some("issue.fields.status"),
+    category: Some("issue.fields.issuetype"),
+    group: Some("issue.fields.project.key"),
+    requester: Some("issue.fields.reporter"),
+    updated_at: Some("issue.fields.updated"),
+    labels: Some("issue.fields.labels"),
+    ..Mapping::new(Source::Jira, "issue.key", "issue.fields.summary")
+};
 
 pub(crate) fn event(f: &Fields<'_>) -> String {
     f.text("webhookEvent").ok().flatten().unwrap_or_default()
 }
 
 pub(crate) fn ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
-    let key = required_key(f, "issue.key")?;
-    let mut t = Ticket::new(Source::Jira, key);
-    let mut truncated = Vec::new();
-    t.source_id = f.capped("issue.id", limits.short, &mut truncated)?;
-    t.title = f.capped("issue.fields.summary", limits.title, &mut truncated)?;
-    t.description = match f.value("issue.fields.description") {
-        Some(doc) if adf::is_adf(doc) => cap(
-            "issue.fields.description",
-            &adf::flatten(doc),
-            limits.description,
-            &mut truncated,
-        ),
-        Some(Value::Object(_)) => {
-            return Err(TicketError::invalid(
-                "issue.fields.description",
-                "expected text or an ADF document",
-            ));
-        }
-        _ => f.capped(
-            "issue.fields.description",
-            limits.description,
-            &mut truncated,
-        )?,
-    };
-    require_text(
-        &t,
-        "issue.fields.summary",
-        " (or 'issue.fields.description')",
-    )?;
-    t.priority = f
-        .capped("issue.fields.priority", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.status = f
-        .capped("issue.fields.status", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.category = f.capped("issue.fields.issuetype", limits.short, &mut truncated)?;
-    t.group = f.capped("issue.fields.project.key", limits.short, &mut truncated)?;
-    t.requester = f.capped("issue.fields.reporter", limits.short, &mut truncated)?;
-    t.updated_at = f.capped("issue.fields.updated", limits.short, &mut truncated)?;
-    t.set_labels(f.list("issue.fields.labels", limits.max_labels, limits.short)?);
+    let mut t = JIRA.ticket(f, limits)?;
     t.url = f
         .text("issue.self")?
         .and_then(|api| browse_url(&api, &t.id));
-    t.truncated_fields = truncated;
     Ok(t)
 }
 

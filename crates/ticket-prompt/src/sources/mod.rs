@@ -8,6 +8,7 @@ mod fields;
 mod generic;
 mod github;
 mod jira;
+mod mapping;
 mod pagerduty;
 pub(crate) mod servicenow;
 mod zendesk;

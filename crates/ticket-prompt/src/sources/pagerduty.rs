@@ -1,10 +1,26 @@
 //! PagerDuty webhooks v3: `{"event": {"event_type", "occurred_at", "agent", "data": {…}}}`. The
 //! incident carries no description (that lives in its alerts), so the title is required.
 
-use super::{Fields, require_text, required_key};
+use super::Fields;
+use super::mapping::{Description, Mapping};
 use crate::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Choice, Source, Ticket};
+use crate::ticket::{Source, Ticket};
+
+const PAGERDUTY: Mapping = Mapping {
+    source_id: Some("event.data.id"),
+    // Only `incident.annotated` carries text of its own.
+    description: Description::Text("event.data.content"),
+    priority: Some("event.data.priority"),
+    urgency: Some("event.data.urgency"),
+    status: Some("event.data.status"),
+    category: Some("event.data.service"),
+    group: Some("event.data.escalation_policy"),
+    requester: Some("event.agent"),
+    updated_at: Some("event.occurred_at"),
+    url: Some("event.data.html_url"),
+    ..Mapping::new(Source::PagerDuty, "event.data.number", "event.data.title")
+};
 
 pub(crate) fn event(f: &Fields<'_>) -> String {
     f.text("event.event_type")
@@ -14,28 +30,7 @@ pub(crate) fn event(f: &Fields<'_>) -> String {
 }
 
 pub(crate) fn ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
-    let mut t = Ticket::new(Source::PagerDuty, required_key(f, "event.data.number")?);
-    let mut truncated = Vec::new();
-    t.source_id = f.capped("event.data.id", limits.short, &mut truncated)?;
-    t.title = f.capped("event.data.title", limits.title, &mut truncated)?;
-    t.description = f.capped("event.data.content", limits.description, &mut truncated)?;
-    require_text(&t, "event.data.title", "")?;
-    t.priority = f
-        .capped("event.data.priority", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.urgency = f
-        .capped("event.data.urgency", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.status = f
-        .capped("event.data.status", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.category = f.capped("event.data.service", limits.short, &mut truncated)?;
-    t.group = f.capped("event.data.escalation_policy", limits.short, &mut truncated)?;
-    t.requester = f.capped("event.agent", limits.short, &mut truncated)?;
-    t.updated_at = f.capped("event.occurred_at", limits.short, &mut truncated)?;
-    t.url = f.capped("event.data.html_url", limits.short, &mut truncated)?;
-    t.truncated_fields = truncated;
-    Ok(t)
+    PAGERDUTY.ticket(f, limits)
 }
 
 #[cfg(test)]

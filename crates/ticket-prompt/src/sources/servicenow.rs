@@ -3,7 +3,8 @@
 //! in Table API form (`{"value": "…", "display_value": "…", "link": "…"}`); numbers are accepted
 //! for choice fields because hand-written scripts send them.
 
-use super::{Fields, require_text, validate_key};
+use super::Fields;
+use super::mapping::{Description, Mapping};
 
 use crate::TicketError;
 use crate::sanitize::{Capped, FieldLimits};
@@ -31,39 +32,28 @@ pub(crate) fn event(_f: &Fields<'_>) -> String {
     "incident".into()
 }
 
+/// Text fields by mapping; the choice fields get ServiceNow's own code-and-label parsing below.
+const SERVICENOW: Mapping = Mapping {
+    description: Description::Text("description"),
+    text_hint: " (or 'description'): the incident needs some text to analyse",
+    category: Some("category"),
+    group: Some("assignment_group"),
+    requester: Some("caller_id"),
+    updated_at: Some("sys_updated_on"),
+    ..Mapping::new(Source::ServiceNow, "number", "short_description")
+};
+
 pub(crate) fn ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
-    let number =
-        f.text("number")?
-            .map(|n| n.trim().to_owned())
-            .ok_or(TicketError::MissingField {
-                field: "number",
-                hint: "",
-            })?;
-    validate_key("number", &number)?;
     let sys_id = f.text("sys_id")?;
     if let Some(id) = &sys_id {
         validate_sys_id(id)?;
     }
-
-    let mut t = Ticket::new(Source::ServiceNow, number);
-    let mut truncated = Vec::new();
+    let mut t = SERVICENOW.ticket(f, limits)?;
     t.source_id = sys_id;
-    t.title = f.capped("short_description", limits.title, &mut truncated)?;
-    t.description = f.capped("description", limits.description, &mut truncated)?;
-    require_text(
-        &t,
-        "short_description",
-        " (or 'description'): the incident needs some text to analyse",
-    )?;
-    t.category = f.capped("category", limits.short, &mut truncated)?;
-    t.group = f.capped("assignment_group", limits.short, &mut truncated)?;
-    t.requester = f.capped("caller_id", limits.short, &mut truncated)?;
-    t.updated_at = f.capped("sys_updated_on", limits.short, &mut truncated)?;
     t.priority = choice(f, "priority", PRIORITY_LABELS, limits)?;
     t.urgency = choice(f, "urgency", IMPACT_URGENCY_LABELS, limits)?;
     t.impact = choice(f, "impact", IMPACT_URGENCY_LABELS, limits)?;
     t.status = choice(f, "state", STATE_LABELS, limits)?;
-    t.truncated_fields = truncated;
     Ok(t)
 }
 

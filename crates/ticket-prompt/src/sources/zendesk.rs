@@ -3,12 +3,39 @@
 //! with a `ticket` object (`id`, `title`, `description`, `priority`, `status`, `requester`, `url`,
 //! `tags`).
 
-use super::{Fields, require_text, required_key};
+use super::Fields;
+use super::mapping::{Description, Mapping};
 use crate::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Choice, Source, Ticket};
+use crate::ticket::{Source, Ticket};
 
 const EVENT_PREFIX: &str = "zen:event-type:";
+
+const EVENT_SUBSCRIPTION: Mapping = Mapping {
+    description: Description::Text("detail.description"),
+    text_hint: " (or 'detail.description')",
+    priority: Some("detail.priority"),
+    status: Some("detail.status"),
+    category: Some("detail.type"),
+    group: Some("detail.group_id"),
+    requester: Some("detail.requester_id"),
+    updated_at: Some("detail.updated_at"),
+    labels: Some("detail.tags"),
+    ..Mapping::new(Source::Zendesk, "detail.id", "detail.subject")
+};
+
+const TRIGGER: Mapping = Mapping {
+    description: Description::Text("ticket.description"),
+    text_hint: " (or 'ticket.description')",
+    priority: Some("ticket.priority"),
+    status: Some("ticket.status"),
+    category: Some("ticket.type"),
+    group: Some("ticket.group"),
+    requester: Some("ticket.requester"),
+    url: Some("ticket.url"),
+    labels: Some("ticket.tags"),
+    ..Mapping::new(Source::Zendesk, "ticket.id", "ticket.title")
+};
 
 /// `ticket.created` for event subscriptions, `trigger` for trigger-defined bodies.
 pub(crate) fn event(f: &Fields<'_>) -> String {
@@ -20,52 +47,10 @@ pub(crate) fn event(f: &Fields<'_>) -> String {
 
 pub(crate) fn ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
     if f.value("detail").is_some() {
-        event_ticket(f, limits)
+        EVENT_SUBSCRIPTION.ticket(f, limits)
     } else {
-        trigger_ticket(f, limits)
+        TRIGGER.ticket(f, limits)
     }
-}
-
-fn event_ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
-    let mut t = Ticket::new(Source::Zendesk, required_key(f, "detail.id")?);
-    let mut truncated = Vec::new();
-    t.title = f.capped("detail.subject", limits.title, &mut truncated)?;
-    t.description = f.capped("detail.description", limits.description, &mut truncated)?;
-    require_text(&t, "detail.subject", " (or 'detail.description')")?;
-    t.priority = f
-        .capped("detail.priority", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.status = f
-        .capped("detail.status", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.category = f.capped("detail.type", limits.short, &mut truncated)?;
-    t.group = f.capped("detail.group_id", limits.short, &mut truncated)?;
-    t.requester = f.capped("detail.requester_id", limits.short, &mut truncated)?;
-    t.updated_at = f.capped("detail.updated_at", limits.short, &mut truncated)?;
-    t.set_labels(f.list("detail.tags", limits.max_labels, limits.short)?);
-    t.truncated_fields = truncated;
-    Ok(t)
-}
-
-fn trigger_ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
-    let mut t = Ticket::new(Source::Zendesk, required_key(f, "ticket.id")?);
-    let mut truncated = Vec::new();
-    t.title = f.capped("ticket.title", limits.title, &mut truncated)?;
-    t.description = f.capped("ticket.description", limits.description, &mut truncated)?;
-    require_text(&t, "ticket.title", " (or 'ticket.description')")?;
-    t.priority = f
-        .capped("ticket.priority", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.status = f
-        .capped("ticket.status", limits.short, &mut truncated)?
-        .map(Choice::label);
-    t.category = f.capped("ticket.type", limits.short, &mut truncated)?;
-    t.group = f.capped("ticket.group", limits.short, &mut truncated)?;
-    t.requester = f.capped("ticket.requester", limits.short, &mut truncated)?;
-    t.url = f.capped("ticket.url", limits.short, &mut truncated)?;
-    t.set_labels(f.list("ticket.tags", limits.max_labels, limits.short)?);
-    t.truncated_fields = truncated;
-    Ok(t)
 }
 
 #[cfg(test)]
