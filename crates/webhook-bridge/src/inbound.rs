@@ -39,6 +39,10 @@ pub fn session_id(
             &ticket.session_key(),
         )),
         SessionPolicy::CallerSupplied => match header(req, CALLER_SESSION_HEADER) {
+            // Present but not readable as text (non-ASCII bytes): refused, never ignored.
+            None if req.headers().contains_key(CALLER_SESSION_HEADER) => Err(
+                BridgeError::InvalidSessionId(ticket_prompt::InvalidSessionId),
+            ),
             None => Ok(fresh()),
             Some(id) => {
                 validate_session_id(id).map_err(BridgeError::InvalidSessionId)?;
@@ -51,8 +55,14 @@ pub fn session_id(
 /// The `runtimeUserId` from the configured source, if it yields one. Characters outside
 /// printable ASCII are percent-encoded so any name survives as a header value.
 pub fn user_id(source: Option<&UserIdSource>, req: &Request, ticket: &Ticket) -> Option<String> {
+    // Header bytes are read as UTF-8 (not just ASCII) so a name like "José" is kept, not dropped.
+    let from_header;
     let raw = match source? {
-        UserIdSource::Header(name) => header(req, name)?,
+        UserIdSource::Header(name) => {
+            from_header =
+                String::from_utf8_lossy(req.headers().get(name.as_str())?.as_bytes()).into_owned();
+            from_header.as_str()
+        }
         UserIdSource::TicketRequester => ticket.requester.as_deref()?,
     };
     let encoded: String = raw

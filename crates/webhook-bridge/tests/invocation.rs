@@ -174,9 +174,18 @@ async fn runtime_user_id_is_off_by_default_and_sent_from_its_source() {
     )
     .await;
     call(&by_header.bridge, event("servicenow-minimal.json")).await;
+    let mut utf8 = support::event_json("servicenow-minimal.json");
+    utf8["headers"]["x-caller"] = "Zoë".into();
+    utf8["multiValueHeaders"]["x-caller"] = vec!["Zoë"].into();
+    call(&by_header.bridge, support::request(&utf8)).await;
     let calls = by_header.agentcore.invocations();
     assert_eq!(calls[0].header(USER_HEADER), Some("alice@example.com"));
     assert_eq!(calls[1].header(USER_HEADER), None, "no header, no user id");
+    assert_eq!(
+        calls[2].header(USER_HEADER),
+        Some("Zo%C3%AB"),
+        "non-ASCII header bytes kept, encoded"
+    );
 
     let by_ticket = harness(&[("AGENT_USER_ID_SOURCE", "ticket:requester")]).await;
     let body = r#"{"number":"INC1","short_description":"x","caller_id":"José Núñez"}"#;

@@ -1,0 +1,190 @@
+"""Writes the bad-input corpus: API Gateway REST proxy events that must each be refused with a
+4xx JSON error carrying a code, without an agent call. Run from the repository root:
+
+    python3 tests/corpus/generate.py
+
+The files are committed; this script documents how they were made and makes more.
+Each file: {"event": <proxy event>, "expect": {"status": N, "code": "CODE"}}.
+"""
+
+import base64
+import json
+import pathlib
+
+OUT = pathlib.Path(__file__).parent / "bad"
+SOURCES = ["servicenow", "jira", "zendesk", "pagerduty", "github", "generic"]
+
+
+def event(body, *, source="servicenow", method="POST", path=None, headers=None, b64=False, stage="prod"):
+    path = path or f"/webhook/{source}"
+    h = {"Content-Type": "application/json", "Host": "api.example.com", "x-api-key": "corpus-key"}
+    h.update(headers or {})
+    if isinstance(body, bytes):
+        body_text, b64 = base64.b64encode(body).decode(), True
+    elif b64:
+        body_text = base64.b64encode(body.encode()).decode()
+    else:
+        body_text = body
+    return {
+        "resource": "/webhook/{source}", "path": path, "httpMethod": method, "headers": h,
+        "multiValueHeaders": {k: [v] for k, v in h.items()},
+        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "pathParameters": {"source": path.rsplit("/", 1)[-1]}, "stageVariables": None,
+        "requestContext": {"resourcePath": "/webhook/{source}", "httpMethod": method, "path": f"/{stage}{path}",
+                           "accountId": "123456789012", "stage": stage, "requestId": "corpus-request",
+                           "identity": {"sourceIp": "203.0.113.9", "apiKeyId": "corpuskey"}, "apiId": "corpus"},
+        "body": body_text, "isBase64Encoded": b64,
+    }
+
+
+cases = []
+
+
+def add(name, ev, status, code):
+    cases.append((name, ev, status, code))
+
+
+# Malformed JSON, for every source.
+malformed = {
+    "truncated": '{"number": "INC1", "short_description": "x',
+    "trailing-comma": '{"number": "INC1",}',
+    "single-quotes": "{'number': 'INC1'}",
+    "nan": '{"number": NaN}',
+    "comment": '{"number": "INC1" /* c */}',
+    "bare-word": "hello",
+    "empty": "",
+    "whitespace": "   \n\t ",
+    "unclosed-array": "[1, 2",
+    "double-object": '{"a": 1}{"b": 2}',
+    "lone-surrogate": '{"number": "\\ud800"}x',
+    "bad-escape": '{"number": "\\q"}',
+    "deep-nesting": "[" * 5000 + "]" * 5000,
+    "deep-object": '{"a":' * 3000 + "1" + "}" * 3000,
+    "control-in-string": '{"number": "INC\x01\x02"',
+    "bom-prefixed-garbage": "\ufeff{nope}",
+}
+for source in SOURCES:
+    for name, body in malformed.items():
+        add(f"{source}-malformed-{name}", event(body, source=source), 400, "INVALID_JSON")
+    for name, body in {"array": "[1,2,3]", "string": '"text"', "number": "42", "null": "null", "true": "true"}.items():
+        add(f"{source}-not-an-object-{name}", event(body, source=source), 400, "INVALID_JSON")
+    add(f"{source}-invalid-utf8", event(b'{"number": "\xff\xfe\xfd"}', source=source), 400, "INVALID_JSON")
+    add(f"{source}-latin1", event('{"number": "Caf\xe9"}'.encode("latin-1"), source=source), 400, "INVALID_JSON")
+
+# Missing required fields and wrong types, per source (field paths as each vendor nests them).
+required = {
+    "servicenow": ({"short_description": "x"}, {"number": "INC1"}, lambda v: {"number": v, "short_description": "x"}),
+    "jira": ({"webhookEvent": "jira:issue_created", "issue": {"fields": {"summary": "x"}}},
+             {"webhookEvent": "jira:issue_created", "issue": {"key": "OPS-1", "fields": {}}},
+             lambda v: {"webhookEvent": "jira:issue_created", "issue": {"key": v, "fields": {"summary": "x"}}}),
+    "zendesk": ({"type": "zen:event-type:ticket.created", "detail": {"subject": "x"}},
+                {"type": "zen:event-type:ticket.created", "detail": {"id": "1"}},
+                lambda v: {"type": "zen:event-type:ticket.created", "detail": {"id": v, "subject": "x"}}),
+    "pagerduty": ({"event": {"event_type": "incident.triggered", "data": {"title": "x"}}},
+                  {"event": {"event_type": "incident.triggered", "data": {"number": 1}}},
+                  lambda v: {"event": {"event_type": "incident.triggered", "data": {"number": v, "title": "x"}}}),
+    "github": ({"action": "opened", "issue": {"title": "x"}},
+               {"action": "opened", "issue": {"number": 1}},
+               lambda v: {"action": "opened", "issue": {"number": v, "title": "x"}}),
+    "generic": ({"title": "x"}, {"id": "1"}, lambda v: {"id": v, "title": "x"}),
+}
+for source, (no_id, no_text, with_id) in required.items():
+    headers = {"X-GitHub-Event": "issues"} if source == "github" else {}
+    add(f"{source}-missing-id", event(json.dumps(no_id), source=source, headers=headers), 400, "MISSING_REQUIRED_FIELD")
+    add(f"{source}-missing-text", event(json.dumps(no_text), source=source, headers=headers), 400, "MISSING_REQUIRED_FIELD")
+    add(f"{source}-blank-id", event(json.dumps(with_id("   ")), source=source, headers=headers), 400, "MISSING_REQUIRED_FIELD")
+    for name, bad in {
+        "id-array": ["INC1"], "id-bool": True, "id-object": {"no": "display"}, "id-spaces": "INC 1",
+        "id-slash": "INC1/../../etc", "id-angle": "<script>", "id-quote": "INC1\"x", "id-newline": "INC1\nx",
+        "id-too-long": "X" * 65, "id-unicode": "ＩＮＣ１", "id-semicolon": "1;DROP TABLE", "id-percent": "INC%2F1",
+    }.items():
+        add(f"{source}-{name}", event(json.dumps(with_id(bad)), source=source, headers=headers), 400,
+            "INVALID_FIELD")
+
+# Field types and values (ServiceNow).
+for name, body in {
+    "title-array": {"number": "INC1", "short_description": ["x"]},
+    "title-bool": {"number": "INC1", "short_description": False},
+    "description-object": {"number": "INC1", "description": {"link": "x"}},
+    "priority-array": {"number": "INC1", "short_description": "x", "priority": [1]},
+    "sys-id-short": {"number": "INC1", "short_description": "x", "sys_id": "abc"},
+    "sys-id-traversal": {"number": "INC1", "short_description": "x", "sys_id": "../../../../etc/passwd/aaaaaaa"},
+    "sys-id-not-hex": {"number": "INC1", "short_description": "x", "sys_id": "g" * 32},
+    "caller-bool": {"number": "INC1", "short_description": "x", "caller_id": True},
+    "group-array": {"number": "INC1", "short_description": "x", "assignment_group": ["a"]},
+    "state-bool": {"number": "INC1", "short_description": "x", "state": True},
+}.items():
+    add(f"servicenow-{name}", event(json.dumps(body)), 400, "INVALID_FIELD")
+add("jira-description-not-adf", event(json.dumps({"webhookEvent": "jira:issue_created", "issue": {"key": "OPS-1", "fields": {
+    "summary": "x", "description": {"type": "paragraph"}}}}), source="jira"), 400, "INVALID_FIELD")
+add("generic-labels-number", event(json.dumps({"id": "1", "title": "x", "labels": 5}), source="generic"), 400, "INVALID_FIELD")
+add("github-labels-object", event(json.dumps({"action": "opened", "issue": {"number": 1, "title": "x", "labels": {"a": 1}}}),
+                                  source="github", headers={"X-GitHub-Event": "issues"}), 400, "INVALID_FIELD")
+
+# Size.
+big = json.dumps({"number": "INC1", "short_description": "x", "description": "A" * 263_000})
+for source in SOURCES:
+    add(f"{source}-body-too-large", event(big, source=source), 413, "PAYLOAD_TOO_LARGE")
+add("servicenow-body-too-large-base64", event(big, b64=True), 413, "PAYLOAD_TOO_LARGE")
+
+# Methods and paths.
+ok_body = json.dumps({"number": "INC1", "short_description": "x"})
+for method in ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]:
+    for source in ["servicenow", "github"]:
+        add(f"{source}-method-{method.lower()}", event(ok_body, source=source, method=method), 405, "METHOD_NOT_ALLOWED")
+for name, path in {
+    "root": "/", "webhook-only": "/webhook", "plural": "/webhooks/servicenow", "extra-segment": "/webhook/servicenow/extra",
+    "double-slash-extra": "/webhook/servicenow/x/y", "jobs": "/jobs/123", "v1": "/v1/agents/x/invoke",
+    "dotfile": "/.env", "admin": "/admin", "encoded-slash": "/webhook%2Fservicenow",
+}.items():
+    add(f"path-{name}", event(ok_body, path=path), 404, "NOT_FOUND")
+for name, source in {
+    "remedy": "remedy", "uppercase": "ServiceNow", "traversal": "..", "script": "<script>", "unicode": "sérvicenow",
+    "long": "x" * 300, "space": "service now", "dot": "servicenow.json", "empty-like": "%20", "sql": "x'OR'1'='1",
+}.items():
+    add(f"source-unknown-{name}", event(ok_body, path=f"/webhook/{source}"), 404, "UNSUPPORTED_SOURCE")
+
+# Signatures (the runner configures signing secrets for github, jira, pagerduty, zendesk and
+# generic; see tests/corpus.rs).
+gh_body = json.dumps({"action": "opened", "issue": {"number": 1, "title": "x"}})
+for name, sig in {
+    "missing": None, "empty": "", "no-prefix": "abc123", "sha1": "sha1=" + "0" * 40, "wrong": "sha256=" + "0" * 64,
+    "not-hex": "sha256=zz", "truncated": "sha256=abcd", "uppercase-prefix": "SHA256=" + "0" * 64,
+    "two-values": "sha256=" + "0" * 64 + ",sha256=" + "1" * 64,
+}.items():
+    headers = {"X-GitHub-Event": "issues"}
+    if sig is not None:
+        headers["X-Hub-Signature-256"] = sig
+    add(f"github-signature-{name}", event(gh_body, source="github", headers=headers), 401, "INVALID_SIGNATURE")
+for name, sig in {"missing": None, "v0": "v0=" + "0" * 64, "wrong": "v1=" + "0" * 64, "garbage": ",,,"}.items():
+    headers = {} if sig is None else {"X-PagerDuty-Signature": sig}
+    add(f"pagerduty-signature-{name}", event(json.dumps({"event": {"event_type": "incident.triggered"}}), source="pagerduty",
+                                             headers=headers), 401, "INVALID_SIGNATURE")
+add("jira-signature-wrong", event(json.dumps({"webhookEvent": "jira:issue_created"}), source="jira",
+                                  headers={"X-Hub-Signature": "sha256=" + "0" * 64}), 401, "INVALID_SIGNATURE")
+zd_body = json.dumps({"type": "zen:event-type:ticket.created"})
+for name, headers in {
+    "missing-timestamp": {"X-Zendesk-Webhook-Signature": "AAAA"},
+    "bad-timestamp": {"X-Zendesk-Webhook-Signature": "AAAA", "X-Zendesk-Webhook-Signature-Timestamp": "yesterday"},
+    "not-base64": {"X-Zendesk-Webhook-Signature": "!!!", "X-Zendesk-Webhook-Signature-Timestamp": "2026-01-01T00:00:00Z"},
+    "wrong": {"X-Zendesk-Webhook-Signature": "AAAA", "X-Zendesk-Webhook-Signature-Timestamp": "2026-01-01T00:00:00Z"},
+}.items():
+    add(f"zendesk-signature-{name}", event(zd_body, source="zendesk", headers=headers), 401, "INVALID_SIGNATURE")
+for name, headers in {
+    "missing": {}, "ts-not-number": {"X-Signature": "AAAA", "X-Signature-Timestamp": "now"},
+    "wrong": {"X-Signature": "AAAA", "X-Signature-Timestamp": "1795338720000"},
+}.items():
+    add(f"generic-signature-{name}", event(json.dumps({"id": "1", "title": "x"}), source="generic", headers=headers), 401,
+        "INVALID_SIGNATURE")
+
+# Header oddities (the runner uses SESSION_POLICY=caller).
+for name, sid in {"short": "abc", "spaces": "a" * 20 + " " + "b" * 20, "slash": "a" * 40 + "/x", "long": "a" * 300,
+                  "unicode": "é" * 40, "quote": "a" * 40 + '"'}.items():
+    add(f"session-header-{name}", event(ok_body, headers={"X-Agent-Session-Id": sid}), 400, "INVALID_SESSION_ID")
+
+OUT.mkdir(parents=True, exist_ok=True)
+for old in OUT.glob("*.json"):
+    old.unlink()
+for i, (name, ev, status, code) in enumerate(cases):
+    (OUT / f"{i:03d}-{name}.json").write_text(json.dumps({"event": ev, "expect": {"status": status, "code": code}}) + "\n")
+print(f"{len(cases)} cases written to {OUT}")
