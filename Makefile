@@ -13,6 +13,9 @@ AGENT_VENV := .venv-agent
 # (used only by the end-to-end tests) lives in a venv of its own.
 TOOLS_PKGS := cargo-lambda==1.9.2 aws-sam-cli==1.170.0 cfn-lint==1.58.0
 AGENT_PKGS := bedrock-agentcore==1.25.0
+# make bench: the Python baseline (boto3 under awslambdaric) and the chart.
+BENCH_VENV := .venv-bench
+BENCH_PKGS := awslambdaric==4.2.2 boto3==1.44.5 matplotlib==3.11.2
 
 # The tools venv comes first on PATH: cargo-lambda finds zig through the first python3.
 export PATH := $(CURDIR)/$(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
@@ -35,7 +38,7 @@ ARM64_TARGET := aarch64-unknown-linux-gnu
 # Deploy non-interactively with GUIDED=0 once samconfig.toml holds your answers.
 GUIDED ?= 1
 
-.PHONY: help venv local test lint build deploy invoke clean arm64-target
+.PHONY: help venv local test lint build deploy invoke bench reliability clean arm64-target
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -48,6 +51,11 @@ $(VENV)/.installed: Makefile
 $(AGENT_VENV)/.installed: Makefile
 	$(PYTHON) -m venv --clear $(AGENT_VENV)
 	$(AGENT_VENV)/bin/pip install --quiet --disable-pip-version-check $(AGENT_PKGS)
+	touch $@
+
+$(BENCH_VENV)/.installed: Makefile
+	$(PYTHON) -m venv --clear $(BENCH_VENV)
+	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check $(BENCH_PKGS)
 	touch $@
 
 venv: $(VENV)/.installed $(AGENT_VENV)/.installed ## Create the Python venvs (SAM, cargo-lambda, cfn-lint; agent SDK)
@@ -77,6 +85,8 @@ local: ## Run the webhook offline (local API Gateway + Lambda runtime + local Ag
 test: venv lint ## Run every test: unit, handler, end to end (real agent), template checks
 	cargo build --workspace --bins
 	cargo test --workspace
+	@# A short load: 1,000 deliveries at concurrency 32 over 4 instances of the real binary.
+	target/debug/bridge-load --binary target/debug/webhook --requests 1000 --concurrency 32 --instances 4 --max-rss-growth 25
 	sam validate --lint
 	cfn-lint template.yaml
 	$(VENV)/bin/python -m unittest discover -s tests/template -v
@@ -104,6 +114,23 @@ invoke: ## Send one event file (EVENT=events/...) through the real binary agains
 	for i in $$(seq 1 100); do curl -s -o /dev/null http://$(LOCAL_AGENTCORE_ADDR)/ping && break; sleep 0.1; done; \
 	target/debug/local-lambda --binary target/debug/webhook --invoke $(EVENT) $(LOCAL_FUNCTION_ENV)
 
+bench: $(BENCH_VENV)/.installed ## Measure the release binary against a Python baseline; writes docs/benchmarks.{md,json,png}
+	cargo build --release --bin webhook --bin bridge-bench
+	@zip=""; if [ -f .aws-sam/build/WebhookFunction/bootstrap ]; then \
+	  $(BENCH_VENV)/bin/python -c "import zipfile; z = zipfile.ZipFile('target/webhook-arm64.zip', 'w', zipfile.ZIP_DEFLATED, compresslevel=9); z.write('.aws-sam/build/WebhookFunction/bootstrap', 'bootstrap'); z.close()"; \
+	  zip="--zip target/webhook-arm64.zip"; \
+	else echo "No arm64 build (.aws-sam/build): run make build to include the deployment zip size."; fi; \
+	target/release/bridge-bench --python $(BENCH_VENV)/bin/python $$zip
+	$(BENCH_VENV)/bin/python bench/chart.py docs/benchmarks.json docs/benchmarks.png
+
+reliability: ## Bad-input corpus, 20,000 property cases, 10,000-request load, 100,000-request leak check
+	cargo test -p webhook-bridge --test corpus
+	PROPTEST_CASES=20000 cargo test --release -p ticket-prompt --test properties
+	cargo build --release --bin webhook --bin bridge-load
+	@mkdir -p docs
+	target/release/bridge-load --requests 10000 --concurrency 32 --instances 4 | tee docs/reliability.txt
+	target/release/bridge-load --requests 100000 --concurrency 32 --instances 4 --max-rss-growth 10 | tee -a docs/reliability.txt
+
 clean: ## Remove build output and the venvs
 	cargo clean
-	rm -rf .aws-sam $(VENV) $(AGENT_VENV)
+	rm -rf .aws-sam $(VENV) $(AGENT_VENV) $(BENCH_VENV)

@@ -18,7 +18,15 @@ impl FunctionProcess {
         runtime_api: &str,
         env: &[(String, String)],
     ) -> std::io::Result<Self> {
-        let mut cmd = Command::new(binary);
+        FunctionProcess::spawn_command(Command::new(binary), runtime_api, env)
+    }
+
+    /// As [`FunctionProcess::spawn`] for any command (e.g. `python -m awslambdaric app.handler`).
+    pub fn spawn_command(
+        mut cmd: Command,
+        runtime_api: &str,
+        env: &[(String, String)],
+    ) -> std::io::Result<Self> {
         cmd.env("AWS_LAMBDA_RUNTIME_API", runtime_api)
             .env("AWS_LAMBDA_FUNCTION_NAME", "local-webhook")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512")
@@ -31,6 +39,11 @@ impl FunctionProcess {
         Ok(FunctionProcess {
             child: cmd.spawn()?,
         })
+    }
+
+    /// The process id, while it runs.
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
     }
 
     /// Whether the process has exited (and its status if so).

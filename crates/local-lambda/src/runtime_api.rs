@@ -3,12 +3,13 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use axum::serve::ListenerExt;
 use bytes::Bytes;
 use http::{HeaderValue, StatusCode};
 use thiserror::Error;
@@ -41,10 +42,20 @@ struct Pending {
     deadline_ms: u64,
 }
 
+/// An invocation handed out and not yet answered.
+struct Waiting {
+    reply: oneshot::Sender<(Outcome, Duration)>,
+    /// When the function took it from `/next`.
+    delivered: Option<Instant>,
+}
+
 struct Shared {
     queue: tokio::sync::Mutex<mpsc::Receiver<Pending>>,
-    waiting: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
+    waiting: Mutex<HashMap<String, Waiting>>,
     init_errors: Mutex<Vec<serde_json::Value>>,
+    /// When the first `/next` arrived: the end of the function's init.
+    first_poll: Mutex<Option<Instant>>,
+    first_poll_seen: tokio::sync::Notify,
 }
 
 /// A Runtime API server; stops when dropped.
@@ -64,6 +75,8 @@ impl RuntimeApi {
             queue: tokio::sync::Mutex::new(receiver),
             waiting: Mutex::new(HashMap::new()),
             init_errors: Mutex::new(Vec::new()),
+            first_poll: Mutex::new(None),
+            first_poll_seen: tokio::sync::Notify::new(),
         });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -74,6 +87,10 @@ impl RuntimeApi {
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(shared.clone());
+        // No Nagle: a response written in pieces must not wait for a delayed ACK (~40-90 ms).
+        let listener = listener.tap_io(|tcp| {
+            let _ = tcp.set_nodelay(true);
+        });
         let task = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -93,12 +110,30 @@ impl RuntimeApi {
     /// Queues `event` for the function and waits for its outcome. `timeout` plays the function
     /// timeout: it is also the deadline the function sees in `Lambda-Runtime-Deadline-Ms`.
     pub async fn invoke(&self, event: Bytes, timeout: Duration) -> Result<Outcome, InvokeError> {
+        self.invoke_timed(event, timeout)
+            .await
+            .map(|(outcome, _)| outcome)
+    }
+
+    /// As [`RuntimeApi::invoke`], also returning how long the function held the invocation:
+    /// from handing it out on `/next` to receiving its response (the handler's own time).
+    pub async fn invoke_timed(
+        &self,
+        event: Bytes,
+        timeout: Duration,
+    ) -> Result<(Outcome, Duration), InvokeError> {
         let id = uuid::Uuid::new_v4().to_string();
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap_or_default();
         let (tx, rx) = oneshot::channel();
-        self.shared.waiting.lock().unwrap().insert(id.clone(), tx);
+        self.shared.waiting.lock().unwrap().insert(
+            id.clone(),
+            Waiting {
+                reply: tx,
+                delivered: None,
+            },
+        );
         let pending = Pending {
             id: id.clone(),
             event,
@@ -110,9 +145,20 @@ impl RuntimeApi {
         let result = tokio::time::timeout(timeout, rx).await;
         self.shared.waiting.lock().unwrap().remove(&id);
         match result {
-            Ok(Ok(outcome)) => Ok(outcome),
+            Ok(Ok(done)) => Ok(done),
             Ok(Err(_)) => Err(InvokeError::Stopped),
             Err(_) => Err(InvokeError::Timeout(timeout)),
+        }
+    }
+
+    /// Waits for the function's first `/next` and returns when it came.
+    pub async fn first_poll(&self) -> Instant {
+        loop {
+            let notified = self.shared.first_poll_seen.notified();
+            if let Some(at) = *self.shared.first_poll.lock().unwrap() {
+                return at;
+            }
+            notified.await;
         }
     }
 
@@ -129,10 +175,20 @@ impl Drop for RuntimeApi {
 }
 
 async fn next(State(shared): State<Arc<Shared>>) -> Response {
+    {
+        let mut first = shared.first_poll.lock().unwrap();
+        if first.is_none() {
+            *first = Some(Instant::now());
+            shared.first_poll_seen.notify_waiters();
+        }
+    }
     let pending = shared.queue.lock().await.recv().await;
     let Some(p) = pending else {
         return StatusCode::GONE.into_response();
     };
+    if let Some(w) = shared.waiting.lock().unwrap().get_mut(&p.id) {
+        w.delivered = Some(Instant::now());
+    }
     let mut resp = (StatusCode::OK, p.event).into_response();
     let h = resp.headers_mut();
     h.insert(
@@ -162,8 +218,9 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
 
 fn complete(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {
     match shared.waiting.lock().unwrap().remove(id) {
-        Some(tx) => {
-            let _ = tx.send(outcome);
+        Some(w) => {
+            let held = w.delivered.map(|d| d.elapsed()).unwrap_or_default();
+            let _ = w.reply.send((outcome, held));
             StatusCode::ACCEPTED
         }
         None => StatusCode::BAD_REQUEST,

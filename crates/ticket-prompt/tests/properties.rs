@@ -28,7 +28,10 @@ fn nonce() -> impl Strategy<Value = String> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    // 512 cases in make test; `make reliability` raises it with PROPTEST_CASES.
+    #![proptest_config(ProptestConfig::with_cases(
+        std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(512)
+    ))]
 
     #[test]
     fn ticket_text_stays_inside_the_block(title in hostile_text(), description in hostile_text(), n in nonce(), n2 in nonce()) {

@@ -1,0 +1,6 @@
+//! Measurement pieces shared by `bridge-bench` (speed and memory against the Python baseline)
+//! and `bridge-load` (load and leak checks).
+
+pub mod measure;
+pub mod report;
+pub mod stats;

@@ -1,0 +1,127 @@
+//! `bridge-bench`: measures the release webhook binary and the Python baseline on the same local
+//! Lambda Runtime API, against the same local AgentCore with an instant built-in agent, and
+//! writes `docs/benchmarks.md` (and `.json` for the chart).
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use bytes::Bytes;
+use clap::Parser;
+use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore};
+
+use bridge_bench::measure::{self, FunctionSpec};
+use bridge_bench::{report, stats};
+
+#[derive(Parser)]
+#[command(about = "Benchmark the webhook bridge against a Python baseline")]
+struct Args {
+    /// The release webhook binary.
+    #[arg(long, default_value = "target/release/webhook")]
+    rust_binary: PathBuf,
+    /// A Python with awslambdaric and boto3.
+    #[arg(long, default_value = ".venv-bench/bin/python")]
+    python: PathBuf,
+    /// Directory of the baseline's handler.py.
+    #[arg(long, default_value = "bench/baseline")]
+    baseline_dir: PathBuf,
+    /// The Lambda event every request sends.
+    #[arg(long, default_value = "events/servicenow-incident.json")]
+    event: PathBuf,
+    /// Cold starts per function (figures are medians over them).
+    #[arg(long, default_value_t = 5)]
+    runs: usize,
+    /// Warm requests after each cold start.
+    #[arg(long, default_value_t = 1000)]
+    requests: usize,
+    /// The arm64 deployment zip, if built (make build).
+    #[arg(long)]
+    zip: Option<PathBuf>,
+    /// Where to write the report (.md and .json).
+    #[arg(long, default_value = "docs/benchmarks")]
+    out: PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    anyhow::ensure!(
+        args.rust_binary.is_file(),
+        "{} is missing: cargo build --release --bin webhook",
+        args.rust_binary.display()
+    );
+    anyhow::ensure!(
+        args.python.is_file(),
+        "{} is missing: make bench creates .venv-bench",
+        args.python.display()
+    );
+    let event =
+        Bytes::from(std::fs::read(&args.event).with_context(|| args.event.display().to_string())?);
+    let agentcore = LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await?;
+
+    let common = vec![
+        ("AGENT_RUNTIME_ARN".to_owned(), LOCAL_RUNTIME_ARN.to_owned()),
+        (
+            "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE".to_owned(),
+            agentcore.endpoint_url(),
+        ),
+        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID".to_owned(), "AKIDLOCAL".to_owned()),
+        (
+            "AWS_SECRET_ACCESS_KEY".to_owned(),
+            "local-secret".to_owned(),
+        ),
+        ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
+        ("AWS_LAMBDA_LOG_LEVEL".to_owned(), "WARN".to_owned()),
+    ];
+    let rust = |warm_up: bool| FunctionSpec {
+        program: args.rust_binary.display().to_string(),
+        args: vec![],
+        cwd: None,
+        env: [
+            common.clone(),
+            vec![("AGENT_WARM_UP".to_owned(), warm_up.to_string())],
+        ]
+        .concat(),
+    };
+    let python = FunctionSpec {
+        program: std::fs::canonicalize(&args.python)?.display().to_string(),
+        args: vec!["-m".into(), "awslambdaric".into(), "handler.handler".into()],
+        cwd: Some(args.baseline_dir.display().to_string()),
+        env: common.clone(),
+    };
+
+    let mut results = report::Results::default();
+    for (name, spec) in [
+        ("rust", rust(true)),
+        ("rust_no_warm_up", rust(false)),
+        ("python", python),
+    ] {
+        for i in 0..args.runs {
+            let run = measure::run(&spec, &event, args.requests)
+                .await
+                .with_context(|| format!("{name} run {i}"))?;
+            eprintln!(
+                "{name} run {i}: init {:.1} ms, first {:.2} ms, warm p50 {:.3} ms",
+                run.init_ms,
+                run.first_request_ms,
+                stats::median(&run.warm_ms)
+            );
+            results.runs.entry(name.to_owned()).or_default().push(run);
+        }
+    }
+    results.zip_bytes = args
+        .zip
+        .as_ref()
+        .and_then(|z| std::fs::metadata(z).ok())
+        .map(|m| m.len());
+    results.requests = args.requests;
+    report::write(&results, &args.out)?;
+    println!(
+        "{}",
+        std::fs::read_to_string(args.out.with_extension("md"))?
+    );
+    Ok(())
+}

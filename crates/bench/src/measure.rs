@@ -1,0 +1,90 @@
+//! One cold start and its warm requests, for one function.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use local_lambda::{FunctionProcess, Outcome, RuntimeApi};
+use tokio::process::Command;
+
+use crate::stats::ms;
+
+/// How to start a function.
+#[derive(Clone)]
+pub struct FunctionSpec {
+    pub program: String,
+    pub args: Vec<String>,
+    pub cwd: Option<String>,
+    pub env: Vec<(String, String)>,
+}
+
+/// What one cold start measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Run {
+    pub init_ms: f64,
+    pub idle_rss_kib: u64,
+    /// The first request, on a connection the function may or may not have opened already.
+    pub first_request_ms: f64,
+    /// Handler time of each warm request (Runtime API `/next` → `/response`).
+    pub warm_ms: Vec<f64>,
+    pub rss_after_kib: u64,
+}
+
+pub async fn run(spec: &FunctionSpec, event: &Bytes, requests: usize) -> anyhow::Result<Run> {
+    let runtime = RuntimeApi::start().await?;
+    let mut cmd = Command::new(&spec.program);
+    cmd.args(&spec.args)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    if let Some(dir) = &spec.cwd {
+        cmd.current_dir(dir);
+    }
+    let started = Instant::now();
+    let function = FunctionProcess::spawn_command(cmd, &runtime.address(), &spec.env)?;
+    let first_poll = tokio::time::timeout(Duration::from_secs(30), runtime.first_poll()).await?;
+    let init_ms = ms(first_poll - started);
+    let pid = function
+        .pid()
+        .ok_or_else(|| anyhow::anyhow!("the function exited during init"))?;
+    let idle_rss_kib = rss_kib(pid)?;
+
+    let timeout = Duration::from_secs(30);
+    let (outcome, first) = runtime.invoke_timed(event.clone(), timeout).await?;
+    check(&outcome)?;
+    let mut warm_ms = Vec::with_capacity(requests);
+    for _ in 0..requests {
+        let (outcome, held) = runtime.invoke_timed(event.clone(), timeout).await?;
+        check(&outcome)?;
+        warm_ms.push(ms(held));
+    }
+    let rss_after_kib = rss_kib(pid)?;
+    Ok(Run {
+        init_ms,
+        idle_rss_kib,
+        first_request_ms: ms(first),
+        warm_ms,
+        rss_after_kib,
+    })
+}
+
+/// Every measured request must be a real success, or the figures mean nothing.
+fn check(outcome: &Outcome) -> anyhow::Result<()> {
+    match outcome {
+        Outcome::Response(doc) => {
+            let v: serde_json::Value = serde_json::from_slice(doc)?;
+            anyhow::ensure!(v["statusCode"] == 200, "the function answered {}", v);
+            Ok(())
+        }
+        Outcome::Error(e) => anyhow::bail!("the function failed: {e}"),
+    }
+}
+
+/// Resident set size from /proc (Linux).
+pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| anyhow::anyhow!("no VmRSS for pid {pid}"))
+}
