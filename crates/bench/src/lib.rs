@@ -1,6 +1,7 @@
 //! Measurement pieces shared by `bridge-bench` (speed and memory against the Python baseline)
 //! and `bridge-load` (load and leak checks).
 
+pub mod breakdown;
 pub mod measure;
 pub mod report;
 pub mod stats;

@@ -67,7 +67,9 @@ async fn main() -> anyhow::Result<()> {
             "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE".to_owned(),
             agentcore.endpoint_url(),
         ),
+        // Lambda sets both; boto3 reads only the second.
         ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
+        ("AWS_DEFAULT_REGION".to_owned(), "us-east-1".to_owned()),
         ("AWS_ACCESS_KEY_ID".to_owned(), "AKIDLOCAL".to_owned()),
         (
             "AWS_SECRET_ACCESS_KEY".to_owned(),
@@ -87,7 +89,8 @@ async fn main() -> anyhow::Result<()> {
         .concat(),
     };
     let python = FunctionSpec {
-        program: std::fs::canonicalize(&args.python)?.display().to_string(),
+        // Absolute but not canonical: a venv's python is a symlink whose target lacks the venv.
+        program: std::path::absolute(&args.python)?.display().to_string(),
         args: vec!["-m".into(), "awslambdaric".into(), "handler.handler".into()],
         cwd: Some(args.baseline_dir.display().to_string()),
         env: common.clone(),
@@ -112,6 +115,14 @@ async fn main() -> anyhow::Result<()> {
             results.runs.entry(name.to_owned()).or_default().push(run);
         }
     }
+    let body = serde_json::from_slice::<serde_json::Value>(&event)?["body"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    results.breakdown = Some(
+        bridge_bench::breakdown::measure(body.as_bytes(), &agentcore.endpoint_url(), args.requests)
+            .await?,
+    );
     results.zip_bytes = args
         .zip
         .as_ref()

@@ -40,7 +40,14 @@ pub async fn run(spec: &FunctionSpec, event: &Bytes, requests: usize) -> anyhow:
     }
     let started = Instant::now();
     let function = FunctionProcess::spawn_command(cmd, &runtime.address(), &spec.env)?;
-    let first_poll = tokio::time::timeout(Duration::from_secs(30), runtime.first_poll()).await?;
+    let first_poll = tokio::time::timeout(Duration::from_secs(30), runtime.first_poll())
+        .await
+        .map_err(|_| {
+            anyhow::anyhow!(
+                "no /next within 30 s; init errors: {:?}",
+                runtime.init_errors()
+            )
+        })?;
     let init_ms = ms(first_poll - started);
     let pid = function
         .pid()

@@ -11,6 +11,7 @@ pub struct Results {
     pub runs: BTreeMap<String, Vec<Run>>,
     pub zip_bytes: Option<u64>,
     pub requests: usize,
+    pub breakdown: Option<crate::breakdown::Breakdown>,
 }
 
 struct Summary {
@@ -99,6 +100,16 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
         py.after_mib,
         py.after_mib / rust.after_mib
     ));
+    if let Some(b) = &results.breakdown {
+        md.push_str(&format!(
+            "| … of which ticket work (parse, validate, prompt, payload) | {:.3} ms | | | |\n\
+             | … of which the SigV4-signed AgentCore call on loopback (SDK) | {:.3} ms | | | |\n\
+             | … of which the Lambda runtime (event in, response out) | {:.3} ms | | | |\n",
+            b.ticket_work_ms,
+            b.agent_call_ms,
+            (rust.p50_ms - b.ticket_work_ms - b.agent_call_ms).max(0.0)
+        ));
+    }
     match zip {
         Some(mb) => md.push_str(&format!(
             "| arm64 deployment zip | {mb:.2} MB | – | | ≤ 5 MB: {} |\n",
