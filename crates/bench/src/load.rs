@@ -31,6 +31,11 @@ struct Args {
     /// Largest RSS growth tolerated, in percent, from after warm-up to the end.
     #[arg(long, default_value_t = 10.0)]
     max_rss_growth: f64,
+    /// Send one trace id for every request: takes lambda_runtime's environment-variable growth
+    /// (a new `_X_AMZN_TRACE_ID` per invocation, never freed by glibc) out of the measurement, so
+    /// it checks the bridge's own code.
+    #[arg(long)]
+    fixed_trace_id: bool,
 }
 
 #[tokio::main]
@@ -43,6 +48,7 @@ async fn main() -> anyhow::Result<()> {
         .start("127.0.0.1:0")
         .await?;
     let runtime = Arc::new(RuntimeApi::start().await?);
+    runtime.fixed_trace_id(args.fixed_trace_id);
     let env: Vec<(String, String)> = [
         ("AGENT_RUNTIME_ARN", LOCAL_RUNTIME_ARN.to_owned()),
         (
