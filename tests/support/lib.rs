@@ -118,26 +118,16 @@ impl Stack {
             .await
             .unwrap();
         let runtime = Arc::new(RuntimeApi::start().await.unwrap());
-        let env: Vec<(String, String)> = [
-            ("AGENT_RUNTIME_ARN", LOCAL_RUNTIME_ARN.to_owned()),
-            (
-                "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE",
-                agentcore.endpoint_url(),
-            ),
-            ("AWS_REGION", "us-east-1".into()),
-            ("AWS_ACCESS_KEY_ID", "AKIDLOCAL".into()),
-            ("AWS_SECRET_ACCESS_KEY", "local-secret".into()),
-            ("AWS_EC2_METADATA_DISABLED", "true".into()),
-            ("AWS_LAMBDA_LOG_FORMAT", "JSON".into()),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v))
-        .chain(
-            extra_env
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string())),
-        )
-        .collect();
+        let env: Vec<(String, String)> = agentcore
+            .function_env()
+            .into_iter()
+            .chain([("AWS_LAMBDA_LOG_FORMAT".to_owned(), "JSON".to_owned())])
+            .chain(
+                extra_env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            )
+            .collect();
         let function = FunctionProcess::spawn(&webhook_binary(), &runtime.address(), &env).unwrap();
         let gateway = Gateway::start(
             "127.0.0.1:0",

@@ -49,21 +49,8 @@ async fn main() -> anyhow::Result<()> {
         .await?;
     let runtime = Arc::new(RuntimeApi::start().await?);
     runtime.fixed_trace_id(args.fixed_trace_id);
-    let env: Vec<(String, String)> = [
-        ("AGENT_RUNTIME_ARN", LOCAL_RUNTIME_ARN.to_owned()),
-        (
-            "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE",
-            agentcore.endpoint_url(),
-        ),
-        ("AWS_REGION", "us-east-1".into()),
-        ("AWS_ACCESS_KEY_ID", "AKIDLOCAL".into()),
-        ("AWS_SECRET_ACCESS_KEY", "local-secret".into()),
-        ("AWS_EC2_METADATA_DISABLED", "true".into()),
-        ("AWS_LAMBDA_LOG_LEVEL", "WARN".into()),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v))
-    .collect();
+    let mut env = agentcore.function_env();
+    env.push(("AWS_LAMBDA_LOG_LEVEL".to_owned(), "WARN".to_owned()));
     let mut functions = Vec::new();
     for _ in 0..args.instances {
         let mut cmd = tokio::process::Command::new(&args.binary);

@@ -61,23 +61,8 @@ async fn main() -> anyhow::Result<()> {
         .start("127.0.0.1:0")
         .await?;
 
-    let common = vec![
-        ("AGENT_RUNTIME_ARN".to_owned(), LOCAL_RUNTIME_ARN.to_owned()),
-        (
-            "AWS_ENDPOINT_URL_BEDROCK_AGENTCORE".to_owned(),
-            agentcore.endpoint_url(),
-        ),
-        // Lambda sets both; boto3 reads only the second.
-        ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
-        ("AWS_DEFAULT_REGION".to_owned(), "us-east-1".to_owned()),
-        ("AWS_ACCESS_KEY_ID".to_owned(), "AKIDLOCAL".to_owned()),
-        (
-            "AWS_SECRET_ACCESS_KEY".to_owned(),
-            "local-secret".to_owned(),
-        ),
-        ("AWS_EC2_METADATA_DISABLED".to_owned(), "true".to_owned()),
-        ("AWS_LAMBDA_LOG_LEVEL".to_owned(), "WARN".to_owned()),
-    ];
+    let mut common = agentcore.function_env();
+    common.push(("AWS_LAMBDA_LOG_LEVEL".to_owned(), "WARN".to_owned()));
     let rust = |warm_up: bool| FunctionSpec {
         program: args.rust_binary.display().to_string(),
         args: vec![],

@@ -102,6 +102,24 @@ impl RunningAgentCore {
         format!("http://{}", self.addr)
     }
 
+    /// The environment a Lambda function needs to call this emulator as its AgentCore: the local
+    /// runtime's ARN, this endpoint, a region, dummy credentials (the SDK signs; nobody checks)
+    /// and no instance-metadata probing. Both AWS region variables are set, as Lambda does.
+    pub fn function_env(&self) -> Vec<(String, String)> {
+        [
+            ("AGENT_RUNTIME_ARN", crate::LOCAL_RUNTIME_ARN.to_owned()),
+            ("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", self.endpoint_url()),
+            ("AWS_REGION", "us-east-1".to_owned()),
+            ("AWS_DEFAULT_REGION", "us-east-1".to_owned()),
+            ("AWS_ACCESS_KEY_ID", "AKIDLOCAL".to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", "local-secret".to_owned()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v))
+        .collect()
+    }
+
     /// Queues a fault for the next valid invocation.
     pub fn inject(&self, fault: Fault) {
         self.state.faults.push(fault);
