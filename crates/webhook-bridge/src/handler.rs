@@ -266,17 +266,20 @@ fn request_id(req: &Request) -> String {
 
 /// The configured agent timeout, shortened to what the Lambda invocation has left.
 fn deadline(req: &Request, configured: Duration) -> Duration {
-    let Some(ctx) = req.lambda_context_ref() else {
-        return configured;
-    };
+    let lambda_deadline_ms = req.lambda_context_ref().map_or(0, |ctx| ctx.deadline);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    let remaining = Duration::from_millis(ctx.deadline).saturating_sub(now);
-    if remaining.is_zero() {
-        // No usable deadline in the context (e.g. a test harness): keep the configured one.
+    effective_deadline(configured, lambda_deadline_ms, now)
+}
+
+/// `configured`, capped by what is left before the Lambda deadline (epoch ms) less the margin.
+/// A deadline of 0 means none was given (outside Lambda); one already past leaves no time.
+fn effective_deadline(configured: Duration, lambda_deadline_ms: u64, now: Duration) -> Duration {
+    if lambda_deadline_ms == 0 {
         return configured;
     }
+    let remaining = Duration::from_millis(lambda_deadline_ms).saturating_sub(now);
     configured.min(remaining.saturating_sub(LAMBDA_DEADLINE_MARGIN))
 }
 
@@ -307,4 +310,49 @@ fn log_delivery(
         aws_request_id = d.aws_request_id.as_deref().unwrap_or(""),
         "delivery handled"
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW_MS: u64 = 1_795_338_720_000;
+
+    fn at(ms: u64) -> Duration {
+        Duration::from_millis(ms)
+    }
+
+    #[test]
+    fn no_lambda_deadline_keeps_the_configured_one() {
+        assert_eq!(
+            effective_deadline(Duration::from_secs(25), 0, at(NOW_MS)),
+            Duration::from_secs(25)
+        );
+    }
+
+    #[test]
+    fn the_lambda_deadline_less_the_margin_caps_it() {
+        let ten_s_left = NOW_MS + 10_000;
+        assert_eq!(
+            effective_deadline(Duration::from_secs(25), ten_s_left, at(NOW_MS)),
+            Duration::from_millis(8_500)
+        );
+        let an_hour_left = NOW_MS + 3_600_000;
+        assert_eq!(
+            effective_deadline(Duration::from_secs(25), an_hour_left, at(NOW_MS)),
+            Duration::from_secs(25)
+        );
+    }
+
+    #[test]
+    fn a_passed_or_nearly_passed_deadline_leaves_no_time() {
+        assert_eq!(
+            effective_deadline(Duration::from_secs(25), NOW_MS - 1, at(NOW_MS)),
+            Duration::ZERO
+        );
+        assert_eq!(
+            effective_deadline(Duration::from_secs(25), NOW_MS + 1_000, at(NOW_MS)),
+            Duration::ZERO
+        );
+    }
 }
