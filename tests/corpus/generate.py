@@ -134,7 +134,8 @@ for method in ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]:
         add(f"{source}-method-{method.lower()}", event(ok_body, source=source, method=method), 405, "METHOD_NOT_ALLOWED")
 for name, path in {
     "root": "/", "webhook-only": "/webhook", "plural": "/webhooks/servicenow", "extra-segment": "/webhook/servicenow/extra",
-    "double-slash-extra": "/webhook/servicenow/x/y", "jobs": "/jobs/123", "v1": "/v1/agents/x/invoke",
+    "double-slash-extra": "/webhook/servicenow/x/y", "jobs": "/jobs/123", "v1-no-agent": "/v1/agents/invoke",
+    "v1-extra": "/v1/agents/x/y/invoke", "v2": "/v2/agents/default/invoke",
     "dotfile": "/.env", "admin": "/admin", "encoded-slash": "/webhook%2Fservicenow",
 }.items():
     add(f"path-{name}", event(ok_body, path=path), 404, "NOT_FOUND")
@@ -143,6 +144,34 @@ for name, source in {
     "long": "x" * 300, "space": "service now", "dot": "servicenow.json", "empty-like": "%20", "sql": "x'OR'1'='1",
 }.items():
     add(f"source-unknown-{name}", event(ok_body, path=f"/webhook/{source}"), 404, "UNSUPPORTED_SOURCE")
+
+# The invoke API (POST /v1/agents/{agent}/invoke): bad requests never reach the agent.
+INVOKE = "/v1/agents/default/invoke"
+SESSION = "cli-session-0123456789abcdef0123456789"
+for name, (body, status, code) in {
+    "ticket-body": (ok_body, 400, "INVALID_FIELD"),
+    "no-query": (json.dumps({"session_id": SESSION}), 400, "MISSING_REQUIRED_FIELD"),
+    "blank-query": (json.dumps({"query": "   "}), 400, "MISSING_REQUIRED_FIELD"),
+    "null-query": (json.dumps({"query": None}), 400, "MISSING_REQUIRED_FIELD"),
+    "number-query": (json.dumps({"query": 42}), 400, "INVALID_FIELD"),
+    "short-session": (json.dumps({"query": "q", "session_id": "abc"}), 400, "INVALID_FIELD"),
+    "session-charset": (json.dumps({"query": "q", "session_id": "s" * 40 + "/../x"}), 400, "INVALID_FIELD"),
+    "context-string": (json.dumps({"query": "q", "context": "ctx"}), 400, "INVALID_FIELD"),
+    "parameters-list": (json.dumps({"query": "q", "parameters": [1]}), 400, "INVALID_FIELD"),
+    "temperature-high": (json.dumps({"query": "q", "parameters": {"temperature": 9}}), 400, "INVALID_FIELD"),
+    "max-tokens-zero": (json.dumps({"query": "q", "parameters": {"max_tokens": 0}}), 400, "INVALID_FIELD"),
+    "user-id-not-enabled": (json.dumps({"query": "q", "user_id": "alice"}), 400, "INVALID_FIELD"),
+    "misspelt-field": (json.dumps({"query": "q", "sessionId": SESSION}), 400, "INVALID_FIELD"),
+    "invalid-json": ("{query", 400, "INVALID_JSON"),
+    "array": (json.dumps(["query"]), 400, "INVALID_JSON"),
+    "empty": ("", 400, "INVALID_JSON"),
+    "too-large": (json.dumps({"query": "q" * 263_000}), 413, "PAYLOAD_TOO_LARGE"),
+}.items():
+    add(f"invoke-{name}", event(body, path=INVOKE), status, code)
+for name, agent in {"unknown": "nope", "uppercase": "Default", "traversal": "..", "long": "a" * 80}.items():
+    add(f"invoke-agent-{name}", event(json.dumps({"query": "q"}), path=f"/v1/agents/{agent}/invoke"), 404, "AGENT_NOT_FOUND")
+for method in ["GET", "PUT", "DELETE"]:
+    add(f"invoke-method-{method.lower()}", event(json.dumps({"query": "q"}), path=INVOKE, method=method), 405, "METHOD_NOT_ALLOWED")
 
 # Signatures (the runner configures signing secrets for github, jira, pagerduty, zendesk and
 # generic; see tests/corpus.rs).

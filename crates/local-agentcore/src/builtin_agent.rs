@@ -84,7 +84,7 @@ pub(crate) fn analyse(payload: &[u8]) -> String {
             .chars()
             .take(200)
             .collect::<String>();
-        return format!("Local agent received a prompt without a ticket: {first_line}");
+        return format!("Local agent (offline stand-in) received: {first_line}");
     }
 
     let haystack = format!("{title} {description} {}", field("category")).to_lowercase();

@@ -10,7 +10,7 @@ use crate::ServiceError;
 
 /// One injected behaviour. Over HTTP (`POST /_local/faults`) they are written as JSON, e.g.
 /// `{"kind": "error", "error": "ThrottlingException"}` or `{"kind": "silent_gap", "ms": 7000}`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
     /// Answer with a modeled service error.
@@ -29,6 +29,12 @@ pub enum Fault {
     InBandError,
     /// A JSON answer of about `bytes` bytes (agents that serialise too much exist).
     Oversized { bytes: usize },
+    /// A JSON answer with exactly this document (an agent that reports sources, usage, …).
+    Answer { body: serde_json::Value },
+    /// SSE answer whose last event is held back until the test releases it
+    /// ([`crate::RunningAgentCore::release_held`] or `POST /_local/release`): proves a reader
+    /// forwards what it has without waiting for the end.
+    HeldSse,
 }
 
 impl Fault {

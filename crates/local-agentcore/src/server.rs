@@ -65,6 +65,7 @@ impl LocalAgentCore {
         let state = Arc::new(Shared {
             runtimes: self.runtimes,
             faults: FaultQueue::default(),
+            held: Arc::new(tokio::sync::Notify::new()),
             recorder: Recorder::default(),
             http: reqwest::Client::new(),
         });
@@ -73,6 +74,7 @@ impl LocalAgentCore {
             .route("/runtimes/{runtime}/stopruntimesession", post(stop_session))
             .route("/ping", get(|| async { r#"{"status":"Healthy"}"# }))
             .route("/_local/faults", post(push_faults))
+            .route("/_local/release", post(release_held))
             .route("/_local/invocations", get(list_invocations))
             .fallback(unknown_operation)
             .with_state(state.clone());
@@ -125,6 +127,11 @@ impl RunningAgentCore {
         self.state.faults.push(fault);
     }
 
+    /// Lets a `HeldSse` answer send its last event (works before or after it is reached).
+    pub fn release_held(&self) {
+        self.state.held.notify_one();
+    }
+
     pub fn invocations(&self) -> Vec<Invocation> {
         self.state.recorder.all()
     }
@@ -154,6 +161,8 @@ impl Drop for RunningAgentCore {
 struct Shared {
     runtimes: HashMap<RuntimeRef, Backend>,
     faults: FaultQueue,
+    /// Releases the last event of a `HeldSse` answer.
+    held: Arc<tokio::sync::Notify>,
     recorder: Recorder,
     http: reqwest::Client,
 }
@@ -259,7 +268,7 @@ async fn answer(
         fault = None;
     }
     match (fault, backend) {
-        (Some(f), _) => faulty_answer(f, &body),
+        (Some(f), _) => faulty_answer(f, &body, &state.held),
         (None, Backend::Builtin) => json_answer(&builtin_agent::analyse(&body)),
         (None, Backend::Forward(url)) => {
             forward(
@@ -335,7 +344,7 @@ fn paced(frames: Vec<Bytes>) -> Vec<Step> {
         .collect()
 }
 
-fn faulty_answer(fault: Fault, payload: &[u8]) -> Response {
+fn faulty_answer(fault: Fault, payload: &[u8], held: &Arc<tokio::sync::Notify>) -> Response {
     let text = builtin_agent::analyse(payload);
     match fault {
         Fault::Error { error } => error.response(),
@@ -372,6 +381,22 @@ fn faulty_answer(fault: Fault, payload: &[u8]) -> Response {
             let padding = "x".repeat(bytes.saturating_sub(text.len()));
             json_answer(&format!("{text}\n{padding}"))
         }
+        Fault::Answer { body } => {
+            let mut resp = (StatusCode::OK, body.to_string()).into_response();
+            resp.headers_mut()
+                .insert(http::header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+            resp
+        }
+        Fault::HeldSse => {
+            let events = sse_events(&text);
+            let cut = events[..events.len() - 2].rfind("\n\n").map_or(0, |i| i + 2);
+            let (head, last) = events.split_at(cut);
+            sse_answer(vec![
+                Step::Send(Bytes::from(head.to_owned())),
+                Step::Wait(held.clone()),
+                Step::Send(Bytes::from(last.to_owned())),
+            ])
+        }
         Fault::InBandError => sse_answer(vec![
             Step::Send(Bytes::from_static(b"data: \"Starting analysis\"\n\n")),
             Step::Send(Bytes::from_static(
@@ -386,6 +411,12 @@ fn header(headers: &HeaderMap, name: &str) -> Option<String> {
         .get(name)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned)
+}
+
+/// `POST /_local/release`: see [`RunningAgentCore::release_held`].
+async fn release_held(State(state): State<Arc<Shared>>) -> Response {
+    state.held.notify_one();
+    (StatusCode::OK, "{}").into_response()
 }
 
 /// `POST /_local/faults`: one fault or an array of faults, queued in order.

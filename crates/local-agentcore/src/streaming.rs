@@ -1,10 +1,11 @@
 //! Response bodies produced piece by piece, with pauses and failures where a test wants them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use axum::body::Body;
 use bytes::Bytes;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 /// One step of a streamed body.
 pub(crate) enum Step {
@@ -12,6 +13,8 @@ pub(crate) enum Step {
     Pause(Duration),
     /// End the body with an error: hyper then drops the connection mid-body.
     Fail,
+    /// Wait until the test releases the stream.
+    Wait(Arc<Notify>),
 }
 
 /// A body that plays `steps` in order on its own task.
@@ -23,6 +26,10 @@ pub(crate) fn scripted_body(steps: Vec<Step>) -> Body {
                 Step::Send(b) => Ok(b),
                 Step::Pause(d) => {
                     tokio::time::sleep(d).await;
+                    continue;
+                }
+                Step::Wait(gate) => {
+                    gate.notified().await;
                     continue;
                 }
                 Step::Fail => Err(std::io::Error::new(

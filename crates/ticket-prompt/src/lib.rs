@@ -6,6 +6,7 @@
 //! deterministic and testable.
 
 mod error;
+mod invoke;
 mod prompt;
 mod sanitize;
 mod session;
@@ -14,6 +15,7 @@ mod sources;
 mod ticket;
 
 pub use error::TicketError;
+pub use invoke::{InvokeRequest, QUERY_MAX_CHARS};
 pub use prompt::{agent_payload, render_prompt};
 pub use sanitize::{Capped, FieldLimits, clean_text};
 pub use session::{

@@ -13,7 +13,8 @@ use aws_sdk_bedrockagentcore::operation::invoke_agent_runtime::InvokeAgentRuntim
 use aws_smithy_types::Blob;
 use thiserror::Error;
 
-use crate::answer::{AnswerError, AnswerFormat, AnswerReader};
+use crate::agents::AgentEndpoint;
+use crate::answer::{Answer, AnswerError, AnswerFormat, AnswerReader};
 use crate::config::{AgentTarget, Config, RetryMode};
 use crate::retry::QuotaExceededIsThrottling;
 
@@ -83,7 +84,7 @@ pub struct AgentError {
 }
 
 impl AgentError {
-    fn new(failure: AgentFailure, detail: impl Into<String>) -> Self {
+    pub fn new(failure: AgentFailure, detail: impl Into<String>) -> Self {
         AgentError {
             failure,
             error_type: None,
@@ -96,7 +97,14 @@ impl AgentError {
 /// A successful answer.
 #[derive(Debug, Clone)]
 pub struct AgentReply {
-    pub text: String,
+    pub answer: Answer,
+    pub aws_request_id: Option<String>,
+}
+
+/// An answer whose headers have arrived and whose body is still coming.
+pub struct AgentStream {
+    pub format: AnswerFormat,
+    pub body: aws_smithy_types::byte_stream::ByteStream,
     pub aws_request_id: Option<String>,
 }
 
@@ -114,6 +122,8 @@ pub struct TraceContext {
 /// One agent call.
 #[derive(Debug, Clone)]
 pub struct AgentCall {
+    /// The runtime endpoint to invoke.
+    pub endpoint: AgentEndpoint,
     pub session_id: String,
     /// The JSON document sent as the request body.
     pub payload: Vec<u8>,
@@ -125,12 +135,12 @@ pub struct AgentCall {
 /// How long the best-effort `StopRuntimeSession` after a timeout may take.
 const STOP_BUDGET: Duration = Duration::from_secs(1);
 
-/// Invokes one configured runtime endpoint.
+/// Invokes runtime endpoints; built once per cold start.
 #[derive(Debug, Clone)]
 pub struct AgentClient {
     sdk: aws_sdk_bedrockagentcore::Client,
-    target: AgentTarget,
-    qualifier: String,
+    /// The function's own endpoint, used to warm the connection.
+    default: AgentEndpoint,
     max_answer_bytes: usize,
 }
 
@@ -141,8 +151,7 @@ impl AgentClient {
             .build();
         AgentClient {
             sdk: aws_sdk_bedrockagentcore::Client::from_conf(conf),
-            target: config.target.clone(),
-            qualifier: config.qualifier.clone(),
+            default: config.default_endpoint(),
             max_answer_bytes: config.max_answer_bytes,
         }
     }
@@ -159,7 +168,7 @@ impl AgentClient {
         match tokio::time::timeout(deadline, self.invoke_and_read(call)).await {
             Ok(result) => result,
             Err(_) => {
-                let stopped = self.stop_session(&call.session_id, STOP_BUDGET).await;
+                let stopped = self.stop_session(call, STOP_BUDGET).await;
                 Err(AgentError::new(
                     AgentFailure::Timeout,
                     format!(
@@ -171,24 +180,11 @@ impl AgentClient {
         }
     }
 
-    /// Asks AgentCore to stop `session_id`, waiting at most `budget`. Returns what happened, for
-    /// the log; failures are expected (the session may already be gone) and never surface.
-    pub async fn stop_session(&self, session_id: &str, budget: Duration) -> String {
-        let AgentTarget::Arn(arn) = &self.target else {
-            // StopRuntimeSession has no accountId parameter: it needs the runtime's ARN.
-            return "skipped (runtime configured by id, StopRuntimeSession needs the ARN)".into();
-        };
-        let req = self
-            .sdk
-            .stop_runtime_session()
-            .agent_runtime_arn(arn)
-            .qualifier(&self.qualifier)
-            .runtime_session_id(session_id);
-        match tokio::time::timeout(budget, req.send()).await {
-            Ok(Ok(_)) => "stopped".into(),
-            Ok(Err(e)) => format!("not stopped ({})", e.code().unwrap_or("no error code")),
-            Err(_) => format!("no answer within {budget:?}"),
-        }
+    /// Asks AgentCore to stop the call's session, waiting at most `budget`. Returns what
+    /// happened, for the log; failures are expected (the session may already be gone) and never
+    /// surface.
+    pub async fn stop_session(&self, call: &AgentCall, budget: Duration) -> String {
+        stop(&self.sdk, &call.endpoint, &call.session_id, budget).await
     }
 
     /// Opens the TLS connection to AgentCore (and resolves credentials) at cold start, so the
@@ -198,16 +194,18 @@ impl AgentClient {
     /// gives up after `budget` so a slow network never fails the function's init.
     pub async fn warm_up(&self, budget: Duration) -> String {
         let probe = format!("warmup-{}", uuid::Uuid::new_v4().simple());
-        self.stop_session(&probe, budget).await
+        stop(&self.sdk, &self.default, &probe, budget).await
     }
 
-    async fn invoke_and_read(&self, call: &AgentCall) -> Result<AgentReply, AgentError> {
+    /// Sends `call` and returns once AgentCore has answered with headers: the status is known,
+    /// the body streams. Not bounded by a deadline: callers wrap it in theirs.
+    pub async fn open(&self, call: &AgentCall) -> Result<AgentStream, AgentError> {
         let output = self
             .sdk
             .invoke_agent_runtime()
-            .agent_runtime_arn(self.target.identifier())
-            .set_account_id(self.target.account_id().map(str::to_owned))
-            .qualifier(&self.qualifier)
+            .agent_runtime_arn(call.endpoint.target.identifier())
+            .set_account_id(call.endpoint.target.account_id().map(str::to_owned))
+            .qualifier(&call.endpoint.qualifier)
             .runtime_session_id(&call.session_id)
             .set_runtime_user_id(call.user_id.clone())
             .content_type("application/json")
@@ -220,17 +218,29 @@ impl AgentClient {
             .send()
             .await
             .map_err(classify)?;
+        Ok(AgentStream {
+            format: AnswerFormat::from_content_type(output.content_type()),
+            aws_request_id: output.request_id().map(str::to_owned),
+            body: output.response,
+        })
+    }
 
-        let aws_request_id = output.request_id().map(str::to_owned);
+    /// The largest answer read (`MAX_ANSWER_BYTES`).
+    pub fn max_answer_bytes(&self) -> usize {
+        self.max_answer_bytes
+    }
+
+    async fn invoke_and_read(&self, call: &AgentCall) -> Result<AgentReply, AgentError> {
+        let AgentStream {
+            format,
+            mut body,
+            aws_request_id,
+        } = self.open(call).await?;
         let with_id = |mut e: AgentError| {
             e.aws_request_id = aws_request_id.clone();
             e
         };
-        let mut reader = AnswerReader::new(
-            AnswerFormat::from_content_type(output.content_type()),
-            self.max_answer_bytes,
-        );
-        let mut body = output.response;
+        let mut reader = AnswerReader::new(format, self.max_answer_bytes);
         while let Some(chunk) = body.next().await {
             let chunk = chunk.map_err(|e| {
                 with_id(AgentError::new(
@@ -240,15 +250,41 @@ impl AgentClient {
             })?;
             reader.push(&chunk).map_err(|e| with_id(answer_error(e)))?;
         }
-        let text = reader.finish().map_err(|e| with_id(answer_error(e)))?;
+        let answer = reader
+            .finish_answer()
+            .map_err(|e| with_id(answer_error(e)))?;
         Ok(AgentReply {
-            text,
+            answer,
             aws_request_id,
         })
     }
 }
 
-fn answer_error(e: AnswerError) -> AgentError {
+/// `StopRuntimeSession` for `session_id` on `endpoint`, bounded by `budget`.
+async fn stop(
+    sdk: &aws_sdk_bedrockagentcore::Client,
+    endpoint: &AgentEndpoint,
+    session_id: &str,
+    budget: Duration,
+) -> String {
+    let AgentTarget::Arn(arn) = &endpoint.target else {
+        // StopRuntimeSession has no accountId parameter: it needs the runtime's ARN.
+        return "skipped (runtime configured by id, StopRuntimeSession needs the ARN)".into();
+    };
+    let req = sdk
+        .stop_runtime_session()
+        .agent_runtime_arn(arn)
+        .qualifier(&endpoint.qualifier)
+        .runtime_session_id(session_id);
+    match tokio::time::timeout(budget, req.send()).await {
+        Ok(Ok(_)) => "stopped".into(),
+        Ok(Err(e)) => format!("not stopped ({})", e.code().unwrap_or("no error code")),
+        Err(_) => format!("no answer within {budget:?}"),
+    }
+}
+
+/// An answer-reading failure as an agent failure.
+pub fn answer_error(e: AnswerError) -> AgentError {
     let failure = match e {
         AnswerError::TooLarge { .. } => AgentFailure::AnswerTooLarge,
         AnswerError::AgentReported(_) => AgentFailure::InBandError,

@@ -7,7 +7,7 @@
 //! deltas) are concatenated in order, `{"error": …}` is the agent reporting a failure, other
 //! objects (progress or `{"done": true}` markers) carry no text. Data that is not JSON is text.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 use thiserror::Error;
 
 use crate::sse::SseDecoder;
@@ -52,7 +52,8 @@ pub struct AnswerReader {
     read: usize,
     json: Vec<u8>,
     sse: SseDecoder,
-    text: String,
+    /// The answer so far, for event streams.
+    streamed: Answer,
 }
 
 impl AnswerReader {
@@ -63,7 +64,7 @@ impl AnswerReader {
             read: 0,
             json: Vec::new(),
             sse: SseDecoder::default(),
-            text: String::new(),
+            streamed: Answer::default(),
         }
     }
 
@@ -76,7 +77,7 @@ impl AnswerReader {
             AnswerFormat::Json => self.json.extend_from_slice(chunk),
             AnswerFormat::EventStream => {
                 for data in self.sse.push(chunk) {
-                    append_event(&mut self.text, &data)?;
+                    self.streamed.add(event_piece(&data)?);
                 }
             }
         }
@@ -84,29 +85,99 @@ impl AnswerReader {
     }
 
     pub fn finish(self) -> Result<String, AnswerError> {
-        let text = match self.format {
+        self.finish_answer().map(|a| a.text)
+    }
+
+    /// The answer with what the agent sent besides its text: for a JSON object, its other
+    /// top-level fields (`sources`, `confidence`, …) and `usage`; for a stream, the last
+    /// `usage` event.
+    pub fn finish_answer(self) -> Result<Answer, AnswerError> {
+        let answer = match self.format {
             AnswerFormat::Json => match serde_json::from_slice::<Value>(&self.json) {
-                Ok(v) => text_of(&v),
-                Err(_) => String::from_utf8_lossy(&self.json).into_owned(),
+                Ok(v) => Answer::from_json(v),
+                Err(_) => Answer::text(String::from_utf8_lossy(&self.json).into_owned()),
             },
             AnswerFormat::EventStream => {
-                let mut text = self.text;
+                let mut answer = self.streamed;
                 if let Some(last) = self.sse.finish() {
-                    append_event(&mut text, &last)?;
+                    answer.add(event_piece(&last)?);
                 }
-                text
+                answer
             }
         };
-        if text.trim().is_empty() {
+        if answer.text.trim().is_empty() {
             return Err(AnswerError::Empty);
         }
-        Ok(text)
+        Ok(answer)
     }
 }
 
-fn append_event(text: &mut String, data: &str) -> Result<(), AnswerError> {
+/// A complete answer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Answer {
+    pub text: String,
+    /// The agent's other fields, passed on to invoke API callers.
+    pub extras: Map<String, Value>,
+    /// Token counts or cost, when the agent reports them.
+    pub usage: Option<Value>,
+}
+
+impl Answer {
+    fn text(text: String) -> Answer {
+        Answer {
+            text,
+            ..Answer::default()
+        }
+    }
+
+    fn from_json(value: Value) -> Answer {
+        let Value::Object(mut obj) = value else {
+            return Answer::text(text_of(&value));
+        };
+        let usage = obj.remove("usage").filter(Value::is_object);
+        let text_key = TEXT_KEYS
+            .iter()
+            .find(|k| obj.get(**k).and_then(nested_text).is_some());
+        match text_key {
+            Some(key) => Answer {
+                text: obj
+                    .remove(*key)
+                    .as_ref()
+                    .and_then(nested_text)
+                    .unwrap_or_default(),
+                extras: obj,
+                usage,
+            },
+            None => Answer {
+                text: compact(&Value::Object(obj)),
+                extras: Map::new(),
+                usage,
+            },
+        }
+    }
+
+    fn add(&mut self, piece: EventPiece) {
+        match piece {
+            EventPiece::Text(t) => self.text.push_str(&t),
+            EventPiece::Usage(u) => self.usage = Some(u),
+            EventPiece::Nothing => {}
+        }
+    }
+}
+
+/// What one server-sent event contributes to an answer.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventPiece {
+    Text(String),
+    Usage(Value),
+    /// Progress or end markers (`{"done": true}`), and anything else without text.
+    Nothing,
+}
+
+/// Reads one event's data (see the module docs); `{"error": …}` is the agent reporting failure.
+pub fn event_piece(data: &str) -> Result<EventPiece, AnswerError> {
     match serde_json::from_str::<Value>(data) {
-        Ok(Value::String(s)) => text.push_str(&s),
+        Ok(Value::String(s)) => Ok(EventPiece::Text(s)),
         Ok(Value::Object(obj)) => {
             if let Some(err) = obj.get("error") {
                 let detail = obj.get("message").and_then(Value::as_str).unwrap_or("");
@@ -115,13 +186,16 @@ fn append_event(text: &mut String, data: &str) -> Result<(), AnswerError> {
                 ));
             }
             if let Some(Value::String(s)) = obj.get("data") {
-                text.push_str(s);
+                return Ok(EventPiece::Text(s.clone()));
+            }
+            match obj.get("usage") {
+                Some(u) if u.is_object() => Ok(EventPiece::Usage(u.clone())),
+                _ => Ok(EventPiece::Nothing),
             }
         }
-        Ok(_) => {}
-        Err(_) => text.push_str(data),
+        Ok(_) => Ok(EventPiece::Nothing),
+        Err(_) => Ok(EventPiece::Text(data.to_owned())),
     }
-    Ok(())
 }
 
 /// The text a JSON answer carries (see the module docs).

@@ -9,10 +9,12 @@ use regex_lite::Regex;
 use thiserror::Error;
 use ticket_prompt::{FieldLimits, Source};
 
+use crate::agents::{AgentEndpoint, AgentsSource, parse_agents};
+use crate::secrets::SecretRef;
 use crate::source_config::SourceSettings;
 
 /// Runtime ARN pattern from the AgentCore control-plane model.
-static RUNTIME_ARN: LazyLock<Regex> = LazyLock::new(|| {
+pub(crate) static RUNTIME_ARN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"^arn:aws(-[^:]+)?:bedrock-agentcore:[a-z0-9-]+:[0-9]{12}:runtime/[a-zA-Z][a-zA-Z0-9_]{0,47}-[a-zA-Z0-9]{10}$").unwrap()
 });
 static RUNTIME_ID: LazyLock<Regex> =
@@ -21,7 +23,7 @@ static ACCOUNT_ID: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"^[0-9]{12}$")
 static NAMESPACE: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[A-Za-z0-9._-]{1,64}$").unwrap());
 /// Endpoint (qualifier) name pattern.
-static QUALIFIER: LazyLock<Regex> =
+pub(crate) static QUALIFIER: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"^[a-zA-Z][a-zA-Z0-9_]{0,47}$").unwrap());
 
 /// Which runtime to invoke: its ARN, or its id plus the owning account (the service's two forms).
@@ -116,6 +118,9 @@ pub struct Config {
     /// `REQUIRE_SIGNATURES`: refuse every unsigned delivery, whatever the source (set on the
     /// function behind the routes that need no API key); default false.
     pub require_signatures: bool,
+    /// `AGENTS` (JSON) or `AGENTS_PARAMETER` (an SSM parameter holding it): the invoke API's
+    /// named agents besides `default`.
+    pub agents: AgentsSource,
 }
 
 /// A configuration problem, naming the variable.
@@ -192,6 +197,7 @@ impl Config {
         let warm_up = flag("AGENT_WARM_UP", true)?;
         let require_signatures = flag("REQUIRE_SIGNATURES", false)?;
         let defaults = FieldLimits::default();
+        let agents = agents_source(&get, &qualifier)?;
         Ok(Config {
             target: agent_target(&get)?,
             qualifier,
@@ -221,7 +227,39 @@ impl Config {
             warm_up,
             sources: crate::source_config::load(&get)?,
             require_signatures,
+            agents,
         })
+    }
+
+    /// The runtime endpoint named `default`: the one the webhooks use.
+    pub fn default_endpoint(&self) -> AgentEndpoint {
+        AgentEndpoint {
+            target: self.target.clone(),
+            qualifier: self.qualifier.clone(),
+        }
+    }
+}
+
+fn agents_source(
+    get: &impl Fn(&str) -> Option<String>,
+    qualifier: &str,
+) -> Result<AgentsSource, ConfigError> {
+    match (get("AGENTS"), get("AGENTS_PARAMETER")) {
+        (Some(_), Some(_)) => Err(problem(
+            "AGENTS_PARAMETER",
+            "set either AGENTS or AGENTS_PARAMETER, not both",
+        )),
+        (Some(json), None) => parse_agents(&json, qualifier)
+            .map(AgentsSource::Inline)
+            .map_err(|p| problem("AGENTS", p)),
+        (None, Some(name)) => match SecretRef::parse(&name) {
+            Ok(r @ SecretRef::Ssm(_)) => Ok(AgentsSource::Parameter(r)),
+            _ => Err(problem(
+                "AGENTS_PARAMETER",
+                "must be an SSM parameter name starting with / or an SSM parameter ARN",
+            )),
+        },
+        (None, None) => Ok(AgentsSource::None),
     }
 }
 

@@ -32,6 +32,9 @@ pub enum BridgeError {
     /// An endpoint that needs no API key got a delivery for a source with no signing secret.
     #[error("no signing secret configured for {0}")]
     SigningRequired(&'static str),
+    /// The invoke API named an agent the configuration does not list.
+    #[error("no agent named '{0}'")]
+    UnknownAgent(String),
     #[error(transparent)]
     Agent(#[from] AgentError),
 }
@@ -53,6 +56,7 @@ impl BridgeError {
             BridgeError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
             BridgeError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             BridgeError::Configuration => "CONFIGURATION_ERROR",
+            BridgeError::UnknownAgent(_) => "AGENT_NOT_FOUND",
             BridgeError::Agent(e) => match e.failure {
                 AgentFailure::RequestRejected => "AGENT_REQUEST_REJECTED",
                 AgentFailure::AccessDenied => "AGENT_ACCESS_DENIED",
@@ -73,7 +77,9 @@ impl BridgeError {
         match self {
             BridgeError::Ticket(_) | BridgeError::InvalidSessionId(_) => StatusCode::BAD_REQUEST,
             BridgeError::Signature(_) | BridgeError::SigningRequired(_) => StatusCode::UNAUTHORIZED,
-            BridgeError::NotFound | BridgeError::UnsupportedSource(_) => StatusCode::NOT_FOUND,
+            BridgeError::NotFound
+            | BridgeError::UnsupportedSource(_)
+            | BridgeError::UnknownAgent(_) => StatusCode::NOT_FOUND,
             BridgeError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             BridgeError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             BridgeError::Configuration => StatusCode::INTERNAL_SERVER_ERROR,
@@ -96,7 +102,17 @@ impl BridgeError {
             BridgeError::SigningRequired(source) => format!(
                 "this endpoint accepts only signed deliveries, and no signing secret is configured for {source}"
             ),
-            BridgeError::NotFound => "no such endpoint; POST tickets to /webhook/{source}".into(),
+            BridgeError::NotFound => {
+                "no such endpoint; POST tickets to /webhook/{source}, queries to /v1/agents/{agent}/invoke".into()
+            }
+            BridgeError::UnknownAgent(name) => {
+                let shown: String = name
+                    .chars()
+                    .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-'))
+                    .take(64)
+                    .collect();
+                format!("no agent named '{shown}'; the default agent is 'default'")
+            }
             BridgeError::UnsupportedSource(s) => {
                 let known: Vec<&str> = ticket_prompt::Source::ALL
                     .iter()

@@ -8,13 +8,15 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use ticket_prompt::signature::{self, Presented};
 use ticket_prompt::{Source, agent_payload, read_delivery, render_prompt};
 
-use crate::agent::{AgentCall, AgentClient};
+use crate::agent::{AgentCall, AgentClient, AgentError, AgentReply};
+use crate::agents::AgentDirectory;
+use crate::answer::Answer;
 use crate::config::{Config, ConfigError};
 use crate::error::BridgeError;
 use crate::routing::{Route, route};
 use crate::secrets::SecretStore;
 use crate::signing::Signers;
-use crate::{inbound, response};
+use crate::{inbound, invoke, response};
 
 /// Time kept back from the Lambda deadline so the bridge can still answer with a typed 504
 /// (and log) instead of being killed mid-request.
@@ -28,18 +30,21 @@ pub const WARM_UP_BUDGET: Duration = Duration::from_secs(2);
 
 /// The request handler and everything it holds across invocations.
 pub struct Bridge {
-    ready: Result<Ready, ConfigError>,
+    pub(crate) ready: Result<Ready, ConfigError>,
 }
 
-struct Ready {
-    config: Config,
-    agent: AgentClient,
+pub(crate) struct Ready {
+    pub(crate) config: Config,
+    pub(crate) agent: AgentClient,
+    pub(crate) agents: AgentDirectory,
     signers: Signers,
 }
 
 /// What the log line reports about one delivery.
 #[derive(Default)]
 struct LogFields {
+    /// The invoke API's agent name.
+    agent: Option<String>,
     event: Option<String>,
     source: Option<Source>,
     ticket: Option<String>,
@@ -58,6 +63,13 @@ enum Outcome {
     },
     /// An event the source is not configured to analyse.
     Ignored { source: Source, event: String },
+    /// An answer from the invoke API.
+    Invoked {
+        agent: String,
+        qualifier: String,
+        answer: Answer,
+        session_id: String,
+    },
 }
 
 impl Bridge {
@@ -69,11 +81,17 @@ impl Bridge {
     /// As [`Bridge::new`], with the secret store given separately (tests point it elsewhere).
     pub fn from_parts(config: Config, sdk_config: &SdkConfig, secrets: SecretStore) -> Bridge {
         let agent = AgentClient::new(sdk_config, &config);
+        let agents = AgentDirectory::new(
+            config.default_endpoint(),
+            config.agents.clone(),
+            secrets.clone(),
+        );
         let signers = Signers::new(&config.sources, secrets);
         Bridge {
             ready: Ok(Ready {
                 config,
                 agent,
+                agents,
                 signers,
             }),
         }
@@ -122,11 +140,11 @@ impl Bridge {
         );
     }
 
-    /// Fetches referenced signing secrets (cold start). A failure only makes that source's
-    /// deliveries retry the fetch.
+    /// Fetches referenced signing secrets and the agent directory (cold start). A failure only
+    /// makes the requests that need them retry the fetch.
     pub async fn prefetch_secrets(&self) {
         if let Ok(ready) = &self.ready {
-            ready.signers.prefetch().await;
+            tokio::join!(ready.signers.prefetch(), ready.agents.prefetch());
         }
     }
 
@@ -150,6 +168,21 @@ impl Bridge {
             Ok(Outcome::Ignored { source, event }) => {
                 response::ignored(*source, event, &request_id)
             }
+            Ok(Outcome::Invoked {
+                agent,
+                qualifier,
+                answer,
+                session_id,
+            }) => response::invoked(
+                answer,
+                &response::InvokeMetadata {
+                    execution_time: started.elapsed(),
+                    agent,
+                    qualifier,
+                    request_id: &request_id,
+                    session_id,
+                },
+            ),
             Err(e) => response::error(e, &request_id),
         };
         log_delivery(
@@ -169,88 +202,139 @@ impl Bridge {
         path: &str,
         log: &mut LogFields,
     ) -> Result<Outcome, BridgeError> {
-        let source = match route(req.method(), path) {
-            Route::Webhook(source) => source,
+        let route = route(req.method(), path);
+        if let Route::Webhook(source) = route {
+            log.source = Some(source);
+        }
+        let ready = match route {
             Route::UnsupportedSource(s) => return Err(BridgeError::UnsupportedSource(s)),
             Route::MethodNotAllowed(allow) => return Err(BridgeError::MethodNotAllowed { allow }),
             Route::NotFound => return Err(BridgeError::NotFound),
+            Route::Webhook(_) | Route::Invoke(_) => self
+                .ready
+                .as_ref()
+                .map_err(|_| BridgeError::Configuration)?,
         };
-        log.source = Some(source);
-        let ready = self
-            .ready
-            .as_ref()
-            .map_err(|_| BridgeError::Configuration)?;
-
-        let body: &[u8] = req.body().as_ref();
-        if body.len() > ready.config.max_body_bytes {
-            return Err(BridgeError::PayloadTooLarge {
-                size: body.len(),
-                limit: ready.config.max_body_bytes,
-            });
+        match route {
+            Route::Invoke(agent) => process_invoke(ready, req, &agent, log).await,
+            Route::Webhook(source) => process_webhook(ready, req, source, log).await,
+            _ => Err(BridgeError::NotFound),
         }
-        let settings = &ready.config.sources[&source];
-        let keys = ready.signers.keys(source).await?;
-        if keys.is_none() && ready.config.require_signatures {
-            return Err(BridgeError::SigningRequired(source.as_str()));
-        }
-        if let Some(keys) = keys {
-            // Over the raw bytes, before anything is parsed: re-serialised JSON would not verify.
-            let names = signature::headers(source);
-            let presented = Presented {
-                signature: inbound::header(req, names.signature),
-                timestamp: names.timestamp.and_then(|t| inbound::header(req, t)),
-            };
-            signature::verify(source, keys, body, presented, SystemTime::now())?;
-        }
-        let delivery = read_delivery(source, body, inbound::header(req, GITHUB_EVENT_HEADER))?;
-        log.event = Some(delivery.event.clone());
-        if !settings.acts_on(&delivery.event) {
-            return Ok(Outcome::Ignored {
-                source,
-                event: delivery.event,
-            });
-        }
-        let ticket = delivery.ticket(&ready.config.field_limits)?;
-        log.ticket = Some(ticket.id.clone());
-
-        let session_id = inbound::session_id(&ready.config.session_policy, req, source, &ticket)?;
-        log.session_id = Some(session_id.clone());
-        let prompt = render_prompt(&ticket, &uuid::Uuid::new_v4().simple().to_string());
-        tracing::debug!(%prompt, "prompt rendered");
-        let call = AgentCall {
-            session_id: session_id.clone(),
-            payload: serde_json::to_vec(&agent_payload(&ticket, &prompt)).unwrap_or_default(),
-            user_id: inbound::user_id(ready.config.user_id_source.as_ref(), req, &ticket),
-            trace: inbound::trace_context(req),
-        };
-
-        let deadline = deadline(req, ready.config.agent_timeout);
-        let agent_started = Instant::now();
-        let result = ready.agent.invoke(&call, deadline).await;
-        log.agent_latency = Some(agent_started.elapsed());
-        let reply = result.map_err(|e| {
-            log.aws_request_id = e.aws_request_id.clone();
-            tracing::warn!(
-                failure = ?e.failure,
-                error_type = e.error_type.as_deref().unwrap_or(""),
-                aws_request_id = e.aws_request_id.as_deref().unwrap_or(""),
-                detail = %e.detail,
-                "agent call failed"
-            );
-            BridgeError::Agent(e)
-        })?;
-        log.aws_request_id = reply.aws_request_id;
-        Ok(Outcome::Analysed {
-            source,
-            ticket_id: ticket.id,
-            text: reply.text,
-            session_id,
-        })
     }
 }
 
+async fn process_invoke(
+    ready: &Ready,
+    req: &Request,
+    agent: &str,
+    log: &mut LogFields,
+) -> Result<Outcome, BridgeError> {
+    log.agent = Some(agent.to_owned());
+    let prepared = invoke::prepare(&ready.config, &ready.agents, req, agent).await?;
+    log.session_id = Some(prepared.call.session_id.clone());
+    let deadline = deadline(req, ready.config.agent_timeout);
+    let reply = call_agent(ready, &prepared.call, deadline, log).await?;
+    Ok(Outcome::Invoked {
+        agent: prepared.agent,
+        qualifier: prepared.endpoint.qualifier,
+        answer: reply.answer,
+        session_id: prepared.call.session_id,
+    })
+}
+
+async fn process_webhook(
+    ready: &Ready,
+    req: &Request,
+    source: Source,
+    log: &mut LogFields,
+) -> Result<Outcome, BridgeError> {
+    let body: &[u8] = req.body().as_ref();
+    if body.len() > ready.config.max_body_bytes {
+        return Err(BridgeError::PayloadTooLarge {
+            size: body.len(),
+            limit: ready.config.max_body_bytes,
+        });
+    }
+    let settings = &ready.config.sources[&source];
+    let keys = ready.signers.keys(source).await?;
+    if keys.is_none() && ready.config.require_signatures {
+        return Err(BridgeError::SigningRequired(source.as_str()));
+    }
+    if let Some(keys) = keys {
+        // Over the raw bytes, before anything is parsed: re-serialised JSON would not verify.
+        let names = signature::headers(source);
+        let presented = Presented {
+            signature: inbound::header(req, names.signature),
+            timestamp: names.timestamp.and_then(|t| inbound::header(req, t)),
+        };
+        signature::verify(source, keys, body, presented, SystemTime::now())?;
+    }
+    let delivery = read_delivery(source, body, inbound::header(req, GITHUB_EVENT_HEADER))?;
+    log.event = Some(delivery.event.clone());
+    if !settings.acts_on(&delivery.event) {
+        return Ok(Outcome::Ignored {
+            source,
+            event: delivery.event,
+        });
+    }
+    let ticket = delivery.ticket(&ready.config.field_limits)?;
+    log.ticket = Some(ticket.id.clone());
+
+    let session_id = inbound::session_id(&ready.config.session_policy, req, source, &ticket)?;
+    log.session_id = Some(session_id.clone());
+    let prompt = render_prompt(&ticket, &uuid::Uuid::new_v4().simple().to_string());
+    tracing::debug!(%prompt, "prompt rendered");
+    let call = AgentCall {
+        endpoint: ready.agents.default_endpoint().clone(),
+        session_id: session_id.clone(),
+        payload: serde_json::to_vec(&agent_payload(&ticket, &prompt)).unwrap_or_default(),
+        user_id: inbound::user_id(ready.config.user_id_source.as_ref(), req, &ticket),
+        trace: inbound::trace_context(req),
+    };
+
+    let deadline = deadline(req, ready.config.agent_timeout);
+    let reply = call_agent(ready, &call, deadline, log).await?;
+    Ok(Outcome::Analysed {
+        source,
+        ticket_id: ticket.id,
+        text: reply.answer.text,
+        session_id,
+    })
+}
+
+/// Invokes the agent, recording latency and AgentCore's request id in the log line and the
+/// failure detail (never returned to the caller) in a warning.
+async fn call_agent(
+    ready: &Ready,
+    call: &AgentCall,
+    deadline: Duration,
+    log: &mut LogFields,
+) -> Result<AgentReply, BridgeError> {
+    let agent_started = Instant::now();
+    let result = ready.agent.invoke(call, deadline).await;
+    log.agent_latency = Some(agent_started.elapsed());
+    let reply = result.map_err(|e| {
+        log.aws_request_id = e.aws_request_id.clone();
+        log_agent_failure(&e);
+        BridgeError::Agent(e)
+    })?;
+    log.aws_request_id = reply.aws_request_id.clone();
+    Ok(reply)
+}
+
+/// The operator's view of a failed agent call: SDK and agent text stay in the logs.
+pub(crate) fn log_agent_failure(e: &AgentError) {
+    tracing::warn!(
+        failure = ?e.failure,
+        error_type = e.error_type.as_deref().unwrap_or(""),
+        aws_request_id = e.aws_request_id.as_deref().unwrap_or(""),
+        detail = %e.detail,
+        "agent call failed"
+    );
+}
+
 /// The Lambda request id when running under Lambda, else API Gateway's, else a fresh one.
-fn request_id(req: &Request) -> String {
+pub(crate) fn request_id(req: &Request) -> String {
     if let Some(ctx) = req.lambda_context_ref()
         && !ctx.request_id.is_empty()
     {
@@ -265,7 +349,7 @@ fn request_id(req: &Request) -> String {
 }
 
 /// The configured agent timeout, shortened to what the Lambda invocation has left.
-fn deadline(req: &Request, configured: Duration) -> Duration {
+pub(crate) fn deadline(req: &Request, configured: Duration) -> Duration {
     let lambda_deadline_ms = req.lambda_context_ref().map_or(0, |ctx| ctx.deadline);
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -294,12 +378,14 @@ fn log_delivery(
     let code = match outcome {
         Ok(Outcome::Analysed { .. }) => "OK",
         Ok(Outcome::Ignored { .. }) => "IGNORED_EVENT",
+        Ok(Outcome::Invoked { .. }) => "OK",
         Err(e) => e.code(),
     };
     tracing::info!(
         request_id,
         path,
         source = d.source.map_or("", Source::as_str),
+        agent = d.agent.as_deref().unwrap_or(""),
         event = d.event.as_deref().unwrap_or(""),
         ticket = d.ticket.as_deref().unwrap_or(""),
         session_id = d.session_id.as_deref().unwrap_or(""),

@@ -65,6 +65,12 @@ pub fn user_id(source: Option<&UserIdSource>, req: &Request, ticket: &Ticket) ->
         }
         UserIdSource::TicketRequester => ticket.requester.as_deref()?,
     };
+    encode_user_id(raw)
+}
+
+/// `raw` as a `runtimeUserId`: trimmed, with characters outside printable ASCII percent-encoded;
+/// `None` when nothing is left or the result is over AgentCore's limit.
+pub fn encode_user_id(raw: &str) -> Option<String> {
     let encoded: String = raw
         .trim()
         .chars()

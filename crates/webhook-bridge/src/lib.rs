@@ -6,11 +6,13 @@
 //! of every outcome to an HTTP response.
 
 pub mod agent;
+pub mod agents;
 pub mod answer;
 pub mod config;
 pub mod error;
 pub mod handler;
 pub mod inbound;
+pub mod invoke;
 pub mod response;
 mod retry;
 pub mod routing;

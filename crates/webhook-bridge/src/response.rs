@@ -6,6 +6,7 @@ use serde_json::{Value, json};
 
 use ticket_prompt::Source;
 
+use crate::answer::Answer;
 use crate::error::BridgeError;
 
 /// Header carrying the agent session id, so callers can correlate without parsing the body.
@@ -40,6 +41,39 @@ pub fn analysed(
     };
     let mut resp = json_response(StatusCode::OK, &body, request_id);
     if let Ok(v) = HeaderValue::from_str(session_id) {
+        resp.headers_mut().insert(SESSION_HEADER, v);
+    }
+    resp
+}
+
+/// What the invoke API reports about a call besides the answer.
+pub struct InvokeMetadata<'a> {
+    pub execution_time: std::time::Duration,
+    pub agent: &'a str,
+    pub qualifier: &'a str,
+    pub request_id: &'a str,
+    pub session_id: &'a str,
+}
+
+/// The invoke API's answer: `{result: {answer, …agent extras}, usage?, metadata}`.
+pub fn invoked(answer: &Answer, meta: &InvokeMetadata<'_>) -> Response<Body> {
+    let mut result = answer.extras.clone();
+    result.insert("answer".into(), Value::String(answer.text.clone()));
+    let mut body = json!({
+        "result": result,
+        "metadata": {
+            "execution_time_ms": meta.execution_time.as_millis() as u64,
+            "agent": meta.agent,
+            "qualifier": meta.qualifier,
+            "request_id": meta.request_id,
+            "session_id": meta.session_id,
+        },
+    });
+    if let Some(usage) = &answer.usage {
+        body["usage"] = usage.clone();
+    }
+    let mut resp = json_response(StatusCode::OK, &body, meta.request_id);
+    if let Ok(v) = HeaderValue::from_str(meta.session_id) {
         resp.headers_mut().insert(SESSION_HEADER, v);
     }
     resp

@@ -11,6 +11,8 @@ use ticket_prompt::Source;
 pub enum Route {
     /// `POST /webhook/{source}` for a supported source.
     Webhook(Source),
+    /// `POST /v1/agents/{agent}/invoke`; the name is checked against the configuration later.
+    Invoke(String),
     /// `/webhook/{source}` with a source the bridge does not know.
     UnsupportedSource(String),
     /// A known path with the wrong method; carries the allowed method.
@@ -20,16 +22,18 @@ pub enum Route {
 
 pub fn route(method: &Method, path: &str) -> Route {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let [.., "webhook", source] = segments.as_slice() else {
-        return Route::NotFound;
+    let route = match segments.as_slice() {
+        [.., "v1", "agents", agent, "invoke"] => Route::Invoke((*agent).to_owned()),
+        [.., "webhook", source] => match Source::from_segment(source) {
+            Some(s) => Route::Webhook(s),
+            None => Route::UnsupportedSource((*source).to_owned()),
+        },
+        _ => return Route::NotFound,
     };
     if method != Method::POST {
         return Route::MethodNotAllowed("POST");
     }
-    match Source::from_segment(source) {
-        Some(s) => Route::Webhook(s),
-        None => Route::UnsupportedSource((*source).to_owned()),
-    }
+    route
 }
 
 #[cfg(test)]
@@ -49,6 +53,28 @@ mod tests {
                 Route::Webhook(Source::ServiceNow),
                 "{p}"
             );
+        }
+    }
+
+    #[test]
+    fn invoke_paths_name_the_agent() {
+        for p in ["/v1/agents/triage/invoke", "/prod/v1/agents/triage/invoke/"] {
+            assert_eq!(
+                route(&Method::POST, p),
+                Route::Invoke("triage".into()),
+                "{p}"
+            );
+        }
+        assert_eq!(
+            route(&Method::GET, "/v1/agents/triage/invoke"),
+            Route::MethodNotAllowed("POST")
+        );
+        for p in [
+            "/v1/agents/invoke",
+            "/v1/agents/a/b/invoke",
+            "/v2/agents/a/invoke",
+        ] {
+            assert_eq!(route(&Method::POST, p), Route::NotFound, "{p}");
         }
     }
 

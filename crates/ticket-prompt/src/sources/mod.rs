@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use crate::TicketError;
 use crate::sanitize::FieldLimits;
 use crate::ticket::{Source, Ticket};
-pub(crate) use fields::{Fields, cap, validate_key};
+pub(crate) use fields::{Fields, cap, parse_object, validate_key};
 
 const EVENT_MAX: usize = 100;
 
