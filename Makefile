@@ -16,6 +16,9 @@ AGENT_PKGS := bedrock-agentcore==1.25.0
 # make bench: the Python baseline (boto3 under awslambdaric) and the chart.
 BENCH_VENV := .venv-bench
 BENCH_PKGS := awslambdaric==4.2.2 boto3==1.44.5 matplotlib==3.11.2
+# The DynamoDB and SQS wire protocols on loopback for the job-store tests (moto's server mode).
+MOTO_VENV := .venv-moto
+MOTO_PKGS := moto[server]==5.2.5
 
 # The tools venv comes first on PATH: cargo-lambda finds zig through the first python3.
 export PATH := $(CURDIR)/$(VENV)/bin:$(HOME)/.cargo/bin:$(PATH)
@@ -62,7 +65,12 @@ $(BENCH_VENV)/.installed: Makefile
 	$(BENCH_VENV)/bin/pip install --quiet --disable-pip-version-check $(BENCH_PKGS)
 	touch $@
 
-venv: $(VENV)/.installed $(AGENT_VENV)/.installed ## Create the Python venvs (SAM, cargo-lambda, cfn-lint; agent SDK)
+$(MOTO_VENV)/.installed: Makefile
+	$(PYTHON) -m venv --clear $(MOTO_VENV)
+	$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check '$(MOTO_PKGS)'
+	touch $@
+
+venv: $(VENV)/.installed $(AGENT_VENV)/.installed $(MOTO_VENV)/.installed ## Create the Python venvs (SAM, cargo-lambda, cfn-lint; agent SDK; moto for the job-store tests)
 	@# A stamp can outlive its venv (a moved checkout, a deleted folder): check, and rebuild if broken.
 	@$(VENV)/bin/python -c 'import samtranslator, cfnlint' 2>/dev/null && [ -x $(VENV)/bin/cargo-lambda ] \
 	  || { echo "$(VENV) is broken; rebuilding"; rm -f $(VENV)/.installed; $(MAKE) $(VENV)/.installed; }
@@ -153,4 +161,4 @@ reliability: ## Bad-input corpus, 20,000 property cases, 10,000-request load, 10
 
 clean: ## Remove build output and the venvs
 	cargo clean
-	rm -rf .aws-sam $(VENV) $(AGENT_VENV) $(BENCH_VENV) crates/fuzz/target
+	rm -rf .aws-sam $(VENV) $(AGENT_VENV) $(BENCH_VENV) $(MOTO_VENV) crates/fuzz/target

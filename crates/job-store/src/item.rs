@@ -1,0 +1,212 @@
+//! `JobRecord` to and from a DynamoDB item. Attribute names are the table schema: change them only
+//! with a migration.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+
+use crate::error::StoreError;
+use crate::job::{JobMode, JobRecord, JobStatus, WriteBack, WriteBackStatus};
+
+pub(crate) type Item = HashMap<String, AttributeValue>;
+
+/// Attribute names, shared with the expressions in `store.rs`.
+pub(crate) mod attr {
+    pub const JOB_ID: &str = "job_id";
+    pub const STATUS: &str = "status";
+    pub const MODE: &str = "mode";
+    pub const SOURCE: &str = "source";
+    pub const IDEMPOTENCY_KEY: &str = "idempotency_key";
+    pub const TICKET_ID: &str = "ticket_id";
+    pub const SESSION_ID: &str = "session_id";
+    pub const ANALYSIS: &str = "analysis";
+    pub const ERROR_CODE: &str = "error_code";
+    pub const ERROR_MESSAGE: &str = "error_message";
+    pub const CREATED_AT: &str = "created_at";
+    pub const UPDATED_AT: &str = "updated_at";
+    pub const ATTEMPTS: &str = "attempts";
+    pub const LEASE_UNTIL: &str = "lease_until";
+    pub const EXPIRES_AT: &str = "expires_at";
+    pub const WRITE_BACK: &str = "write_back";
+
+    // Inside the `write_back` map.
+    pub const WB_TARGET: &str = "target";
+    pub const WB_STATUS: &str = "status";
+    pub const WB_ATTEMPTS: &str = "attempts";
+    pub const WB_LAST_ERROR_CODE: &str = "last_error_code";
+}
+
+pub(crate) fn s(v: &str) -> AttributeValue {
+    AttributeValue::S(v.to_owned())
+}
+
+pub(crate) fn n(v: u64) -> AttributeValue {
+    AttributeValue::N(v.to_string())
+}
+
+pub(crate) fn to_item(r: &JobRecord) -> Item {
+    let mut item = Item::new();
+    item.insert(attr::JOB_ID.into(), s(&r.job_id));
+    item.insert(attr::STATUS.into(), s(r.status.as_str()));
+    item.insert(attr::MODE.into(), s(r.mode.as_str()));
+    item.insert(attr::SOURCE.into(), s(&r.source));
+    item.insert(attr::IDEMPOTENCY_KEY.into(), s(&r.idempotency_key));
+    item.insert(attr::TICKET_ID.into(), s(&r.ticket_id));
+    item.insert(attr::SESSION_ID.into(), s(&r.session_id));
+    if let Some(v) = &r.analysis {
+        item.insert(attr::ANALYSIS.into(), s(v));
+    }
+    if let Some(v) = &r.error_code {
+        item.insert(attr::ERROR_CODE.into(), s(v));
+    }
+    if let Some(v) = &r.error_message {
+        item.insert(attr::ERROR_MESSAGE.into(), s(v));
+    }
+    item.insert(attr::CREATED_AT.into(), n(r.created_at_ms));
+    item.insert(attr::UPDATED_AT.into(), n(r.updated_at_ms));
+    item.insert(attr::ATTEMPTS.into(), n(u64::from(r.attempts)));
+    if let Some(v) = r.lease_until_ms {
+        item.insert(attr::LEASE_UNTIL.into(), n(v));
+    }
+    item.insert(attr::EXPIRES_AT.into(), n(r.expires_at));
+    if let Some(wb) = &r.write_back {
+        item.insert(attr::WRITE_BACK.into(), write_back_value(wb));
+    }
+    item
+}
+
+pub(crate) fn write_back_value(wb: &WriteBack) -> AttributeValue {
+    let mut m = Item::new();
+    m.insert(attr::WB_TARGET.into(), s(&wb.target));
+    m.insert(attr::WB_STATUS.into(), s(wb.status.as_str()));
+    m.insert(attr::WB_ATTEMPTS.into(), n(u64::from(wb.attempts)));
+    if let Some(code) = &wb.last_error_code {
+        m.insert(attr::WB_LAST_ERROR_CODE.into(), s(code));
+    }
+    AttributeValue::M(m)
+}
+
+pub(crate) fn from_item(item: &Item) -> Result<JobRecord, StoreError> {
+    Ok(JobRecord {
+        job_id: req_s(item, attr::JOB_ID)?,
+        status: JobStatus::parse(&req_s(item, attr::STATUS)?).ok_or_else(|| bad(attr::STATUS))?,
+        mode: JobMode::parse(&req_s(item, attr::MODE)?).ok_or_else(|| bad(attr::MODE))?,
+        source: req_s(item, attr::SOURCE)?,
+        idempotency_key: req_s(item, attr::IDEMPOTENCY_KEY)?,
+        ticket_id: req_s(item, attr::TICKET_ID)?,
+        session_id: req_s(item, attr::SESSION_ID)?,
+        analysis: opt_s(item, attr::ANALYSIS)?,
+        error_code: opt_s(item, attr::ERROR_CODE)?,
+        error_message: opt_s(item, attr::ERROR_MESSAGE)?,
+        created_at_ms: req_n(item, attr::CREATED_AT)?,
+        updated_at_ms: req_n(item, attr::UPDATED_AT)?,
+        attempts: u32::try_from(req_n(item, attr::ATTEMPTS)?).map_err(|_| bad(attr::ATTEMPTS))?,
+        lease_until_ms: opt_n(item, attr::LEASE_UNTIL)?,
+        expires_at: req_n(item, attr::EXPIRES_AT)?,
+        write_back: match item.get(attr::WRITE_BACK) {
+            None | Some(AttributeValue::Null(_)) => None,
+            Some(AttributeValue::M(m)) => Some(WriteBack {
+                target: req_s(m, attr::WB_TARGET)?,
+                status: WriteBackStatus::parse(&req_s(m, attr::WB_STATUS)?)
+                    .ok_or_else(|| bad("write_back.status"))?,
+                attempts: u32::try_from(req_n(m, attr::WB_ATTEMPTS)?)
+                    .map_err(|_| bad("write_back.attempts"))?,
+                last_error_code: opt_s(m, attr::WB_LAST_ERROR_CODE)?,
+            }),
+            Some(_) => return Err(bad(attr::WRITE_BACK)),
+        },
+    })
+}
+
+fn bad(name: &str) -> StoreError {
+    StoreError::Malformed(format!(
+        "attribute `{name}` is missing or has the wrong type"
+    ))
+}
+
+fn req_s(item: &Item, name: &str) -> Result<String, StoreError> {
+    opt_s(item, name)?.ok_or_else(|| bad(name))
+}
+
+fn opt_s(item: &Item, name: &str) -> Result<Option<String>, StoreError> {
+    match item.get(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(AttributeValue::S(v)) => Ok(Some(v.clone())),
+        Some(_) => Err(bad(name)),
+    }
+}
+
+fn req_n(item: &Item, name: &str) -> Result<u64, StoreError> {
+    opt_n(item, name)?.ok_or_else(|| bad(name))
+}
+
+fn opt_n(item: &Item, name: &str) -> Result<Option<u64>, StoreError> {
+    match item.get(name) {
+        None | Some(AttributeValue::Null(_)) => Ok(None),
+        Some(AttributeValue::N(v)) => v.parse().map(Some).map_err(|_| bad(name)),
+        Some(_) => Err(bad(name)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record() -> JobRecord {
+        JobRecord {
+            job_id: "job_0123456789abcdef0123456789abcdef".into(),
+            status: JobStatus::Failed,
+            mode: JobMode::Async,
+            source: "github".into(),
+            idempotency_key: "d1".into(),
+            ticket_id: "42".into(),
+            session_id: "github-42-0123456789abcdef0123456789abcdef".into(),
+            analysis: None,
+            error_code: Some("AGENT_TIMEOUT".into()),
+            error_message: Some("The agent did not answer in time".into()),
+            created_at_ms: 1_700_000_000_000,
+            updated_at_ms: 1_700_000_001_000,
+            attempts: 2,
+            lease_until_ms: Some(1_700_000_900_000),
+            expires_at: 1_700_086_400,
+            write_back: Some(WriteBack {
+                target: "github".into(),
+                status: WriteBackStatus::Failed,
+                attempts: 3,
+                last_error_code: Some("WRITE_BACK_HTTP_5XX".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn round_trips() {
+        let r = record();
+        assert_eq!(from_item(&to_item(&r)).unwrap(), r);
+        let bare = JobRecord {
+            error_code: None,
+            error_message: None,
+            lease_until_ms: None,
+            write_back: None,
+            ..r
+        };
+        assert_eq!(from_item(&to_item(&bare)).unwrap(), bare);
+    }
+
+    #[test]
+    fn malformed_items_name_the_attribute() {
+        let mut item = to_item(&record());
+        item.insert(attr::STATUS.into(), s("paused"));
+        let err = from_item(&item).unwrap_err();
+        assert!(err.to_string().contains("`status`"), "{err}");
+        item.remove(attr::STATUS);
+        assert!(matches!(from_item(&item), Err(StoreError::Malformed(_))));
+        let mut item = to_item(&record());
+        item.insert(attr::ATTEMPTS.into(), s("2"));
+        assert!(
+            from_item(&item)
+                .unwrap_err()
+                .to_string()
+                .contains("`attempts`")
+        );
+    }
+}

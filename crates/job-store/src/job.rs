@@ -1,0 +1,213 @@
+//! The job record and the values its fields take.
+//!
+//! Times are epoch milliseconds (`*_ms`), except `expires_at`, which is epoch seconds because that
+//! is what DynamoDB TTL reads. Numbers rather than RFC 3339 strings because the store compares them
+//! in condition expressions (`lease_until < :now`, `expires_at < :now`); the HTTP layer can format
+//! them for people.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use crate::key::IdempotencyKey;
+
+/// Where a job is in its life. `queued` and `running` are in progress; the other two are final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+}
+
+impl JobStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobStatus::Queued => "queued",
+            JobStatus::Running => "running",
+            JobStatus::Succeeded => "succeeded",
+            JobStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "queued" => JobStatus::Queued,
+            "running" => JobStatus::Running,
+            "succeeded" => JobStatus::Succeeded,
+            "failed" => JobStatus::Failed,
+            _ => return None,
+        })
+    }
+
+    /// Succeeded or failed: nothing will change the outcome any more.
+    pub fn is_final(self) -> bool {
+        matches!(self, JobStatus::Succeeded | JobStatus::Failed)
+    }
+}
+
+/// How the delivery was answered: with the analysis (`sync`) or with 202 and a job id (`async`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JobMode {
+    Sync,
+    Async,
+}
+
+impl JobMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobMode::Sync => "sync",
+            JobMode::Async => "async",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sync" => Some(JobMode::Sync),
+            "async" => Some(JobMode::Async),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WriteBackStatus {
+    Pending,
+    Done,
+    Failed,
+}
+
+impl WriteBackStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WriteBackStatus::Pending => "pending",
+            WriteBackStatus::Done => "done",
+            WriteBackStatus::Failed => "failed",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "pending" => Some(WriteBackStatus::Pending),
+            "done" => Some(WriteBackStatus::Done),
+            "failed" => Some(WriteBackStatus::Failed),
+            _ => None,
+        }
+    }
+}
+
+/// The state of posting the analysis back to the ticket, kept in the job record so it is visible
+/// to `GET /jobs/{id}` and survives the worker.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteBack {
+    /// Which integration, e.g. `servicenow` or `github`; never a URL with credentials.
+    pub target: String,
+    pub status: WriteBackStatus,
+    pub attempts: u32,
+    /// A stable code such as `WRITE_BACK_HTTP_5XX`, not the remote system's message.
+    pub last_error_code: Option<String>,
+}
+
+/// What `claim` needs to create a record. The job id and source come from the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewJob {
+    pub key: IdempotencyKey,
+    pub mode: JobMode,
+    pub ticket_id: String,
+    pub session_id: String,
+}
+
+/// One job item as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JobRecord {
+    pub job_id: String,
+    pub status: JobStatus,
+    pub mode: JobMode,
+    pub source: String,
+    /// The delivery id or body hash the job id was derived from: lets support find the job for a
+    /// delivery in the sender's log.
+    pub idempotency_key: String,
+    pub ticket_id: String,
+    pub session_id: String,
+    /// Set when `status` is `succeeded`.
+    pub analysis: Option<String>,
+    /// Set when `status` is `failed`: a stable code such as `AGENT_TIMEOUT`.
+    pub error_code: Option<String>,
+    /// Set when `status` is `failed`: a short message fit for the sender, not internal detail.
+    pub error_message: Option<String>,
+    pub created_at_ms: u64,
+    pub updated_at_ms: u64,
+    /// How many times a worker started the job (`start_attempt`); the latest doubles as the fencing
+    /// token for `succeed`, `fail` and `release`.
+    pub attempts: u32,
+    /// While `running`: the attempt is considered alive until then; after it another worker may
+    /// take the job over (the Lambda died mid-job).
+    pub lease_until_ms: Option<u64>,
+    /// Epoch seconds; DynamoDB TTL deletes the item some time after this.
+    pub expires_at: u64,
+    pub write_back: Option<WriteBack>,
+}
+
+impl JobRecord {
+    /// DynamoDB TTL deletes lazily (typically within days), so a reader must treat an expired item
+    /// as absent itself. The store does so for `claim`; callers of `get` should too.
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        self.expires_at < epoch_secs(now)
+    }
+}
+
+pub(crate) fn epoch_ms(t: SystemTime) -> u64 {
+    // A clock before 1970 is a broken clock; 0 keeps every comparison well defined.
+    let d = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+pub(crate) fn epoch_secs(t: SystemTime) -> u64 {
+    t.duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_secs()
+}
+
+pub(crate) fn duration_ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn enums_round_trip_through_their_strings() {
+        for s in [
+            JobStatus::Queued,
+            JobStatus::Running,
+            JobStatus::Succeeded,
+            JobStatus::Failed,
+        ] {
+            assert_eq!(JobStatus::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        for m in [JobMode::Sync, JobMode::Async] {
+            assert_eq!(JobMode::parse(m.as_str()), Some(m));
+        }
+        for w in [
+            WriteBackStatus::Pending,
+            WriteBackStatus::Done,
+            WriteBackStatus::Failed,
+        ] {
+            assert_eq!(WriteBackStatus::parse(w.as_str()), Some(w));
+        }
+        assert_eq!(JobStatus::parse("QUEUED"), None);
+    }
+
+    #[test]
+    fn epoch_conversions() {
+        let t = UNIX_EPOCH + Duration::from_millis(1_700_000_000_123);
+        assert_eq!(epoch_ms(t), 1_700_000_000_123);
+        assert_eq!(epoch_secs(t), 1_700_000_000);
+        assert_eq!(epoch_ms(UNIX_EPOCH - Duration::from_secs(1)), 0);
+    }
+}

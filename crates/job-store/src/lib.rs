@@ -1,0 +1,26 @@
+//! Durable state for asynchronous deliveries and idempotent retries: the jobs table (DynamoDB)
+//! and the job queue (SQS). No knowledge of Lambda or HTTP.
+//!
+//! The flow it supports:
+//! 1. The webhook Lambda derives an [`IdempotencyKey`] from the delivery and [`JobStore::claim`]s
+//!    it. [`Claim::Created`]: this delivery is new; [`Claim::Existing`]: a retry, answered from the
+//!    stored record (the analysis in sync mode, the same job id in async mode).
+//! 2. Async mode: [`JobQueue::enqueue`] a [`JobMessage`] and answer 202 with the job id.
+//! 3. The worker parses each message ([`JobMessage::from_sqs_body`]), [`JobStore::start_attempt`]s
+//!    the job (a lease, so a redelivery while it runs or after it finished does nothing), invokes
+//!    the agent and records [`JobStore::succeed`] or [`JobStore::fail`].
+
+mod error;
+mod item;
+mod job;
+mod key;
+mod message;
+mod queue;
+mod store;
+
+pub use error::{MessageError, QueueError, StoreError};
+pub use job::{JobMode, JobRecord, JobStatus, NewJob, WriteBack, WriteBackStatus};
+pub use key::{IdempotencyKey, KeyError, KeyKind, MAX_DELIVERY_ID_LEN, MAX_SOURCE_LEN, is_job_id};
+pub use message::JobMessage;
+pub use queue::{JobQueue, MAX_MESSAGE_BYTES};
+pub use store::{Claim, JobStore, MAX_ANALYSIS_BYTES, MAX_ERROR_MESSAGE_BYTES};
