@@ -18,6 +18,9 @@ MODE = os.environ.get("AGENT_MODE", "json")
 def analysis(payload, context):
     ticket = payload.get("ticket", {})
     prompt = payload.get("prompt", "")
+    if not ticket:
+        # The invoke API: a plain query, with optional context and parameters.
+        return f"Python agent answer to: {prompt} [session {context.session_id}]"
     fenced = "<ticket_data id=" in prompt and "</ticket_data id=" in prompt
     return (
         f"Python agent analysis of {ticket.get('id')}: {ticket.get('title')} "

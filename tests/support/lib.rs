@@ -10,7 +10,10 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
-use local_lambda::{FunctionProcess, Gateway, GatewayConfig, Outcome, RuntimeApi};
+use local_lambda::sigv4::{self, LocalCredentials};
+use local_lambda::{
+    FunctionProcess, FunctionUrl, FunctionUrlConfig, Gateway, GatewayConfig, Outcome, RuntimeApi,
+};
 use serde_json::Value;
 use tokio::process::{Child, Command};
 
@@ -27,13 +30,23 @@ pub fn workspace_root() -> PathBuf {
 /// The debug `webhook` binary. `cargo test --workspace` builds it (it is a bin target of the
 /// handler crate whose tests run in the same invocation); `make test` builds it explicitly.
 pub fn webhook_binary() -> PathBuf {
+    debug_binary("webhook")
+}
+
+/// The debug `stream` binary (the streaming entry point), built like `webhook`.
+pub fn stream_binary() -> PathBuf {
+    debug_binary("stream")
+}
+
+/// A binary of the workspace in `target/debug`.
+pub fn debug_binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .unwrap_or_else(|| workspace_root().join("target"));
-    let bin = target.join("debug").join("webhook");
+    let bin = target.join("debug").join(name);
     assert!(
         bin.is_file(),
-        "{} is missing: run `cargo build --bin webhook` (make test does this)",
+        "{} is missing: run `cargo build --bins` (make test does this)",
         bin.display()
     );
     bin
@@ -166,6 +179,124 @@ impl Stack {
 
     pub fn webhook_url(&self, source: &str) -> String {
         format!("{}/webhook/{source}", self.gateway.url(STAGE))
+    }
+}
+
+/// The credentials the local Function URL accepts (`AuthType: AWS_IAM`).
+pub fn url_credentials() -> LocalCredentials {
+    LocalCredentials {
+        access_key_id: "AKIDE2ELOCAL".into(),
+        secret_access_key: "e2e-local-secret".into(),
+        region: "us-east-1".into(),
+    }
+}
+
+/// The `stream` binary behind a local Function URL (IAM auth, response streaming), in front of
+/// the local AgentCore.
+pub struct StreamStack {
+    pub agentcore: RunningAgentCore,
+    pub url: FunctionUrl,
+    _runtime: Arc<RuntimeApi>,
+    _function: FunctionProcess,
+}
+
+impl StreamStack {
+    pub async fn start_with(backend: Backend, extra_env: &[(&str, &str)]) -> StreamStack {
+        let agentcore = LocalAgentCore::new()
+            .with_runtime(LOCAL_RUNTIME_ARN, backend)
+            .start("127.0.0.1:0")
+            .await
+            .unwrap();
+        let runtime = Arc::new(RuntimeApi::start().await.unwrap());
+        let env: Vec<(String, String)> = agentcore
+            .function_env()
+            .into_iter()
+            .chain([("AWS_LAMBDA_LOG_FORMAT".to_owned(), "JSON".to_owned())])
+            .chain(
+                extra_env
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string())),
+            )
+            .collect();
+        let function = FunctionProcess::spawn(&stream_binary(), &runtime.address(), &env).unwrap();
+        let config = FunctionUrlConfig {
+            iam: Some(url_credentials()),
+            timeout: Duration::from_secs(120),
+        };
+        let url = FunctionUrl::start("127.0.0.1:0", config, runtime.clone())
+            .await
+            .unwrap();
+        StreamStack {
+            agentcore,
+            url,
+            _runtime: runtime,
+            _function: function,
+        }
+    }
+
+    /// A SigV4-signed `POST {url}{path}` with a JSON body, as `bridge invoke --sigv4` sends it.
+    pub async fn post_signed(&self, path: &str, body: &Value, accept: &str) -> reqwest::Response {
+        let url = format!("{}{path}", self.url.url());
+        let body = body.to_string();
+        let host = url
+            .trim_start_matches("http://")
+            .split('/')
+            .next()
+            .unwrap()
+            .to_owned();
+        let headers = [
+            ("host", host.as_str()),
+            ("content-type", "application/json"),
+            ("accept", accept),
+        ];
+        let signature = sigv4::sign(
+            &url_credentials(),
+            "POST",
+            &url,
+            &headers,
+            body.as_bytes(),
+            std::time::SystemTime::now(),
+        );
+        let mut req = reqwest::Client::new()
+            .post(&url)
+            .header("content-type", "application/json")
+            .header("accept", accept)
+            .body(body);
+        for (k, v) in signature {
+            req = req.header(k, v);
+        }
+        req.send().await.expect("the Function URL answered")
+    }
+}
+
+/// Reads a streamed body up to and including the first line that satisfies `until`.
+pub async fn read_until(
+    resp: &mut reqwest::Response,
+    buffer: &mut String,
+    until: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    loop {
+        while let Some(at) = buffer.find('\n') {
+            let line: String = buffer.drain(..=at).collect();
+            let line = line.trim_end().to_owned();
+            if line.is_empty() {
+                continue;
+            }
+            let stop = until(&line);
+            lines.push(line);
+            if stop {
+                return lines;
+            }
+        }
+        let chunk = tokio::time::timeout(Duration::from_secs(20), resp.chunk())
+            .await
+            .expect("the stream went quiet for 20 s")
+            .expect("the stream broke");
+        match chunk {
+            Some(bytes) => buffer.push_str(&String::from_utf8_lossy(&bytes)),
+            None => return lines,
+        }
     }
 }
 

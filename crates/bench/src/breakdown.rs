@@ -64,6 +64,7 @@ pub async fn measure(
     let mut calls = Vec::with_capacity(iterations);
     for _ in 0..iterations.min(2000) {
         let call = AgentCall {
+            endpoint: config.default_endpoint(),
             session_id: delivery_session_id(
                 "bench",
                 "INC1",

@@ -82,6 +82,7 @@ fn check(outcome: &Outcome) -> anyhow::Result<()> {
             Ok(())
         }
         Outcome::Error(e) => anyhow::bail!("the function failed: {e}"),
+        Outcome::Streaming(_) => anyhow::bail!("the webhook function streamed its response"),
     }
 }
 

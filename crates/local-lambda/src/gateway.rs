@@ -45,11 +45,14 @@ impl GatewayConfig {
         GatewayConfig {
             stage: stage.to_owned(),
             api_key,
-            routes: vec![RouteSpec {
-                method: "POST".into(),
-                resource: "/webhook/{source}".into(),
-                api_key_required: true,
-            }],
+            routes: ["/webhook/{source}", "/v1/agents/{agent}/invoke"]
+                .into_iter()
+                .map(|resource| RouteSpec {
+                    method: "POST".into(),
+                    resource: resource.into(),
+                    api_key_required: true,
+                })
+                .collect(),
             integration_timeout: Duration::from_secs(29),
         }
     }
@@ -195,6 +198,15 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .await;
     let mut resp = match outcome {
         Ok(Outcome::Response(doc)) => proxy_response(&doc),
+        Ok(Outcome::Streaming(_)) => {
+            // A REST proxy integration without responseTransferMode STREAM cannot relay it.
+            tracing::warn!("streamed response on a buffered REST integration");
+            gateway_error(
+                StatusCode::BAD_GATEWAY,
+                "Internal server error",
+                "InternalServerErrorException",
+            )
+        }
         Ok(Outcome::Error(e)) => {
             tracing::warn!(error = %e, "function error");
             gateway_error(

@@ -4,16 +4,21 @@
 //!   `…/error`, `…/init/error`) that `lambda_runtime` long-polls;
 //! - [`FunctionProcess`]: the binary started with the environment Lambda gives it;
 //! - [`Gateway`]: an API Gateway REST API front (stage prefix, resource templates, `x-api-key`,
-//!   proxy events in, proxy responses out, the 29 s integration timeout).
+//!   proxy events in, proxy responses out, the 29 s integration timeout);
+//! - [`FunctionUrl`]: a Lambda Function URL front (SigV4 `AWS_IAM` auth, payload 2.0 events,
+//!   `RESPONSE_STREAM` responses relayed as the function writes them).
 //!
 //! Used by `make local`, the end-to-end tests and the benchmarks; never deployed.
 
+mod function_url;
 mod gateway;
 mod process;
 mod proxy_event;
 mod runtime_api;
+pub mod sigv4;
 
+pub use function_url::{FunctionUrl, FunctionUrlConfig};
 pub use gateway::{Gateway, GatewayConfig, RouteSpec};
 pub use process::FunctionProcess;
 pub use proxy_event::{ProxyRequest, proxy_event};
-pub use runtime_api::{InvokeError, Outcome, RuntimeApi};
+pub use runtime_api::{InvokeError, Outcome, RuntimeApi, StreamedResponse};

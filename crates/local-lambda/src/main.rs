@@ -6,11 +6,16 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use local_lambda::{FunctionProcess, Gateway, GatewayConfig, Outcome, RuntimeApi};
+use local_lambda::sigv4::LocalCredentials;
+use local_lambda::{
+    FunctionProcess, FunctionUrl, FunctionUrlConfig, Gateway, GatewayConfig, Outcome, RuntimeApi,
+};
 
-/// Serves `POST /{stage}/webhook/{source}` like the deployed API Gateway REST API (x-api-key
-/// checked), turning each request into a REST proxy event for the real Lambda binary, which
-/// runs as a child process against a local Lambda Runtime API.
+/// Serves `POST /{stage}/webhook/{source}` and `POST /{stage}/v1/agents/{agent}/invoke` like the
+/// deployed API Gateway REST API (x-api-key checked), turning each request into a REST proxy
+/// event for the real Lambda binary, which runs as a child process against a local Lambda
+/// Runtime API. With `--stream-binary`, also serves that binary behind a local Function URL
+/// (SigV4 auth, response streaming), as the template's streaming function.
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
@@ -35,6 +40,21 @@ struct Args {
     /// Extra environment for the function, KEY=VALUE (repeatable).
     #[arg(long = "env", value_parser = parse_env)]
     env: Vec<(String, String)>,
+    /// The streaming Lambda binary (e.g. target/debug/stream), served behind a Function URL.
+    #[arg(long)]
+    stream_binary: Option<PathBuf>,
+    /// Address the Function URL listens on.
+    #[arg(long, default_value = "127.0.0.1:3001")]
+    stream_addr: String,
+    /// The access key id the Function URL accepts in SigV4 signatures (AuthType AWS_IAM).
+    #[arg(long, default_value = "local")]
+    url_access_key: String,
+    /// The secret access key for that key id.
+    #[arg(long, default_value = "local")]
+    url_secret_key: String,
+    /// The region requests must be signed for.
+    #[arg(long, default_value = "us-east-1")]
+    url_region: String,
     /// Instead of serving: send this Lambda event file (e.g. events/servicenow-incident.json)
     /// to the function once, print the proxy response, and exit.
     #[arg(long, value_name = "EVENT_FILE")]
@@ -77,8 +97,38 @@ async fn main() -> anyhow::Result<()> {
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
     tracing::info!(url = %gateway.url(&args.stage), "local API Gateway ready");
+    let _function_url = match &args.stream_binary {
+        Some(binary) => Some(serve_function_url(&args, binary).await?),
+        None => None,
+    };
     gateway.wait().await;
     Ok(())
+}
+
+/// The streaming binary behind a Function URL with IAM auth and its own Runtime API.
+async fn serve_function_url(args: &Args, binary: &std::path::Path) -> anyhow::Result<FunctionUrl> {
+    anyhow::ensure!(
+        binary.is_file(),
+        "--stream-binary {} does not exist; build it first",
+        binary.display()
+    );
+    let runtime = Arc::new(RuntimeApi::start().await.context("start the Runtime API")?);
+    for _ in 0..args.concurrency.max(1) {
+        supervise(binary.to_path_buf(), runtime.address(), args.env.clone());
+    }
+    let config = FunctionUrlConfig {
+        iam: Some(LocalCredentials {
+            access_key_id: args.url_access_key.clone(),
+            secret_access_key: args.url_secret_key.clone(),
+            region: args.url_region.clone(),
+        }),
+        timeout: Duration::from_secs(900),
+    };
+    let url = FunctionUrl::start(&args.stream_addr, config, runtime)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.stream_addr))?;
+    tracing::info!(url = %url.url(), "local Function URL (AWS_IAM, RESPONSE_STREAM) ready");
+    Ok(url)
 }
 
 /// Runs one event through one function instance, like `sam local invoke -e`.
@@ -103,6 +153,14 @@ async fn invoke_once(
             Ok(())
         }
         Outcome::Error(e) => anyhow::bail!("the function reported an error: {e}"),
+        Outcome::Streaming(mut stream) => {
+            println!("{}", serde_json::to_string_pretty(&stream.prelude)?);
+            while let Some(chunk) = stream.body.recv().await {
+                let chunk = chunk.map_err(|e| anyhow::anyhow!("the stream failed: {e}"))?;
+                print!("{}", String::from_utf8_lossy(&chunk));
+            }
+            Ok(())
+        }
     }
 }
 

@@ -19,14 +19,31 @@ use tokio::task::JoinHandle;
 
 const FUNCTION_ARN: &str = "arn:aws:lambda:us-east-1:123456789012:function:local-webhook";
 
-/// How an invocation ended.
-#[derive(Debug, Clone)]
+/// How an invocation ended (or, for a streamed response, how it began).
+#[derive(Debug)]
 pub enum Outcome {
     /// The function posted a response (for API Gateway: a proxy response document).
     Response(Bytes),
     /// The function posted an error (a handler error or a caught panic).
     Error(serde_json::Value),
+    /// The function is streaming its response (`Lambda-Runtime-Function-Response-Mode:
+    /// streaming`); handed over as soon as the head is known, while the body still flows.
+    Streaming(StreamedResponse),
 }
+
+/// A streamed response: the HTTP integration prelude and the body as the function sends it.
+#[derive(Debug)]
+pub struct StreamedResponse {
+    /// `{"statusCode", "headers", "cookies"}` for HTTP integrations; `Null` for raw streams.
+    pub prelude: serde_json::Value,
+    /// Body chunks; an `Err` is the function's mid-stream error (from the error trailers).
+    pub body: mpsc::Receiver<Result<Bytes, String>>,
+}
+
+/// The content type of a streamed response that starts with a JSON prelude.
+const HTTP_INTEGRATION: &str = "application/vnd.awslambda.http-integration-response";
+/// What separates the prelude from the body.
+const PRELUDE_END: &[u8] = &[0; 8];
 
 #[derive(Debug, Error)]
 pub enum InvokeError {
@@ -248,9 +265,104 @@ fn complete(shared: &Shared, id: &str, outcome: Outcome) -> StatusCode {
 async fn response(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
-    body: Bytes,
+    headers: http::HeaderMap,
+    body: axum::body::Body,
 ) -> StatusCode {
-    complete(&shared, &id, Outcome::Response(body))
+    let streaming = headers
+        .get("lambda-runtime-function-response-mode")
+        .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
+    if !streaming {
+        return match axum::body::to_bytes(body, usize::MAX).await {
+            Ok(body) => complete(&shared, &id, Outcome::Response(body)),
+            Err(_) => StatusCode::BAD_REQUEST,
+        };
+    }
+    let with_prelude = headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(HTTP_INTEGRATION.as_bytes()));
+    relay_stream(&shared, &id, body, with_prelude).await
+}
+
+/// Hands a streamed response to the invoker chunk by chunk, as Lambda forwards it.
+async fn relay_stream(
+    shared: &Shared,
+    id: &str,
+    body: axum::body::Body,
+    with_prelude: bool,
+) -> StatusCode {
+    use http_body_util::BodyExt;
+    let (tx, rx) = mpsc::channel(64);
+    let mut rx = Some(rx);
+    let mut head = Vec::new();
+    let mut started = !with_prelude;
+    if started {
+        complete(shared, id, streamed(serde_json::Value::Null, rx.take()));
+    }
+    let mut body = body;
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            let _ = tx
+                .send(Err("the function's response stream broke off".into()))
+                .await;
+            break;
+        };
+        if let Some(trailers) = frame.trailers_ref() {
+            if let Some(kind) = trailers.get("lambda-runtime-function-error-type") {
+                let detail = trailers
+                    .get("lambda-runtime-function-error-body")
+                    .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                    .unwrap_or_default();
+                let _ = tx
+                    .send(Err(format!(
+                        "{}: {detail}",
+                        String::from_utf8_lossy(kind.as_bytes())
+                    )))
+                    .await;
+            }
+            continue;
+        }
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if started {
+            if tx.send(Ok(data)).await.is_err() {
+                break; // the invoker went away; drain nothing more
+            }
+            continue;
+        }
+        head.extend_from_slice(&data);
+        if let Some(at) = head
+            .windows(PRELUDE_END.len())
+            .position(|w| w == PRELUDE_END)
+        {
+            let prelude = serde_json::from_slice(&head[..at]).unwrap_or(serde_json::Value::Null);
+            let rest = Bytes::copy_from_slice(&head[at + PRELUDE_END.len()..]);
+            complete(shared, id, streamed(prelude, rx.take()));
+            started = true;
+            if !rest.is_empty() && tx.send(Ok(rest)).await.is_err() {
+                break;
+            }
+        }
+    }
+    if !started {
+        // A prelude that never ended: what Lambda reports as a malformed response.
+        return complete(
+            shared,
+            id,
+            Outcome::Error(serde_json::json!({"errorType": "Runtime.InvalidResponse"})),
+        );
+    }
+    StatusCode::ACCEPTED
+}
+
+fn streamed(
+    prelude: serde_json::Value,
+    body: Option<mpsc::Receiver<Result<Bytes, String>>>,
+) -> Outcome {
+    Outcome::Streaming(StreamedResponse {
+        prelude,
+        body: body.expect("a stream is handed over once"),
+    })
 }
 
 async fn error(

@@ -93,10 +93,7 @@ impl AnswerReader {
     /// `usage` event.
     pub fn finish_answer(self) -> Result<Answer, AnswerError> {
         let answer = match self.format {
-            AnswerFormat::Json => match serde_json::from_slice::<Value>(&self.json) {
-                Ok(v) => Answer::from_json(v),
-                Err(_) => Answer::text(String::from_utf8_lossy(&self.json).into_owned()),
-            },
+            AnswerFormat::Json => Answer::from_bytes(&self.json),
             AnswerFormat::EventStream => {
                 let mut answer = self.streamed;
                 if let Some(last) = self.sse.finish() {
@@ -127,6 +124,14 @@ impl Answer {
         Answer {
             text,
             ..Answer::default()
+        }
+    }
+
+    /// A complete JSON answer; a body that is not JSON is taken as text.
+    pub fn from_bytes(body: &[u8]) -> Answer {
+        match serde_json::from_slice::<Value>(body) {
+            Ok(v) => Answer::from_json(v),
+            Err(_) => Answer::text(String::from_utf8_lossy(body).into_owned()),
         }
     }
 

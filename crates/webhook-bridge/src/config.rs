@@ -121,6 +121,9 @@ pub struct Config {
     /// `AGENTS` (JSON) or `AGENTS_PARAMETER` (an SSM parameter holding it): the invoke API's
     /// named agents besides `default`.
     pub agents: AgentsSource,
+    /// `STREAM_HEARTBEAT_SECONDS`: on the streaming entry point, a heartbeat frame after each
+    /// stretch of agent silence this long; default 15 s.
+    pub stream_heartbeat: Duration,
 }
 
 /// A configuration problem, naming the variable.
@@ -228,6 +231,7 @@ impl Config {
             sources: crate::source_config::load(&get)?,
             require_signatures,
             agents,
+            stream_heartbeat: Duration::from_secs(number("STREAM_HEARTBEAT_SECONDS", 15, 1, 300)?),
         })
     }
 

@@ -152,10 +152,7 @@ impl Bridge {
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let started = Instant::now();
         let request_id = request_id(&req);
-        let path = match req.raw_http_path() {
-            "" => req.uri().path().to_owned(),
-            p => p.to_owned(),
-        };
+        let path = request_path(&req);
         let mut log = LogFields::default();
         let outcome = self.process(&req, &path, &mut log).await;
         let response = match &outcome {
@@ -331,6 +328,14 @@ pub(crate) fn log_agent_failure(e: &AgentError) {
         detail = %e.detail,
         "agent call failed"
     );
+}
+
+/// The path as the caller sent it (with any stage prefix), for routing and logs.
+pub(crate) fn request_path(req: &Request) -> String {
+    match req.raw_http_path() {
+        "" => req.uri().path().to_owned(),
+        p => p.to_owned(),
+    }
 }
 
 /// The Lambda request id when running under Lambda, else API Gateway's, else a fresh one.

@@ -20,6 +20,8 @@ pub mod secrets;
 pub mod signing;
 pub mod source_config;
 pub mod sse;
+pub mod stream;
+pub mod stream_frames;
 
 pub use config::{Config, ConfigError};
 pub use handler::Bridge;

@@ -1,0 +1,19 @@
+//! The streaming Lambda (Function URL, `RESPONSE_STREAM`): wires tracing, configuration and the
+//! AgentCore client, then serves the invoke API with the agent's output forwarded as it arrives.
+
+use std::convert::Infallible;
+
+use lambda_http::{Error, Request, run_with_streaming_response, service_fn};
+use webhook_bridge::Bridge;
+
+// One thread, as in the webhook function: one request at a time per instance.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let bridge = Bridge::from_env().await;
+    let bridge = &bridge;
+    run_with_streaming_response(service_fn(move |req: Request| async move {
+        Ok::<_, Infallible>(bridge.handle_stream(req).await)
+    }))
+    .await
+}
