@@ -115,7 +115,7 @@ class TemplateTest(unittest.TestCase):
         return [(c, s) for c, s in self.all_statements() if any("bedrock-agentcore" in a for a in as_list(s["Action"]))]
 
     def test_both_functions_share_the_bridge_policy(self):
-        for role_id in ["WebhookFunctionRole", "SignedWebhookFunctionRole"]:
+        for role_id in ["WebhookFunctionRole", "SignedWebhookFunctionRole", "StreamFunctionRole"]:
             role = self.cfn["Resources"][role_id]["Properties"]
             self.assertIn({"Ref": "BridgePolicy"}, role["ManagedPolicyArns"], role_id)
             self.assertEqual(role.get("Policies", []), [], f"{role_id}: no other inline grants")
@@ -142,7 +142,7 @@ class TemplateTest(unittest.TestCase):
         runtime_only = [{"Ref": "AgentRuntimeArn"}, {"Fn::Sub": "${AgentRuntimeArn}/runtime-endpoint/*"}]
         statements = self.agentcore_statements()
         by_condition = {cond: s for cond, s in statements}
-        self.assertEqual(len(statements), 2, statements)
+        self.assertEqual(sorted(map(str, by_condition)), ["HasNamedAgentArns", "None", "SendsRuntimeUserId"])
         always = by_condition[None]
         self.assertEqual(
             as_list(always["Action"]),
@@ -155,8 +155,63 @@ class TemplateTest(unittest.TestCase):
                 self.assertNotEqual(text, "*")
                 self.assertFalse(re.search(r"runtime/\*", text), f"wildcard runtime resource: {text}")
 
+    def test_named_agents_are_granted_exactly_their_runtimes(self):
+        stmt = dict(self.agentcore_statements())["HasNamedAgentArns"]
+        self.assertEqual(
+            as_list(stmt["Action"]),
+            ["bedrock-agentcore:InvokeAgentRuntime", "bedrock-agentcore:StopRuntimeSession"],
+        )
+        # Evaluate the Split/Sub/Join expression for two ARNs, as CloudFormation would.
+        arns = [SAMPLE_ARN, SAMPLE_ARN.replace("my_agent-AbCdEf1234", "research-XyZ0123456")]
+        sep, (template, values) = stmt["Resource"]["Fn::Split"][0], stmt["Resource"]["Fn::Split"][1]["Fn::Sub"]
+        text = template
+        for name, expr in values.items():
+            joiner, ref = expr["Fn::Join"]
+            self.assertEqual(ref, {"Ref": "NamedAgentRuntimeArns"})
+            text = text.replace("${%s}" % name, joiner.join(arns))
+        self.assertEqual(
+            text.split(sep),
+            arns + [a + "/runtime-endpoint/*" for a in arns],
+        )
+        self.assertEqual(
+            self.cfn["Conditions"]["HasNamedAgentArns"],
+            {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "NamedAgentRuntimeArns"}]}, ""]}]},
+        )
+        reads = [(c, s) for c, s in self.all_statements() if c == "HasNamedAgentsParameter"]
+        self.assertEqual(len(reads), 1)
+        self.assertEqual(as_list(reads[0][1]["Action"]), ["ssm:GetParameter"])
+        self.assertIn("parameter${NamedAgentsParameter}", reads[0][1]["Resource"]["Fn::Sub"])
+
+    def test_streaming_function_url_is_iam_authenticated_and_streams(self):
+        url = resources_of(self.cfn, "AWS::Lambda::Url")
+        self.assertEqual(list(url), ["StreamFunctionUrl"])
+        props = url["StreamFunctionUrl"]["Properties"]
+        self.assertEqual(props["AuthType"], "AWS_IAM")
+        self.assertEqual(props["InvokeMode"], "RESPONSE_STREAM")
+        self.assertEqual(props["TargetFunctionArn"], {"Ref": "StreamFunction"})
+        for perm in resources_of(self.cfn, "AWS::Lambda::Permission").values():
+            self.assertNotEqual(perm["Properties"].get("FunctionUrlAuthType"), "NONE", "no public URL")
+        fn = self.cfn["Resources"]["StreamFunction"]["Properties"]
+        self.assertEqual(fn["Timeout"], 900)
+        self.assertGreater(900, self.sam["Parameters"]["StreamAgentTimeoutSeconds"]["MaxValue"] + 10,
+                           "the stream ends with an inline AGENT_TIMEOUT before Lambda kills it")
+        env = fn["Environment"]["Variables"]
+        self.assertEqual(env["AGENT_TIMEOUT_SECONDS"], {"Ref": "StreamAgentTimeoutSeconds"})
+        self.assertEqual(env["STREAM_HEARTBEAT_SECONDS"], {"Ref": "StreamHeartbeatSeconds"})
+        self.assertEqual(
+            self.sam["Resources"]["StreamFunction"]["Metadata"],
+            {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "stream"}},
+        )
+        self.assertEqual(self.sam["Outputs"]["StreamFunctionUrl"]["Value"], {"Fn::GetAtt": ["StreamFunctionUrl", "FunctionUrl"]})
+
+    def test_the_invoke_api_is_a_keyed_route_of_the_main_api(self):
+        paths = self.api_paths("WebhookApi")
+        self.assertIn("post", paths["/v1/agents/{agent}/invoke"])
+        self.assertNotIn("/v1/agents/{agent}/invoke", self.api_paths("SignedWebhookApi"))
+        self.assertIn("InvokeUrl", self.sam["Outputs"])
+
     def test_invoke_for_user_only_when_a_user_id_is_sent(self):
-        conditional = [(c, s) for c, s in self.agentcore_statements() if c is not None]
+        conditional = [(c, s) for c, s in self.agentcore_statements() if c == "SendsRuntimeUserId"]
         self.assertEqual(len(conditional), 1)
         condition, stmt = conditional[0]
         self.assertEqual(as_list(stmt["Action"]), ["bedrock-agentcore:InvokeAgentRuntimeForUser"])
@@ -185,7 +240,7 @@ class TemplateTest(unittest.TestCase):
 
     def test_function_shape(self):
         functions = resources_of(self.cfn, "AWS::Lambda::Function")
-        self.assertEqual(sorted(functions), ["SignedWebhookFunction", "WebhookFunction"])
+        self.assertEqual(sorted(functions), ["SignedWebhookFunction", "StreamFunction", "WebhookFunction"])
         fn = functions["WebhookFunction"]["Properties"]
         self.assertEqual(fn["Runtime"], "provided.al2023")
         self.assertEqual(fn["Architectures"], ["arm64"])
@@ -211,7 +266,7 @@ class TemplateTest(unittest.TestCase):
 
     def test_logs_are_retained_not_forever(self):
         groups = resources_of(self.cfn, "AWS::Logs::LogGroup")
-        self.assertEqual(len(groups), 2)
+        self.assertEqual(len(groups), 3)
         for group in groups.values():
             self.assertEqual(group["Properties"]["RetentionInDays"], {"Ref": "LogRetentionDays"})
 
