@@ -28,6 +28,7 @@ export SAM_CLI_TELEMETRY := 0
 LOCAL_RUNTIME_ARN := arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/local_triage-LOCAL00001
 LOCAL_AGENTCORE_ADDR ?= 127.0.0.1:9100
 LOCAL_API_ADDR ?= 127.0.0.1:3000
+LOCAL_STREAM_ADDR ?= 127.0.0.1:3001
 LOCAL_API_KEY ?= local-dev-key
 # Set AGENT_URL to forward to a real agent (e.g. a BedrockAgentCoreApp on http://127.0.0.1:8080).
 AGENT_URL ?=
@@ -83,15 +84,21 @@ local: ## Run the webhook offline (local API Gateway + Lambda runtime + local Ag
 	if [ -n "$(AGENT_URL)" ]; then backend="agent at $(AGENT_URL)"; forward="--forward $(AGENT_URL)"; fi; \
 	trap 'kill $$(jobs -p) 2>/dev/null || true' EXIT INT TERM; \
 	target/debug/local-agentcore --addr $(LOCAL_AGENTCORE_ADDR) --runtime-arn $(LOCAL_RUNTIME_ARN) $$forward & \
-	target/debug/local-lambda --binary target/debug/webhook --addr $(LOCAL_API_ADDR) --api-key $(LOCAL_API_KEY) $(LOCAL_FUNCTION_ENV) & \
+	target/debug/local-lambda --binary target/debug/webhook --addr $(LOCAL_API_ADDR) --api-key $(LOCAL_API_KEY) \
+	  --stream-binary target/debug/stream --stream-addr $(LOCAL_STREAM_ADDR) $(LOCAL_FUNCTION_ENV) & \
 	for i in $$(seq 1 100); do \
-	  curl -s -o /dev/null http://$(LOCAL_AGENTCORE_ADDR)/ping && curl -s -o /dev/null http://$(LOCAL_API_ADDR)/ && break; sleep 0.1; \
+	  curl -s -o /dev/null http://$(LOCAL_AGENTCORE_ADDR)/ping && curl -s -o /dev/null http://$(LOCAL_API_ADDR)/ \
+	    && curl -s -o /dev/null http://$(LOCAL_STREAM_ADDR)/ && break; sleep 0.1; \
 	done; \
 	echo; echo "Webhook: http://$(LOCAL_API_ADDR)/prod/webhook/servicenow  (x-api-key: $(LOCAL_API_KEY); $$backend)"; \
 	body='$(DEMO_BODY)'; url=http://$(LOCAL_API_ADDR)/prod/webhook/servicenow; \
 	echo; echo "\$$ curl -s -X POST $$url -H 'x-api-key: $(LOCAL_API_KEY)' -H 'Content-Type: application/json' -d '$$body'"; \
 	curl -s -X POST "$$url" -H 'x-api-key: $(LOCAL_API_KEY)' -H 'Content-Type: application/json' -d "$$body"; \
-	echo; echo; echo "Serving until Ctrl-C."; \
+	echo; echo; echo "Invoke API: http://$(LOCAL_API_ADDR)/prod/v1/agents/default/invoke (x-api-key); streaming: http://$(LOCAL_STREAM_ADDR) (SigV4, key local/local)"; \
+	echo "\$$ AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_REGION=us-east-1 target/debug/bridge invoke 'Is the mail server down?' --sigv4 --url http://$(LOCAL_STREAM_ADDR)"; \
+	AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN= AWS_REGION=us-east-1 AWS_PROFILE= \
+	  target/debug/bridge invoke 'Is the mail server down?' --sigv4 --url http://$(LOCAL_STREAM_ADDR) || true; \
+	echo; echo "Serving until Ctrl-C."; \
 	wait
 
 test: venv lint ## Run every test: unit, handler, end to end (real agent), template checks

@@ -61,6 +61,14 @@ const GENERAL_STEPS: &[&str] = &[
     "Contact the caller for scope: who is affected and since when.",
 ];
 
+/// Whether the payload is a plain query (the invoke API) rather than a ticket: the built-in agent
+/// streams those, as a chat agent would.
+pub(crate) fn is_query(payload: &[u8]) -> bool {
+    serde_json::from_slice::<Value>(payload)
+        .map(|v| v.get("ticket").is_none() && v.get("prompt").is_some())
+        .unwrap_or(false)
+}
+
 /// The analysis text for one invocation payload.
 pub(crate) fn analyse(payload: &[u8]) -> String {
     let value: Value = serde_json::from_slice(payload).unwrap_or(Value::Null);

@@ -269,6 +269,9 @@ async fn answer(
     }
     match (fault, backend) {
         (Some(f), _) => faulty_answer(f, &body, &state.held),
+        (None, Backend::Builtin) if builtin_agent::is_query(&body) => {
+            sse_answer(paced(sse_frames(&builtin_agent::analyse(&body), SSE_FRAME)))
+        }
         (None, Backend::Builtin) => json_answer(&builtin_agent::analyse(&body)),
         (None, Backend::Forward(url)) => {
             forward(
