@@ -151,6 +151,13 @@ mod tests {
         assert!(a.contains("Triage for INC2: Coffee machine broken"));
         assert!(a.contains("General IT"));
         assert!(analyse(br#"{"prompt":"hello there"}"#).contains("hello there"));
-        assert!(analyse(b"not json").contains("without a ticket"));
+        assert!(analyse(b"not json").ends_with("received: (no prompt)"));
+    }
+
+    #[test]
+    fn plain_queries_are_told_from_tickets() {
+        assert!(is_query(br#"{"prompt":"hi","context":{}}"#));
+        assert!(!is_query(br#"{"prompt":"p","ticket":{"id":"INC1"}}"#));
+        assert!(!is_query(b"not json"));
     }
 }
