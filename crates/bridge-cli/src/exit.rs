@@ -41,6 +41,11 @@ pub enum CliError {
     /// Connection, timeout or protocol trouble (exit 5).
     #[error("{0}")]
     Transport(String),
+    /// stdout's reader went away (`bridge … | head -1`): it has what it wanted, so this ends the
+    /// command quietly with exit 0. (`cat` would be killed silently by SIGPIPE; Rust ignores
+    /// SIGPIPE, so the write fails with EPIPE, which must not read as a failed request.)
+    #[error("stdout was closed by its reader")]
+    StdoutClosed,
 }
 
 impl CliError {
@@ -50,6 +55,17 @@ impl CliError {
             CliError::Refused(_) => REFUSED,
             CliError::Failed(_) => FAILED,
             CliError::Transport(_) => TRANSPORT,
+            CliError::StdoutClosed => SUCCESS,
+        }
+    }
+
+    /// A failed write of the answer: a closed pipe is the reader's choice, anything else (a full
+    /// disk) means the answer was not delivered.
+    pub fn stdout(err: std::io::Error) -> CliError {
+        if err.kind() == std::io::ErrorKind::BrokenPipe {
+            CliError::StdoutClosed
+        } else {
+            CliError::Transport(format!("cannot write the answer to stdout: {err}"))
         }
     }
 
@@ -116,11 +132,23 @@ mod tests {
     }
 
     #[test]
+    fn a_closed_stdout_is_quiet_and_a_full_disk_is_not() {
+        use std::io::{Error, ErrorKind};
+        assert!(matches!(
+            CliError::stdout(Error::from(ErrorKind::BrokenPipe)),
+            CliError::StdoutClosed
+        ));
+        let full = CliError::stdout(Error::from(ErrorKind::StorageFull));
+        assert_eq!(full.exit_code(), TRANSPORT);
+    }
+
+    #[test]
     fn each_variant_has_its_documented_code() {
         assert_eq!(CliError::Usage(String::new()).exit_code(), 2);
         assert_eq!(CliError::Refused(String::new()).exit_code(), 3);
         assert_eq!(CliError::Failed(String::new()).exit_code(), 4);
         assert_eq!(CliError::Transport(String::new()).exit_code(), 5);
+        assert_eq!(CliError::StdoutClosed.exit_code(), 0);
         for code in ["0 ", "2 ", "3 ", "4 ", "5 "] {
             assert!(EXIT_CODES_HELP.contains(code), "{code} is documented");
         }

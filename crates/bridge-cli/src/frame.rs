@@ -107,7 +107,8 @@ impl<O: Write, E: Write> StreamPrinter<O, E> {
                 }
             }
             Frame::Error { code, message } => {
-                self.close_line()?;
+                // The failure is what matters, even if stdout is gone too.
+                let _ = self.close_line();
                 return Err(CliError::Failed(format!("{code}: {message}")));
             }
             Frame::Done {
@@ -145,7 +146,7 @@ impl<O: Write, E: Write> StreamPrinter<O, E> {
         if self.done {
             return Ok(());
         }
-        self.close_line()?;
+        let _ = self.close_line();
         Err(CliError::Transport(
             "stream ended before the agent finished".into(),
         ))
@@ -164,7 +165,7 @@ impl<O: Write, E: Write> StreamPrinter<O, E> {
 }
 
 fn stdout(e: std::io::Error) -> CliError {
-    CliError::Transport(format!("cannot write the answer to stdout: {e}"))
+    CliError::stdout(e)
 }
 
 #[cfg(test)]

@@ -105,7 +105,7 @@ async fn stream(
             Ok(Some(chunk)) => chunk,
             Ok(None) => break,
             Err(e) => {
-                printer.close_line()?;
+                let _ = printer.close_line();
                 return Err(e);
             }
         };
@@ -141,7 +141,7 @@ async fn buffered(response: &mut Response, whole: bool, url: &str) -> Result<(),
     };
     writeln!(out, "{text}")
         .and_then(|()| out.flush())
-        .map_err(|e| CliError::Transport(format!("cannot write the answer to stdout: {e}")))?;
+        .map_err(CliError::stdout)?;
     if !whole && let Some(meta) = doc.get("metadata") {
         let id = |key: &str| meta.get(key).and_then(Value::as_str).unwrap_or("-");
         eprintln!(

@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use bridge_cli::cli::{Cli, Command};
+use bridge_cli::exit::CliError;
 use bridge_cli::{invoke, ticket};
 
 /// One request at a time: a single-threaded runtime starts faster and is all a CLI needs.
@@ -15,7 +16,8 @@ async fn main() -> ExitCode {
         Command::Ticket(args) => ticket::run(args).await,
     };
     match outcome {
-        Ok(()) => ExitCode::SUCCESS,
+        // The reader of stdout stopped reading (`bridge … | head`): nothing to report.
+        Ok(()) | Err(CliError::StdoutClosed) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err}");
             ExitCode::from(err.exit_code())

@@ -148,7 +148,7 @@ pub async fn run(args: &TicketArgs) -> Result<(), CliError> {
     let mut out = std::io::stdout();
     writeln!(out, "{text}")
         .and_then(|()| out.flush())
-        .map_err(|e| CliError::Transport(format!("cannot write to stdout: {e}")))
+        .map_err(CliError::stdout)
 }
 
 /// 200: the analysis; 202 (an event the bridge acknowledges without analysing): its message;
