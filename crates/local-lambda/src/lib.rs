@@ -6,7 +6,9 @@
 //! - [`Gateway`]: an API Gateway REST API front (stage prefix, resource templates, `x-api-key`,
 //!   proxy events in, proxy responses out, the 29 s integration timeout);
 //! - [`FunctionUrl`]: a Lambda Function URL front (SigV4 `AWS_IAM` auth, payload 2.0 events,
-//!   `RESPONSE_STREAM` responses relayed as the function writes them).
+//!   `RESPONSE_STREAM` responses relayed as the function writes them);
+//! - [`SqsEventSource`]: an SQS event source mapping (long polling, SQS events in, partial batch
+//!   failures out) for the asynchronous worker.
 //!
 //! Used by `make local`, the end-to-end tests and the benchmarks; never deployed.
 
@@ -16,9 +18,11 @@ mod process;
 mod proxy_event;
 mod runtime_api;
 pub mod sigv4;
+mod sqs_source;
 
 pub use function_url::{FunctionUrl, FunctionUrlConfig};
 pub use gateway::{Gateway, GatewayConfig, RouteSpec};
 pub use process::FunctionProcess;
 pub use proxy_event::{ProxyRequest, proxy_event};
 pub use runtime_api::{InvokeError, Outcome, RuntimeApi, StreamedResponse};
+pub use sqs_source::{SqsEventSource, SqsSourceConfig, SqsSourceError};

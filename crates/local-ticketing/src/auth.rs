@@ -1,0 +1,129 @@
+//! The `Authorization` header, decoded, and the credentials each stubbed system accepts.
+
+use base64::Engine;
+use serde::Serialize;
+
+/// A username and password (ServiceNow) or an account email and API token (Jira), as sent in
+/// HTTP Basic auth.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BasicCredentials {
+    pub username: String,
+    pub password: String,
+}
+
+impl BasicCredentials {
+    pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
+        BasicCredentials {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+}
+
+/// What a request presented in `Authorization`, recorded so tests can check which scheme a
+/// client used (GitHub accepts both `Bearer` and `token`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "scheme", rename_all = "snake_case")]
+pub enum PresentedAuth {
+    None,
+    Basic {
+        username: String,
+        password: String,
+    },
+    Bearer {
+        token: String,
+    },
+    /// GitHub's older `token <token>` scheme.
+    Token {
+        token: String,
+    },
+    /// Anything else, verbatim (including Basic that is not valid base64 `user:password`).
+    Other {
+        value: String,
+    },
+}
+
+impl PresentedAuth {
+    /// Decodes an `Authorization` header value; scheme names are case-insensitive (RFC 9110).
+    pub fn parse(header: Option<&str>) -> PresentedAuth {
+        let Some(value) = header else {
+            return PresentedAuth::None;
+        };
+        let other = || PresentedAuth::Other {
+            value: value.to_owned(),
+        };
+        let Some((scheme, rest)) = value.trim().split_once(' ') else {
+            return other();
+        };
+        let rest = rest.trim();
+        match scheme.to_ascii_lowercase().as_str() {
+            "basic" => base64::engine::general_purpose::STANDARD
+                .decode(rest)
+                .ok()
+                .and_then(|raw| String::from_utf8(raw).ok())
+                .and_then(|pair| {
+                    pair.split_once(':').map(|(u, p)| PresentedAuth::Basic {
+                        username: u.to_owned(),
+                        password: p.to_owned(),
+                    })
+                })
+                .unwrap_or_else(other),
+            "bearer" => PresentedAuth::Bearer {
+                token: rest.to_owned(),
+            },
+            "token" => PresentedAuth::Token {
+                token: rest.to_owned(),
+            },
+            _ => other(),
+        }
+    }
+
+    /// Whether this is Basic auth with exactly `expected`.
+    pub fn is_basic(&self, expected: &BasicCredentials) -> bool {
+        matches!(self, PresentedAuth::Basic { username, password }
+            if *username == expected.username && *password == expected.password)
+    }
+
+    /// Whether this is `Bearer` or `token` auth with exactly `expected`.
+    pub fn is_token(&self, expected: &str) -> bool {
+        matches!(self, PresentedAuth::Bearer { token } | PresentedAuth::Token { token }
+            if token == expected)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn decodes_each_scheme() {
+        // "admin:pa:ss" — a password may itself contain a colon.
+        assert_eq!(
+            PresentedAuth::parse(Some("Basic YWRtaW46cGE6c3M=")),
+            PresentedAuth::Basic {
+                username: "admin".into(),
+                password: "pa:ss".into()
+            }
+        );
+        assert!(PresentedAuth::parse(Some("bearer t1")).is_token("t1"));
+        assert!(PresentedAuth::parse(Some("token t1")).is_token("t1"));
+        assert!(!PresentedAuth::parse(Some("Bearer t2")).is_token("t1"));
+        assert_eq!(PresentedAuth::parse(None), PresentedAuth::None);
+        assert!(matches!(
+            PresentedAuth::parse(Some("Basic !!!")),
+            PresentedAuth::Other { .. }
+        ));
+        assert!(matches!(
+            PresentedAuth::parse(Some("Digest x")),
+            PresentedAuth::Other { .. }
+        ));
+    }
+
+    #[test]
+    fn basic_must_match_both_parts() {
+        let expected = BasicCredentials::new("admin", "secret");
+        assert!(PresentedAuth::parse(Some("Basic YWRtaW46c2VjcmV0")).is_basic(&expected));
+        assert!(!PresentedAuth::parse(Some("Basic YWRtaW46d3Jvbmc=")).is_basic(&expected));
+        assert!(!PresentedAuth::parse(Some("Bearer secret")).is_basic(&expected));
+    }
+}

@@ -1,0 +1,20 @@
+//! Recording stubs of the ticket systems' write-back APIs, on one loopback HTTP server:
+//!
+//! - ServiceNow Table API: `PATCH /api/now/table/{table}/{sys_id}` (Basic auth);
+//! - GitHub: `POST /repos/{owner}/{repo}/issues/{number}/comments` (`Bearer`/`token` auth);
+//! - Jira: `POST /rest/api/2/issue/{key}/comment` (Basic auth, email:api_token).
+//!
+//! Each route answers with the vendor's status codes and error documents (so a client's error
+//! handling is exercised as it will be against the real service), and every request is recorded
+//! for tests to check field by field. [`RunningTicketing::fail_next`] scripts outages.
+//!
+//! Used by `make local` and the end-to-end tests; never deployed.
+
+mod auth;
+mod record;
+mod routes;
+mod server;
+
+pub use auth::{BasicCredentials, PresentedAuth};
+pub use record::RecordedRequest;
+pub use server::{RunningTicketing, TicketingConfig, TicketingError};

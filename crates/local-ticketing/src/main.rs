@@ -1,0 +1,78 @@
+//! `local-ticketing`: the ServiceNow, GitHub and Jira write-back stubs on loopback, for
+//! `make local`. Logs each request; serves until Ctrl-C.
+
+use clap::Parser;
+use local_ticketing::{BasicCredentials, RunningTicketing, TicketingConfig};
+
+/// Recording stubs of the ticket systems' write-back APIs.
+///
+/// The variables are prefixed so that a developer's real `GITHUB_TOKEN` is never picked up (or
+/// printed by `--help`).
+#[derive(Parser)]
+#[command(version)]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "LOCAL_TICKETING_ADDR", default_value = "127.0.0.1:9300")]
+    addr: String,
+    /// ServiceNow Basic auth username.
+    #[arg(
+        long,
+        env = "LOCAL_TICKETING_SERVICENOW_USERNAME",
+        default_value = "bridge"
+    )]
+    servicenow_username: String,
+    /// ServiceNow Basic auth password.
+    #[arg(
+        long,
+        env = "LOCAL_TICKETING_SERVICENOW_PASSWORD",
+        hide_env_values = true,
+        default_value = "local-servicenow-password"
+    )]
+    servicenow_password: String,
+    /// GitHub token (`Authorization: Bearer …` or `token …`).
+    #[arg(
+        long,
+        env = "LOCAL_TICKETING_GITHUB_TOKEN",
+        hide_env_values = true,
+        default_value = "local-github-token"
+    )]
+    github_token: String,
+    /// Jira account email (Basic auth username).
+    #[arg(
+        long,
+        env = "LOCAL_TICKETING_JIRA_EMAIL",
+        default_value = "bridge@example.com"
+    )]
+    jira_email: String,
+    /// Jira API token (Basic auth password).
+    #[arg(
+        long,
+        env = "LOCAL_TICKETING_JIRA_API_TOKEN",
+        hide_env_values = true,
+        default_value = "local-jira-token"
+    )]
+    jira_api_token: String,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "local_ticketing=info".into()),
+        )
+        .init();
+    let args = Args::parse();
+    let config = TicketingConfig {
+        servicenow: BasicCredentials::new(args.servicenow_username, args.servicenow_password),
+        github_token: args.github_token,
+        jira: BasicCredentials::new(args.jira_email, args.jira_api_token),
+    };
+    let server = RunningTicketing::start(&args.addr, config).await?;
+    println!("local-ticketing listening on {}", server.endpoint_url());
+    tokio::select! {
+        _ = server.wait() => {}
+        _ = tokio::signal::ctrl_c() => {}
+    }
+    Ok(())
+}

@@ -1,0 +1,245 @@
+//! The three write-back APIs: status codes, checks in the vendors' order, and their JSON
+//! documents (success and error), so a client meets the same answers it will meet in production.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use http::StatusCode;
+use serde_json::{Value, json};
+
+use crate::auth::PresentedAuth;
+use crate::server::TicketingConfig;
+
+/// An answer: status, JSON document and any extra headers.
+pub(crate) struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    fn new(status: StatusCode, body: Value) -> Reply {
+        Reply {
+            status,
+            body,
+            headers: Vec::new(),
+        }
+    }
+}
+
+/// One request, as the routes need it.
+pub(crate) struct Incoming<'a> {
+    pub method: &'a str,
+    pub path: &'a str,
+    pub headers: &'a http::HeaderMap,
+    pub auth: &'a PresentedAuth,
+    /// `None` when the body is not JSON.
+    pub body: Option<&'a Value>,
+}
+
+/// What the routes share: credentials, the server's own URL (for `url`/`self` links) and the
+/// next comment id.
+pub(crate) struct Context {
+    pub config: TicketingConfig,
+    pub endpoint: String,
+    pub next_id: AtomicU64,
+}
+
+impl Context {
+    fn id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::SeqCst)
+    }
+}
+
+pub(crate) fn dispatch(ctx: &Context, req: &Incoming) -> Reply {
+    let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["api", "now", "table", table, sys_id] => servicenow(ctx, req, table, sys_id),
+        ["repos", owner, repo, "issues", number, "comments"] => {
+            github(ctx, req, owner, repo, number)
+        }
+        ["rest", "api", "2", "issue", key, "comment"] => jira(ctx, req, key),
+        _ => Reply::new(StatusCode::NOT_FOUND, json!({"message": "Not Found"})),
+    }
+}
+
+fn method_not_allowed() -> Reply {
+    Reply::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        json!({"message": "Method Not Allowed"}),
+    )
+}
+
+/// ServiceNow's error envelope.
+fn servicenow_error(status: StatusCode, message: &str, detail: &str) -> Reply {
+    Reply::new(
+        status,
+        json!({"error": {"message": message, "detail": detail}, "status": "failure"}),
+    )
+}
+
+/// `PATCH` (or `PUT`) `/api/now/table/{table}/{sys_id}`: auth, then the record, then the body.
+fn servicenow(ctx: &Context, req: &Incoming, table: &str, sys_id: &str) -> Reply {
+    if !matches!(req.method, "PATCH" | "PUT") {
+        return method_not_allowed();
+    }
+    if !req.auth.is_basic(&ctx.config.servicenow) {
+        return servicenow_error(
+            StatusCode::UNAUTHORIZED,
+            "User Not Authenticated",
+            "Required to provide Auth information",
+        );
+    }
+    if sys_id.len() != 32 || !sys_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return servicenow_error(
+            StatusCode::NOT_FOUND,
+            "No Record found",
+            "Record doesn't exist or ACL restricts the record retrieval",
+        );
+    }
+    let Some(Value::Object(fields)) = req.body else {
+        return servicenow_error(
+            StatusCode::BAD_REQUEST,
+            "Exception while reading request",
+            "The payload is not valid JSON.",
+        );
+    };
+    let mut result = fields.clone();
+    result.insert("sys_id".into(), sys_id.into());
+    result.insert("sys_class_name".into(), table.into());
+    result.insert(
+        "sys_updated_by".into(),
+        ctx.config.servicenow.username.clone().into(),
+    );
+    Reply::new(StatusCode::OK, json!({ "result": result }))
+}
+
+/// `POST /repos/{owner}/{repo}/issues/{number}/comments`. GitHub refuses requests without a
+/// `User-Agent` before anything else; many HTTP clients send none by default.
+fn github(ctx: &Context, req: &Incoming, owner: &str, repo: &str, number: &str) -> Reply {
+    if req.method != "POST" {
+        return method_not_allowed();
+    }
+    if !req.headers.contains_key(http::header::USER_AGENT) {
+        return Reply::new(
+            StatusCode::FORBIDDEN,
+            json!({"message": "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."}),
+        );
+    }
+    if !req.auth.is_token(&ctx.config.github_token) {
+        return Reply::new(
+            StatusCode::UNAUTHORIZED,
+            json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}),
+        );
+    }
+    if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return Reply::new(
+            StatusCode::NOT_FOUND,
+            json!({"message": "Not Found", "documentation_url": "https://docs.github.com/rest", "status": "404"}),
+        );
+    }
+    let Some(text) = req.body.and_then(|b| b.get("body")).and_then(Value::as_str) else {
+        return Reply::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            json!({"message": "Invalid request.\n\n\"body\" wasn't supplied.", "documentation_url": "https://docs.github.com/rest/issues/comments#create-an-issue-comment", "status": "422"}),
+        );
+    };
+    let id = ctx.id();
+    let url = format!("{}/repos/{owner}/{repo}/issues/comments/{id}", ctx.endpoint);
+    let mut reply = Reply::new(
+        StatusCode::CREATED,
+        json!({
+            "id": id,
+            "body": text,
+            "url": url,
+            "html_url": format!("https://github.com/{owner}/{repo}/issues/{number}#issuecomment-{id}"),
+            "issue_url": format!("{}/repos/{owner}/{repo}/issues/{number}", ctx.endpoint),
+        }),
+    );
+    reply.headers.push(("location", url));
+    reply
+}
+
+/// Jira's error envelope.
+fn jira_error(status: StatusCode, message: &str) -> Reply {
+    Reply::new(status, json!({"errorMessages": [message], "errors": {}}))
+}
+
+/// An issue key (`OPS-12`) or a numeric issue id.
+fn is_issue_key(key: &str) -> bool {
+    if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
+        return true;
+    }
+    let Some((project, number)) = key.rsplit_once('-') else {
+        return false;
+    };
+    project.starts_with(|c: char| c.is_ascii_uppercase())
+        && project
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+        && !number.is_empty()
+        && number.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// `POST /rest/api/2/issue/{key}/comment` (API v2: a plain-text body, not v3's ADF document).
+fn jira(ctx: &Context, req: &Incoming, key: &str) -> Reply {
+    if req.method != "POST" {
+        return method_not_allowed();
+    }
+    if !req.auth.is_basic(&ctx.config.jira) {
+        return jira_error(
+            StatusCode::UNAUTHORIZED,
+            "Client must be authenticated to access this resource.",
+        );
+    }
+    if !is_issue_key(key) {
+        return jira_error(
+            StatusCode::NOT_FOUND,
+            "Issue does not exist or you do not have permission to see it.",
+        );
+    }
+    let text = req.body.and_then(|b| b.get("body")).and_then(Value::as_str);
+    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+        return Reply::new(
+            StatusCode::BAD_REQUEST,
+            json!({"errorMessages": [], "errors": {"comment": "Comment body can not be empty!"}}),
+        );
+    };
+    let id = ctx.id().to_string();
+    Reply::new(
+        StatusCode::CREATED,
+        json!({
+            "id": id,
+            "self": format!("{}/rest/api/2/issue/{key}/comment/{id}", ctx.endpoint),
+            "body": text,
+            "author": {"emailAddress": ctx.config.jira.username},
+        }),
+    )
+}
+
+/// The answer to a request [`crate::RunningTicketing::fail_next`] fails. `Retry-After` keeps
+/// clients that honour it (as the bridge should on 429/503) from waiting long.
+pub(crate) fn scripted(status: StatusCode) -> Reply {
+    let mut reply = Reply::new(
+        status,
+        json!({"message": format!("{} (scripted by local-ticketing)", status.canonical_reason().unwrap_or("failure"))}),
+    );
+    if matches!(status.as_u16(), 429 | 503) {
+        reply.headers.push(("retry-after", "1".into()));
+    }
+    reply
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn issue_keys() {
+        for ok in ["OPS-12", "A1_B-3", "10042"] {
+            assert!(is_issue_key(ok), "{ok}");
+        }
+        for bad in ["ops-12", "OPS-", "-12", "OPS12", "", "1-OPS-x"] {
+            assert!(!is_issue_key(bad), "{bad}");
+        }
+    }
+}

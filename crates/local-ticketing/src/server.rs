@@ -1,0 +1,206 @@
+//! The HTTP server: record every request, answer scripted failures first, route the rest.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::AtomicU64;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderValue, StatusCode};
+use serde_json::Value;
+use thiserror::Error;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+use crate::auth::{BasicCredentials, PresentedAuth};
+use crate::record::{RecordedRequest, Recorder};
+use crate::routes::{self, Context, Incoming, Reply};
+
+/// Larger bodies get 413 (write-back notes are a few KiB).
+const MAX_BODY: usize = 1024 * 1024;
+
+/// The credentials each stubbed system accepts.
+#[derive(Debug, Clone)]
+pub struct TicketingConfig {
+    /// ServiceNow Basic auth (an integration user).
+    pub servicenow: BasicCredentials,
+    /// GitHub token, accepted as `Bearer <token>` or `token <token>`.
+    pub github_token: String,
+    /// Jira Cloud Basic auth: account email and API token.
+    pub jira: BasicCredentials,
+}
+
+impl Default for TicketingConfig {
+    /// Fixed local-development credentials, matching the `local-ticketing` binary's defaults.
+    fn default() -> Self {
+        TicketingConfig {
+            servicenow: BasicCredentials::new("bridge", "local-servicenow-password"),
+            github_token: "local-github-token".into(),
+            jira: BasicCredentials::new("bridge@example.com", "local-jira-token"),
+        }
+    }
+}
+
+#[derive(Debug, Error)]
+pub enum TicketingError {
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+}
+
+struct Shared {
+    context: Context,
+    recorder: Recorder,
+}
+
+/// A running server; stops when dropped.
+pub struct RunningTicketing {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl RunningTicketing {
+    /// Listens on `addr` (`127.0.0.1:0` picks a free port).
+    pub async fn start(
+        addr: &str,
+        config: TicketingConfig,
+    ) -> Result<RunningTicketing, TicketingError> {
+        let bind_error = |source| TicketingError::Bind {
+            addr: addr.to_owned(),
+            source,
+        };
+        let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
+        let local = listener.local_addr().map_err(bind_error)?;
+        let shared = Arc::new(Shared {
+            context: Context {
+                config,
+                endpoint: format!("http://{local}"),
+                next_id: AtomicU64::new(1001),
+            },
+            recorder: Recorder::default(),
+        });
+        let app = Router::new().fallback(handle).with_state(shared.clone());
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        Ok(RunningTicketing {
+            addr: local,
+            shared,
+            task: Some(task),
+        })
+    }
+
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL for all three systems: the ServiceNow instance URL, the GitHub API URL and
+    /// the Jira site URL.
+    pub fn endpoint_url(&self) -> String {
+        self.shared.context.endpoint.clone()
+    }
+
+    /// Every request so far, in arrival order.
+    pub fn requests(&self) -> Vec<RecordedRequest> {
+        self.shared.recorder.requests()
+    }
+
+    /// The requests whose path starts with `path_prefix` (e.g. `/api/now/table/incident/`).
+    pub fn requests_for(&self, path_prefix: &str) -> Vec<RecordedRequest> {
+        let mut requests = self.requests();
+        requests.retain(|r| r.path.starts_with(path_prefix));
+        requests
+    }
+
+    /// Answers the next `n` requests (any route, before auth is checked) with `status`, as an
+    /// outage or rate limit would; queued behind failures already scripted.
+    pub fn fail_next(&self, n: usize, status: StatusCode) {
+        self.shared.recorder.fail_next(n, status);
+    }
+
+    /// Serves until the server task ends (for the binary).
+    pub async fn wait(mut self) {
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for RunningTicketing {
+    fn drop(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let raw = match axum::body::to_bytes(body, MAX_BODY).await {
+        Ok(raw) => raw,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "").into_response(),
+    };
+    let body: Option<Value> = serde_json::from_slice(&raw).ok();
+    let auth = PresentedAuth::parse(
+        parts
+            .headers
+            .get(http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    );
+    let scripted = shared.recorder.take_failure();
+    let reply = match scripted {
+        Some(status) => routes::scripted(status),
+        None => routes::dispatch(
+            &shared.context,
+            &Incoming {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                headers: &parts.headers,
+                auth: &auth,
+                body: body.as_ref(),
+            },
+        ),
+    };
+    tracing::info!(method = %parts.method, path = parts.uri.path(), status = reply.status.as_u16(), "ticketing request");
+    shared.recorder.push(RecordedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts
+            .headers
+            .iter()
+            .map(|(n, v)| {
+                (
+                    n.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect(),
+        body,
+        raw_body: String::from_utf8_lossy(&raw).into_owned(),
+        auth,
+        status: reply.status,
+        scripted: scripted.is_some(),
+    });
+    respond(reply)
+}
+
+fn respond(reply: Reply) -> Response {
+    let mut response = (reply.status, Body::from(reply.body.to_string())).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json; charset=utf-8"),
+    );
+    for (name, value) in reply.headers {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
