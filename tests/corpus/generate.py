@@ -15,7 +15,7 @@ OUT = pathlib.Path(__file__).parent / "bad"
 SOURCES = ["servicenow", "jira", "zendesk", "pagerduty", "github", "generic"]
 
 
-def event(body, *, source="servicenow", method="POST", path=None, headers=None, b64=False, stage="prod"):
+def event(body, *, source="servicenow", method="POST", path=None, headers=None, b64=False, stage="prod", query=None):
     path = path or f"/webhook/{source}"
     h = {"Content-Type": "application/json", "Host": "api.example.com", "x-api-key": "corpus-key"}
     h.update(headers or {})
@@ -28,7 +28,7 @@ def event(body, *, source="servicenow", method="POST", path=None, headers=None, 
     return {
         "resource": "/webhook/{source}", "path": path, "httpMethod": method, "headers": h,
         "multiValueHeaders": {k: [v] for k, v in h.items()},
-        "queryStringParameters": None, "multiValueQueryStringParameters": None,
+        "queryStringParameters": query, "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
         "pathParameters": {"source": path.rsplit("/", 1)[-1]}, "stageVariables": None,
         "requestContext": {"resourcePath": "/webhook/{source}", "httpMethod": method, "path": f"/{stage}{path}",
                            "accountId": "123456789012", "stage": stage, "requestId": "corpus-request",
@@ -134,7 +134,7 @@ for method in ["GET", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]:
         add(f"{source}-method-{method.lower()}", event(ok_body, source=source, method=method), 405, "METHOD_NOT_ALLOWED")
 for name, path in {
     "root": "/", "webhook-only": "/webhook", "plural": "/webhooks/servicenow", "extra-segment": "/webhook/servicenow/extra",
-    "double-slash-extra": "/webhook/servicenow/x/y", "jobs": "/jobs/123", "v1-no-agent": "/v1/agents/invoke",
+    "double-slash-extra": "/webhook/servicenow/x/y", "v1-no-agent": "/v1/agents/invoke",
     "v1-extra": "/v1/agents/x/y/invoke", "v2": "/v2/agents/default/invoke",
     "dotfile": "/.env", "admin": "/admin", "encoded-slash": "/webhook%2Fservicenow",
 }.items():
@@ -144,6 +144,17 @@ for name, source in {
     "long": "x" * 300, "space": "service now", "dot": "servicenow.json", "empty-like": "%20", "sql": "x'OR'1'='1",
 }.items():
     add(f"source-unknown-{name}", event(ok_body, path=f"/webhook/{source}"), 404, "UNSUPPORTED_SOURCE")
+
+# Jobs and modes (the runner has no jobs table or queue).
+for method in ["POST", "PUT", "DELETE"]:
+    add(f"jobs-method-{method.lower()}", event(ok_body, path="/jobs/job_0123456789abcdef0123456789abcdef", method=method),
+        405, "METHOD_NOT_ALLOWED")
+for name, job in {"unknown": "job_0123456789abcdef0123456789abcdef", "malformed": "not-a-job-id", "dots": "..", "long": "j" * 300}.items():
+    add(f"jobs-get-{name}", event("", path=f"/jobs/{job}", method="GET"), 404, "JOB_NOT_FOUND")
+for name, mode in {"bogus": "later", "empty": "", "upper": "ASYNC"}.items():
+    add(f"mode-{name}", event(ok_body, query={"mode": mode}), 400, "INVALID_MODE")
+add("mode-async-without-queue", event(ok_body, query={"mode": "async"}), 400, "ASYNC_NOT_ENABLED")
+add("prefer-async-without-queue", event(ok_body, headers={"Prefer": "respond-async"}), 400, "ASYNC_NOT_ENABLED")
 
 # The invoke API (POST /v1/agents/{agent}/invoke): bad requests never reach the agent.
 INVOKE = "/v1/agents/default/invoke"

@@ -11,7 +11,7 @@ use ticket_prompt::{FieldLimits, Source};
 
 use crate::agents::{AgentEndpoint, AgentsSource, parse_agents};
 use crate::secrets::SecretRef;
-use crate::source_config::SourceSettings;
+use crate::source_config::{DeliveryMode, SourceSettings};
 
 /// Runtime ARN pattern from the AgentCore control-plane model.
 pub(crate) static RUNTIME_ARN: LazyLock<Regex> = LazyLock::new(|| {
@@ -124,6 +124,26 @@ pub struct Config {
     /// `STREAM_HEARTBEAT_SECONDS`: on the streaming entry point, a heartbeat frame after each
     /// stretch of agent silence this long; default 15 s.
     pub stream_heartbeat: Duration,
+    /// `JOBS_TABLE` and friends: idempotent deliveries and, with a queue, asynchronous mode.
+    pub jobs: Option<JobsConfig>,
+}
+
+/// The jobs table and queue (see the README's asynchronous mode section).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobsConfig {
+    /// `JOBS_TABLE`: the DynamoDB table holding one record per delivery.
+    pub table: String,
+    /// `JOBS_QUEUE_URL`: the SQS queue the worker consumes; without it only `sync` mode exists.
+    pub queue_url: Option<String>,
+    /// `JOB_TTL_SECONDS`: how long a delivery is remembered (retries within it are answered from
+    /// the record); default 24 h.
+    pub ttl: Duration,
+    /// `JOB_LEASE_SECONDS`: how long a running job is considered alive before another attempt
+    /// may take it over (set it to the worker's timeout); default 900 s.
+    pub lease: Duration,
+    /// `JOB_MAX_RECEIVES`: the queue's maxReceiveCount; the worker's last try records a failure
+    /// instead of handing the job back; default 3.
+    pub max_receives: u32,
 }
 
 /// A configuration problem, naming the variable.
@@ -201,6 +221,37 @@ impl Config {
         let require_signatures = flag("REQUIRE_SIGNATURES", false)?;
         let defaults = FieldLimits::default();
         let agents = agents_source(&get, &qualifier)?;
+        let jobs = match (get("JOBS_TABLE"), get("JOBS_QUEUE_URL")) {
+            (None, None) => None,
+            (None, Some(_)) => {
+                return Err(problem(
+                    "JOBS_TABLE",
+                    "is required with JOBS_QUEUE_URL (the queue's jobs are recorded there)",
+                ));
+            }
+            (Some(table), queue_url) => Some(JobsConfig {
+                table,
+                queue_url,
+                ttl: Duration::from_secs(number("JOB_TTL_SECONDS", 86_400, 60, 2_592_000)?),
+                lease: Duration::from_secs(number("JOB_LEASE_SECONDS", 900, 1, 43_200)?),
+                max_receives: number("JOB_MAX_RECEIVES", 3, 1, 1_000)? as u32,
+            }),
+        };
+        let sources = crate::source_config::load(&get)?;
+        let has_queue = jobs.as_ref().is_some_and(|j| j.queue_url.is_some());
+        if let Some(source) = Source::ALL
+            .into_iter()
+            .find(|s| sources[s].mode == DeliveryMode::Async)
+            && !has_queue
+        {
+            return Err(problem(
+                "JOBS_QUEUE_URL",
+                format!(
+                    "is required: {} deliveries are asynchronous",
+                    source.as_str()
+                ),
+            ));
+        }
         Ok(Config {
             target: agent_target(&get)?,
             qualifier,
@@ -228,10 +279,11 @@ impl Config {
             session_policy: session_policy(&get)?,
             user_id_source: user_id_source(&get)?,
             warm_up,
-            sources: crate::source_config::load(&get)?,
+            sources,
             require_signatures,
             agents,
             stream_heartbeat: Duration::from_secs(number("STREAM_HEARTBEAT_SECONDS", 15, 1, 300)?),
+            jobs,
         })
     }
 

@@ -10,6 +10,8 @@ use crate::agent::{AgentError, AgentFailure};
 /// Seconds a caller should wait before retrying a throttled or busy request.
 const RATE_LIMIT_RETRY_AFTER: u64 = 5;
 const SESSION_BUSY_RETRY_AFTER: u64 = 2;
+/// A duplicate arrived while the first delivery runs: by then the answer is usually stored.
+const DUPLICATE_RETRY_AFTER: u64 = 10;
 
 #[derive(Debug, Error)]
 pub enum BridgeError {
@@ -32,6 +34,22 @@ pub enum BridgeError {
     /// An endpoint that needs no API key got a delivery for a source with no signing secret.
     #[error("no signing secret configured for {0}")]
     SigningRequired(&'static str),
+    /// `GET /jobs/{id}` for a job that does not exist (or has expired).
+    #[error("no such job")]
+    JobNotFound,
+    /// A retried delivery while the first is still being analysed.
+    #[error("the same delivery is still in progress")]
+    DuplicateInProgress,
+    /// `?mode=async` (or `Prefer: respond-async`) without a job queue.
+    #[error("asynchronous mode is not enabled")]
+    AsyncNotEnabled,
+    #[error("invalid mode '{0}'")]
+    InvalidMode(String),
+    #[error("invalid idempotency key: {0}")]
+    InvalidIdempotencyKey(&'static str),
+    /// The jobs table or queue failed: without it a delivery cannot be deduplicated or queued.
+    #[error("job store or queue unavailable")]
+    JobsUnavailable,
     /// The invoke API named an agent the configuration does not list.
     #[error("no agent named '{0}'")]
     UnknownAgent(String),
@@ -57,6 +75,12 @@ impl BridgeError {
             BridgeError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             BridgeError::Configuration => "CONFIGURATION_ERROR",
             BridgeError::UnknownAgent(_) => "AGENT_NOT_FOUND",
+            BridgeError::JobNotFound => "JOB_NOT_FOUND",
+            BridgeError::DuplicateInProgress => "DUPLICATE_IN_PROGRESS",
+            BridgeError::AsyncNotEnabled => "ASYNC_NOT_ENABLED",
+            BridgeError::InvalidMode(_) => "INVALID_MODE",
+            BridgeError::InvalidIdempotencyKey(_) => "INVALID_IDEMPOTENCY_KEY",
+            BridgeError::JobsUnavailable => "JOBS_UNAVAILABLE",
             BridgeError::Agent(e) => match e.failure {
                 AgentFailure::RequestRejected => "AGENT_REQUEST_REJECTED",
                 AgentFailure::AccessDenied => "AGENT_ACCESS_DENIED",
@@ -75,7 +99,14 @@ impl BridgeError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            BridgeError::Ticket(_) | BridgeError::InvalidSessionId(_) => StatusCode::BAD_REQUEST,
+            BridgeError::Ticket(_)
+            | BridgeError::InvalidSessionId(_)
+            | BridgeError::AsyncNotEnabled
+            | BridgeError::InvalidMode(_)
+            | BridgeError::InvalidIdempotencyKey(_) => StatusCode::BAD_REQUEST,
+            BridgeError::JobNotFound => StatusCode::NOT_FOUND,
+            BridgeError::DuplicateInProgress => StatusCode::CONFLICT,
+            BridgeError::JobsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             BridgeError::Signature(_) | BridgeError::SigningRequired(_) => StatusCode::UNAUTHORIZED,
             BridgeError::NotFound
             | BridgeError::UnsupportedSource(_)
@@ -104,6 +135,21 @@ impl BridgeError {
             ),
             BridgeError::NotFound => {
                 "no such endpoint; POST tickets to /webhook/{source}, queries to /v1/agents/{agent}/invoke".into()
+            }
+            BridgeError::JobNotFound => "no such job; job ids come from 202 answers and expire".into(),
+            BridgeError::DuplicateInProgress => {
+                "this delivery is already being analysed; retry later for its answer".into()
+            }
+            BridgeError::AsyncNotEnabled => {
+                "asynchronous mode is not enabled on this deployment (no job queue); deliver synchronously".into()
+            }
+            BridgeError::InvalidMode(m) => {
+                let shown: String = m.chars().filter(char::is_ascii_alphanumeric).take(20).collect();
+                format!("invalid mode '{shown}'; use sync or async")
+            }
+            BridgeError::InvalidIdempotencyKey(why) => format!("invalid idempotency key: {why}"),
+            BridgeError::JobsUnavailable => {
+                "the job store is unavailable; retry later".into()
             }
             BridgeError::UnknownAgent(name) => {
                 let shown: String = name
@@ -164,6 +210,8 @@ impl BridgeError {
                 AgentFailure::SessionBusy => Some(SESSION_BUSY_RETRY_AFTER),
                 _ => None,
             },
+            BridgeError::DuplicateInProgress => Some(DUPLICATE_RETRY_AFTER),
+            BridgeError::JobsUnavailable => Some(RATE_LIMIT_RETRY_AFTER),
             _ => None,
         }
     }

@@ -16,7 +16,11 @@ use crate::error::BridgeError;
 use crate::routing::{Route, route};
 use crate::secrets::SecretStore;
 use crate::signing::Signers;
+use crate::jobs::{self, Jobs, Recorded};
+use crate::source_config::DeliveryMode;
+use crate::write_back::Target;
 use crate::{inbound, invoke, response};
+use job_store::{JobMessage, JobMode, JobRecord, NewJob};
 
 /// Time kept back from the Lambda deadline so the bridge can still answer with a typed 504
 /// (and log) instead of being killed mid-request.
@@ -38,6 +42,7 @@ pub(crate) struct Ready {
     pub(crate) agent: AgentClient,
     pub(crate) agents: AgentDirectory,
     signers: Signers,
+    jobs: Option<Jobs>,
 }
 
 /// What the log line reports about one delivery.
@@ -45,6 +50,8 @@ pub(crate) struct Ready {
 struct LogFields {
     /// The invoke API's agent name.
     agent: Option<String>,
+    /// The delivery's job, when the jobs table is on.
+    job_id: Option<String>,
     event: Option<String>,
     source: Option<Source>,
     ticket: Option<String>,
@@ -60,9 +67,24 @@ enum Outcome {
         ticket_id: String,
         text: String,
         session_id: String,
+        /// Answered from the jobs table: a retry of a delivery analysed before.
+        replayed: bool,
     },
-    /// An event the source is not configured to analyse.
-    Ignored { source: Source, event: String },
+    /// An event the source is not configured to analyse, or one the bridge's own write-back
+    /// caused.
+    Ignored {
+        source: Source,
+        event: String,
+        own_update: bool,
+    },
+    /// Queued for the worker (or a retry of a delivery already recorded): 202 with the job.
+    Accepted {
+        source: Source,
+        job: JobRecord,
+        status_url: String,
+    },
+    /// `GET /jobs/{id}`.
+    Job(JobRecord),
     /// An answer from the invoke API.
     Invoked {
         agent: String,
@@ -87,12 +109,14 @@ impl Bridge {
             secrets.clone(),
         );
         let signers = Signers::new(&config.sources, secrets);
+        let jobs = config.jobs.as_ref().map(|j| Jobs::new(sdk_config, j));
         Bridge {
             ready: Ok(Ready {
                 config,
                 agent,
                 agents,
                 signers,
+                jobs,
             }),
         }
     }
@@ -161,10 +185,21 @@ impl Bridge {
                 ticket_id,
                 text,
                 session_id,
-            }) => response::analysed(*source, ticket_id, text, session_id, &request_id),
-            Ok(Outcome::Ignored { source, event }) => {
-                response::ignored(*source, event, &request_id)
+                replayed,
+            }) => {
+                response::analysed(*source, ticket_id, text, session_id, *replayed, &request_id)
             }
+            Ok(Outcome::Ignored {
+                source,
+                event,
+                own_update,
+            }) => response::ignored(*source, event, *own_update, &request_id),
+            Ok(Outcome::Accepted {
+                source,
+                job,
+                status_url,
+            }) => response::accepted(*source, job, status_url, &request_id),
+            Ok(Outcome::Job(job)) => response::job(job, &request_id),
             Ok(Outcome::Invoked {
                 agent,
                 qualifier,
@@ -207,14 +242,18 @@ impl Bridge {
             Route::UnsupportedSource(s) => return Err(BridgeError::UnsupportedSource(s)),
             Route::MethodNotAllowed(allow) => return Err(BridgeError::MethodNotAllowed { allow }),
             Route::NotFound => return Err(BridgeError::NotFound),
-            Route::Webhook(_) | Route::Invoke(_) => self
+            Route::Webhook(_) | Route::Invoke(_) | Route::Job(_) => self
                 .ready
                 .as_ref()
                 .map_err(|_| BridgeError::Configuration)?,
         };
         match route {
             Route::Invoke(agent) => process_invoke(ready, req, &agent, log).await,
-            Route::Webhook(source) => process_webhook(ready, req, source, log).await,
+            Route::Webhook(source) => process_webhook(ready, req, path, source, log).await,
+            Route::Job(id) => {
+                let jobs = ready.jobs.as_ref().ok_or(BridgeError::JobNotFound)?;
+                Ok(Outcome::Job(jobs::read(jobs, &id).await?))
+            }
             _ => Err(BridgeError::NotFound),
         }
     }
@@ -242,6 +281,7 @@ async fn process_invoke(
 async fn process_webhook(
     ready: &Ready,
     req: &Request,
+    path: &str,
     source: Source,
     log: &mut LogFields,
 ) -> Result<Outcome, BridgeError> {
@@ -272,7 +312,21 @@ async fn process_webhook(
         return Ok(Outcome::Ignored {
             source,
             event: delivery.event,
+            own_update: false,
         });
+    }
+    // The bridge's own write-back fires the webhook again: acknowledge, never analyse.
+    if settings.caused_by_integration(&delivery.actors()) {
+        return Ok(Outcome::Ignored {
+            source,
+            event: delivery.event,
+            own_update: true,
+        });
+    }
+    let mode = jobs::requested_mode(req, settings.mode)?;
+    let jobs = ready.jobs.as_ref();
+    if mode == DeliveryMode::Async && jobs.is_none_or(|j| j.queue.is_none()) {
+        return Err(BridgeError::AsyncNotEnabled);
     }
     let ticket = delivery.ticket(&ready.config.field_limits)?;
     log.ticket = Some(ticket.id.clone());
@@ -288,15 +342,66 @@ async fn process_webhook(
         user_id: inbound::user_id(ready.config.user_id_source.as_ref(), req, &ticket),
         trace: inbound::trace_context(req),
     };
-
     let deadline = deadline(req, ready.config.agent_timeout);
-    let reply = call_agent(ready, &call, deadline, log).await?;
-    Ok(Outcome::Analysed {
+    let analysed = |text: String, session_id: String, replayed: bool| Outcome::Analysed {
         source,
-        ticket_id: ticket.id,
-        text: reply.answer.text,
+        ticket_id: ticket.id.clone(),
+        text,
         session_id,
-    })
+        replayed,
+    };
+    let Some(jobs) = jobs else {
+        let reply = call_agent(ready, &call, deadline, log).await?;
+        return Ok(analysed(reply.answer.text, session_id, false));
+    };
+
+    let new = NewJob {
+        key: jobs::idempotency_key(req, source, body)?,
+        mode: match mode {
+            DeliveryMode::Sync => JobMode::Sync,
+            DeliveryMode::Async => JobMode::Async,
+        },
+        ticket_id: ticket.id.clone(),
+        session_id: session_id.clone(),
+    };
+    log.job_id = Some(new.key.job_id());
+    let accepted = |job: JobRecord| Outcome::Accepted {
+        source,
+        status_url: jobs::status_url(req, path, &job.job_id),
+        job,
+    };
+    if mode == DeliveryMode::Async {
+        let write_back = settings
+            .write_back
+            .as_ref()
+            .and_then(|_| Target::for_ticket(&ticket))
+            .and_then(|t| serde_json::to_value(t).ok());
+        let job = jobs::accept_async(jobs, new, |job| JobMessage {
+            job_id: job.job_id.clone(),
+            source: source.as_str().to_owned(),
+            ticket_id: ticket.id.clone(),
+            session_id: job.session_id.clone(),
+            user_id: call.user_id.clone(),
+            payload: serde_json::from_slice(&call.payload).unwrap_or_default(),
+            write_back,
+        })
+        .await?;
+        return Ok(accepted(job));
+    }
+    match jobs::claim_sync(jobs, new, deadline).await? {
+        Recorded::Accepted(job) => Ok(accepted(job)),
+        Recorded::Replay(job) => Ok(analysed(
+            job.analysis.unwrap_or_default(),
+            job.session_id,
+            true,
+        )),
+        Recorded::Run { job, attempt } => {
+            let result = call_agent(ready, &call, deadline, log).await;
+            let text = result.as_ref().map(|r| r.answer.text.as_str()).map_err(drop);
+            jobs::finish_sync(jobs, &job.job_id, attempt, text).await;
+            Ok(analysed(result?.answer.text, session_id, false))
+        }
+    }
 }
 
 /// Invokes the agent, recording latency and AgentCore's request id in the log line and the
@@ -359,17 +464,22 @@ pub(crate) fn deadline(req: &Request, configured: Duration) -> Duration {
     let now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
-    effective_deadline(configured, lambda_deadline_ms, now)
+    effective_deadline(configured, lambda_deadline_ms, now, LAMBDA_DEADLINE_MARGIN)
 }
 
 /// `configured`, capped by what is left before the Lambda deadline (epoch ms) less the margin.
 /// A deadline of 0 means none was given (outside Lambda); one already past leaves no time.
-fn effective_deadline(configured: Duration, lambda_deadline_ms: u64, now: Duration) -> Duration {
+pub(crate) fn effective_deadline(
+    configured: Duration,
+    lambda_deadline_ms: u64,
+    now: Duration,
+    margin: Duration,
+) -> Duration {
     if lambda_deadline_ms == 0 {
         return configured;
     }
     let remaining = Duration::from_millis(lambda_deadline_ms).saturating_sub(now);
-    configured.min(remaining.saturating_sub(LAMBDA_DEADLINE_MARGIN))
+    configured.min(remaining.saturating_sub(margin))
 }
 
 fn log_delivery(
@@ -381,8 +491,16 @@ fn log_delivery(
     latency: Duration,
 ) {
     let code = match outcome {
-        Ok(Outcome::Analysed { .. }) => "OK",
-        Ok(Outcome::Ignored { .. }) => "IGNORED_EVENT",
+        Ok(Outcome::Analysed { replayed: false, .. }) => "OK",
+        Ok(Outcome::Ignored {
+            own_update: false, ..
+        }) => "IGNORED_EVENT",
+        Ok(Outcome::Ignored {
+            own_update: true, ..
+        }) => "IGNORED_OWN_UPDATE",
+        Ok(Outcome::Analysed { replayed: true, .. }) => "REPLAYED",
+        Ok(Outcome::Accepted { .. }) => "ACCEPTED",
+        Ok(Outcome::Job(_)) => "OK",
         Ok(Outcome::Invoked { .. }) => "OK",
         Err(e) => e.code(),
     };
@@ -391,6 +509,7 @@ fn log_delivery(
         path,
         source = d.source.map_or("", Source::as_str),
         agent = d.agent.as_deref().unwrap_or(""),
+        job_id = d.job_id.as_deref().unwrap_or(""),
         event = d.event.as_deref().unwrap_or(""),
         ticket = d.ticket.as_deref().unwrap_or(""),
         session_id = d.session_id.as_deref().unwrap_or(""),
@@ -416,7 +535,7 @@ mod tests {
     #[test]
     fn no_lambda_deadline_keeps_the_configured_one() {
         assert_eq!(
-            effective_deadline(Duration::from_secs(25), 0, at(NOW_MS)),
+            effective_deadline(Duration::from_secs(25), 0, at(NOW_MS), LAMBDA_DEADLINE_MARGIN),
             Duration::from_secs(25)
         );
     }
@@ -425,12 +544,12 @@ mod tests {
     fn the_lambda_deadline_less_the_margin_caps_it() {
         let ten_s_left = NOW_MS + 10_000;
         assert_eq!(
-            effective_deadline(Duration::from_secs(25), ten_s_left, at(NOW_MS)),
+            effective_deadline(Duration::from_secs(25), ten_s_left, at(NOW_MS), LAMBDA_DEADLINE_MARGIN),
             Duration::from_millis(8_500)
         );
         let an_hour_left = NOW_MS + 3_600_000;
         assert_eq!(
-            effective_deadline(Duration::from_secs(25), an_hour_left, at(NOW_MS)),
+            effective_deadline(Duration::from_secs(25), an_hour_left, at(NOW_MS), LAMBDA_DEADLINE_MARGIN),
             Duration::from_secs(25)
         );
     }
@@ -438,11 +557,11 @@ mod tests {
     #[test]
     fn a_passed_or_nearly_passed_deadline_leaves_no_time() {
         assert_eq!(
-            effective_deadline(Duration::from_secs(25), NOW_MS - 1, at(NOW_MS)),
+            effective_deadline(Duration::from_secs(25), NOW_MS - 1, at(NOW_MS), LAMBDA_DEADLINE_MARGIN),
             Duration::ZERO
         );
         assert_eq!(
-            effective_deadline(Duration::from_secs(25), NOW_MS + 1_000, at(NOW_MS)),
+            effective_deadline(Duration::from_secs(25), NOW_MS + 1_000, at(NOW_MS), LAMBDA_DEADLINE_MARGIN),
             Duration::ZERO
         );
     }

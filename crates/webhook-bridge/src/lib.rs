@@ -13,6 +13,7 @@ pub mod error;
 pub mod handler;
 pub mod inbound;
 pub mod invoke;
+pub mod jobs;
 pub mod response;
 mod retry;
 pub mod routing;
@@ -22,6 +23,9 @@ pub mod source_config;
 pub mod sse;
 pub mod stream;
 pub mod stream_frames;
+pub mod worker;
+pub mod write_back;
+mod write_back_credentials;
 
 pub use config::{Config, ConfigError};
 pub use handler::Bridge;

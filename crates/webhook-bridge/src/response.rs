@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use ticket_prompt::Source;
 
 use crate::answer::Answer;
+use job_store::JobRecord;
 use crate::error::BridgeError;
 
 /// Header carrying the agent session id, so callers can correlate without parsing the body.
@@ -19,6 +20,7 @@ pub fn analysed(
     ticket_id: &str,
     analysis: &str,
     session_id: &str,
+    replayed: bool,
     request_id: &str,
 ) -> Response<Body> {
     let body = match source {
@@ -39,11 +41,87 @@ pub fn analysed(
             "request_id": request_id,
         }),
     };
+    let mut body = body;
+    if replayed {
+        // A retry answered from the jobs table: the agent was not called again.
+        body["replayed"] = Value::Bool(true);
+    }
     let mut resp = json_response(StatusCode::OK, &body, request_id);
     if let Ok(v) = HeaderValue::from_str(session_id) {
         resp.headers_mut().insert(SESSION_HEADER, v);
     }
+    if replayed {
+        resp.headers_mut()
+            .insert(REPLAYED_HEADER, HeaderValue::from_static("true"));
+    }
     resp
+}
+
+/// Marks an answer replayed from the jobs table (the agent was not called again).
+pub const REPLAYED_HEADER: &str = "idempotent-replayed";
+
+/// 202 for a delivery queued for the worker, or a retry of one already recorded:
+/// `{success, status: "accepted", job_id, job_status, status_url, request_id}` and `Location`.
+pub fn accepted(source: Source, job: &JobRecord, status_url: &str, request_id: &str) -> Response<Body> {
+    let mut resp = json_response(
+        StatusCode::ACCEPTED,
+        &json!({
+            "success": true,
+            "status": "accepted",
+            "source": source.as_str(),
+            "ticket_id": job.ticket_id,
+            "job_id": job.job_id,
+            "job_status": job.status.as_str(),
+            "status_url": status_url,
+            "session_id": job.session_id,
+            "request_id": request_id,
+        }),
+        request_id,
+    );
+    if let Ok(v) = HeaderValue::from_str(status_url) {
+        resp.headers_mut().insert(http::header::LOCATION, v);
+    }
+    resp
+}
+
+/// `GET /jobs/{id}`: the job record, with times in RFC 3339 and no internal fields.
+pub fn job(job: &JobRecord, request_id: &str) -> Response<Body> {
+    let time = |ms: u64| {
+        aws_smithy_types::DateTime::from_millis(ms as i64)
+            .fmt(aws_smithy_types::date_time::Format::DateTime)
+            .unwrap_or_default()
+    };
+    let mut body = json!({
+        "success": true,
+        "job_id": job.job_id,
+        "status": job.status.as_str(),
+        "mode": job.mode.as_str(),
+        "source": job.source,
+        "ticket_id": job.ticket_id,
+        "session_id": job.session_id,
+        "attempts": job.attempts,
+        "created_at": time(job.created_at_ms),
+        "updated_at": time(job.updated_at_ms),
+        "request_id": request_id,
+    });
+    if let Some(analysis) = &job.analysis {
+        body["analysis"] = Value::from(analysis.as_str());
+    }
+    if let Some(code) = &job.error_code {
+        body["error"] = json!({
+            "code": code,
+            "message": job.error_message.as_deref().unwrap_or(""),
+        });
+    }
+    if let Some(wb) = &job.write_back {
+        body["write_back"] = json!({
+            "target": wb.target,
+            "status": wb.status.as_str(),
+            "attempts": wb.attempts,
+            "last_error_code": wb.last_error_code,
+        });
+    }
+    json_response(StatusCode::OK, &body, request_id)
 }
 
 /// What the invoke API reports about a call besides the answer.
@@ -81,20 +159,31 @@ pub fn invoked(answer: &Answer, meta: &InvokeMetadata<'_>) -> Response<Body> {
 
 /// 202 for a delivery whose event the source is not configured to analyse: acknowledged (so the
 /// sender does not retry), never sent to the agent.
-pub fn ignored(source: Source, event: &str, request_id: &str) -> Response<Body> {
+pub fn ignored(source: Source, event: &str, own_update: bool, request_id: &str) -> Response<Body> {
     let shown: String = event
         .chars()
         .filter(|c| c.is_ascii_graphic())
         .take(100)
         .collect();
+    let (code, message) = if own_update {
+        (
+            "IGNORED_OWN_UPDATE",
+            format!("event '{shown}' was caused by the bridge's own integration user; acknowledged and ignored"),
+        )
+    } else {
+        (
+            "IGNORED_EVENT",
+            format!("event '{shown}' is not configured for analysis; acknowledged and ignored"),
+        )
+    };
     json_response(
         StatusCode::ACCEPTED,
         &json!({
             "success": true,
-            "code": "IGNORED_EVENT",
+            "code": code,
             "source": source.as_str(),
             "event": shown,
-            "message": format!("event '{shown}' is not configured for analysis; acknowledged and ignored"),
+            "message": message,
             "request_id": request_id,
         }),
         request_id,

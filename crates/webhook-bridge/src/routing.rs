@@ -13,6 +13,8 @@ pub enum Route {
     Webhook(Source),
     /// `POST /v1/agents/{agent}/invoke`; the name is checked against the configuration later.
     Invoke(String),
+    /// `GET /jobs/{job_id}`: an asynchronous delivery's state.
+    Job(String),
     /// `/webhook/{source}` with a source the bridge does not know.
     UnsupportedSource(String),
     /// A known path with the wrong method; carries the allowed method.
@@ -22,6 +24,13 @@ pub enum Route {
 
 pub fn route(method: &Method, path: &str) -> Route {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    if let [.., "jobs", id] = segments.as_slice() {
+        return if method == Method::GET {
+            Route::Job((*id).to_owned())
+        } else {
+            Route::MethodNotAllowed("GET")
+        };
+    }
     let route = match segments.as_slice() {
         [.., "v1", "agents", agent, "invoke"] => Route::Invoke((*agent).to_owned()),
         [.., "webhook", source] => match Source::from_segment(source) {
@@ -54,6 +63,19 @@ mod tests {
                 "{p}"
             );
         }
+    }
+
+    #[test]
+    fn job_paths_are_read_with_get() {
+        assert_eq!(
+            route(&Method::GET, "/prod/jobs/job_0123"),
+            Route::Job("job_0123".into())
+        );
+        assert_eq!(
+            route(&Method::POST, "/jobs/job_0123"),
+            Route::MethodNotAllowed("GET")
+        );
+        assert_eq!(route(&Method::GET, "/jobs"), Route::NotFound);
     }
 
     #[test]

@@ -20,6 +20,74 @@ use crate::secrets::SecretRef;
 pub struct SourceSettings {
     pub events: Vec<String>,
     pub signing: Signing,
+    /// `S_MODE`: how deliveries are answered unless the request says otherwise.
+    pub mode: DeliveryMode,
+    /// `S_INTEGRATION_USERS`: the bridge's own users in that system (comma-separated ids,
+    /// logins or e-mails); their deliveries are ignored so write-backs do not loop.
+    pub integration_users: Vec<String>,
+    /// `S_WRITE_BACK` (JSON, local use) or `S_WRITE_BACK_REF` (a secret holding it): post the
+    /// analysis of asynchronous deliveries back to the ticket.
+    pub write_back: Option<WriteBackSetting>,
+}
+
+/// Answer with the analysis (`sync`), or with 202 and a job id while a worker runs the agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeliveryMode {
+    Sync,
+    Async,
+}
+
+/// Where a source's write-back credentials are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteBackSetting {
+    Inline(String),
+    Ref {
+        variable: &'static str,
+        secret: SecretRef,
+    },
+}
+
+/// The sources whose tickets the bridge can write back to.
+pub const WRITE_BACK_SOURCES: [Source; 3] = [Source::ServiceNow, Source::GitHub, Source::Jira];
+
+fn write_back_setting(
+    source: Source,
+    names: &VarNames,
+    get: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<WriteBackSetting>, ConfigError> {
+    let setting = match (get(names.write_back), get(names.write_back_ref)) {
+        (None, None) => return Ok(None),
+        (Some(_), Some(_)) => {
+            return Err(ConfigError {
+                variable: names.write_back_ref,
+                problem: format!(
+                    "set either {} or {}, not both",
+                    names.write_back, names.write_back_ref
+                ),
+            });
+        }
+        (Some(json), None) => {
+            crate::write_back::Credentials::parse(source, &json).map_err(|problem| ConfigError {
+                variable: names.write_back,
+                problem,
+            })?;
+            WriteBackSetting::Inline(json)
+        }
+        (None, Some(raw)) => WriteBackSetting::Ref {
+            variable: names.write_back_ref,
+            secret: SecretRef::parse(&raw).map_err(|problem| ConfigError {
+                variable: names.write_back_ref,
+                problem: problem.into(),
+            })?,
+        },
+    };
+    if !WRITE_BACK_SOURCES.contains(&source) {
+        return Err(ConfigError {
+            variable: names.write_back,
+            problem: "write-back is supported for servicenow, github and jira".into(),
+        });
+    }
+    Ok(Some(setting))
 }
 
 /// Whether and with what a source's deliveries are signed.
@@ -38,41 +106,48 @@ impl SourceSettings {
     pub fn acts_on(&self, event: &str) -> bool {
         self.events.iter().any(|e| e == event)
     }
+
+    /// Whether any of `actors` (who caused a delivery) is the bridge's own integration user.
+    pub fn caused_by_integration(&self, actors: &[String]) -> bool {
+        actors
+            .iter()
+            .any(|a| self.integration_users.iter().any(|u| u.eq_ignore_ascii_case(a)))
+    }
 }
 
-/// Environment variable names are static strings so errors can name them.
-fn var_names(source: Source) -> [&'static str; 3] {
+/// The variables of one source. Names are static strings so errors can name them.
+struct VarNames {
+    events: &'static str,
+    secret: &'static str,
+    secret_ref: &'static str,
+    mode: &'static str,
+    integration_users: &'static str,
+    write_back: &'static str,
+    write_back_ref: &'static str,
+}
+
+macro_rules! var_names {
+    ($prefix:literal) => {
+        VarNames {
+            events: concat!($prefix, "_EVENTS"),
+            secret: concat!($prefix, "_WEBHOOK_SECRET"),
+            secret_ref: concat!($prefix, "_WEBHOOK_SECRET_REF"),
+            mode: concat!($prefix, "_MODE"),
+            integration_users: concat!($prefix, "_INTEGRATION_USERS"),
+            write_back: concat!($prefix, "_WRITE_BACK"),
+            write_back_ref: concat!($prefix, "_WRITE_BACK_REF"),
+        }
+    };
+}
+
+fn var_names(source: Source) -> VarNames {
     match source {
-        Source::ServiceNow => [
-            "SERVICENOW_EVENTS",
-            "SERVICENOW_WEBHOOK_SECRET",
-            "SERVICENOW_WEBHOOK_SECRET_REF",
-        ],
-        Source::Jira => [
-            "JIRA_EVENTS",
-            "JIRA_WEBHOOK_SECRET",
-            "JIRA_WEBHOOK_SECRET_REF",
-        ],
-        Source::Zendesk => [
-            "ZENDESK_EVENTS",
-            "ZENDESK_WEBHOOK_SECRET",
-            "ZENDESK_WEBHOOK_SECRET_REF",
-        ],
-        Source::PagerDuty => [
-            "PAGERDUTY_EVENTS",
-            "PAGERDUTY_WEBHOOK_SECRET",
-            "PAGERDUTY_WEBHOOK_SECRET_REF",
-        ],
-        Source::GitHub => [
-            "GITHUB_EVENTS",
-            "GITHUB_WEBHOOK_SECRET",
-            "GITHUB_WEBHOOK_SECRET_REF",
-        ],
-        Source::Generic => [
-            "GENERIC_EVENTS",
-            "GENERIC_WEBHOOK_SECRET",
-            "GENERIC_WEBHOOK_SECRET_REF",
-        ],
+        Source::ServiceNow => var_names!("SERVICENOW"),
+        Source::Jira => var_names!("JIRA"),
+        Source::Zendesk => var_names!("ZENDESK"),
+        Source::PagerDuty => var_names!("PAGERDUTY"),
+        Source::GitHub => var_names!("GITHUB"),
+        Source::Generic => var_names!("GENERIC"),
     }
 }
 
@@ -81,7 +156,8 @@ pub(crate) fn load(
 ) -> Result<HashMap<Source, SourceSettings>, ConfigError> {
     let mut all = HashMap::new();
     for source in Source::ALL {
-        let [events_var, secret_var, ref_var] = var_names(source);
+        let names = var_names(source);
+        let (events_var, secret_var, ref_var) = (names.events, names.secret, names.secret_ref);
         let events = match get(events_var) {
             None => default_events(source)
                 .iter()
@@ -116,7 +192,36 @@ pub(crate) fn load(
                 })?,
             },
         };
-        all.insert(source, SourceSettings { events, signing });
+        let mode = match get(names.mode).as_deref() {
+            None | Some("sync") => DeliveryMode::Sync,
+            Some("async") => DeliveryMode::Async,
+            Some(other) => {
+                return Err(ConfigError {
+                    variable: names.mode,
+                    problem: format!("must be sync or async, got {other:?}"),
+                });
+            }
+        };
+        let integration_users = get(names.integration_users)
+            .map(|list| {
+                list.split(',')
+                    .map(str::trim)
+                    .filter(|u| !u.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let write_back = write_back_setting(source, &names, get)?;
+        all.insert(
+            source,
+            SourceSettings {
+                events,
+                signing,
+                mode,
+                integration_users,
+                write_back,
+            },
+        );
     }
     Ok(all)
 }

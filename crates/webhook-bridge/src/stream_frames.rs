@@ -224,7 +224,7 @@ mod tests {
     #[test]
     fn sse_content_is_forwarded_event_by_event_across_chunk_splits() {
         let wire = b"data: \"Hel\"\n\ndata: {\"usage\": {\"t\": 1}}\n\ndata: \"lo\"\n\ndata: {\"done\": true}\n\n";
-        for size in [1, 3, 9, 200] {
+        for size in [1, 3, 9, 40] {
             let mut t = StreamTranslator::new(AnswerFormat::EventStream, 1000);
             let mut seen = Vec::new();
             let mut first_seen_at = None;

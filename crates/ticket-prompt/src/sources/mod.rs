@@ -61,7 +61,35 @@ pub fn read_delivery(
     })
 }
 
+/// Where each source names the user whose change fired the webhook (first match wins per path;
+/// all present ones are returned, so an integration user can be named by id or by login).
+fn actor_paths(source: Source) -> &'static [&'static str] {
+    match source {
+        Source::ServiceNow => &["sys_updated_by"],
+        Source::Jira => &["user.accountId", "user.name", "user.emailAddress"],
+        Source::GitHub => &["sender.login"],
+        Source::PagerDuty => &["event.agent.id", "event.agent.summary"],
+        Source::Zendesk => &["detail.actor_id", "event.actor_id"],
+        Source::Generic => &["actor"],
+    }
+}
+
 impl Delivery {
+    /// Who caused this delivery, as the payload says (ids, logins, e-mail addresses; never
+    /// empty strings). The bridge ignores deliveries caused by its own integration user, so its
+    /// write-backs do not fire the webhook again.
+    pub fn actors(&self) -> Vec<String> {
+        let f = Fields::new(&self.body);
+        actor_paths(self.source)
+            .iter()
+            .filter_map(|p| match f.value(p)? {
+                Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// The validated, cleaned and capped ticket.
     pub fn ticket(&self, limits: &FieldLimits) -> Result<Ticket, TicketError> {
         let f = Fields::new(&self.body);
@@ -114,4 +142,42 @@ pub(crate) fn require_text(
         return Err(TicketError::MissingField { field: title, hint });
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn actors(source: Source, body: Value) -> Vec<String> {
+        read_delivery(source, body.to_string().as_bytes(), None)
+            .unwrap()
+            .actors()
+    }
+
+    #[test]
+    fn actors_come_from_each_vendors_field() {
+        assert_eq!(
+            actors(Source::ServiceNow, json!({"number": "INC1", "sys_updated_by": "svc_ai_bridge"})),
+            ["svc_ai_bridge"]
+        );
+        assert_eq!(
+            actors(Source::GitHub, json!({"action": "opened", "sender": {"login": "bridge-bot"}})),
+            ["bridge-bot"]
+        );
+        assert_eq!(
+            actors(
+                Source::Jira,
+                json!({"user": {"accountId": "5b10ac8d82e05b22cc7d4ef5", "emailAddress": "bot@acme.io"}})
+            ),
+            ["5b10ac8d82e05b22cc7d4ef5", "bot@acme.io"]
+        );
+        assert_eq!(
+            actors(Source::PagerDuty, json!({"event": {"agent": {"id": "PXPGF42", "summary": "Bridge"}}})),
+            ["PXPGF42", "Bridge"]
+        );
+        assert_eq!(actors(Source::Zendesk, json!({"detail": {"actor_id": 42}})), ["42"]);
+        assert_eq!(actors(Source::Generic, json!({"actor": "  "})), Vec::<String>::new());
+        assert_eq!(actors(Source::ServiceNow, json!({"number": "INC1"})), Vec::<String>::new());
+    }
 }

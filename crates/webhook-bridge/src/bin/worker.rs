@@ -1,0 +1,19 @@
+//! The worker Lambda (SQS event source, ReportBatchItemFailures): wires tracing, configuration,
+//! the AgentCore client and the jobs table, then runs queued jobs.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
+use webhook_bridge::worker::Worker;
+
+// One thread: one batch at a time per instance.
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Error> {
+    lambda_http::tracing::init_default_subscriber();
+    let worker = Worker::from_env().await;
+    let worker = &worker;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+        let deadline_ms = event.context.deadline;
+        Ok::<SqsBatchResponse, Error>(worker.handle(event.payload, deadline_ms).await)
+    }))
+    .await
+}

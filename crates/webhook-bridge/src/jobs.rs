@@ -1,0 +1,222 @@
+//! Deliveries with a memory: every delivery is recorded under an idempotency key before the agent
+//! is called, so a sender's retry never runs the agent twice. Synchronous deliveries answer a
+//! retry with the stored analysis (or 409 while the first is still running); asynchronous ones
+//! are queued for the worker and answered 202 with the job id at once.
+
+use std::time::{Duration, SystemTime};
+
+use aws_config::SdkConfig;
+use job_store::{
+    Claim, IdempotencyKey, JobMessage, JobMode, JobQueue, JobRecord, JobStatus, JobStore, KeyError,
+    NewJob, StoreError,
+};
+use lambda_http::{Request, RequestExt};
+use ticket_prompt::Source;
+
+use crate::config::JobsConfig;
+use crate::error::BridgeError;
+use crate::inbound;
+use crate::source_config::DeliveryMode;
+
+/// Time kept on a synchronous delivery's lease beyond its agent deadline, so a duplicate that
+/// arrives while the first is answering still sees it running.
+const SYNC_LEASE_MARGIN: Duration = Duration::from_secs(5);
+
+/// Each sender's delivery-id header: the same value on every retry of one delivery.
+fn delivery_id_header(source: Source) -> Option<&'static str> {
+    match source {
+        Source::GitHub => Some("x-github-delivery"),
+        Source::Jira => Some("x-atlassian-webhook-identifier"),
+        Source::Zendesk => Some("x-zendesk-webhook-invocation-id"),
+        Source::PagerDuty => Some("x-webhook-id"),
+        Source::ServiceNow | Source::Generic => None,
+    }
+}
+
+/// The caller's own key, for senders without delivery ids (ServiceNow flows, scripts).
+const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
+
+/// The jobs table and, when asynchronous mode is on, the queue.
+pub struct Jobs {
+    pub store: JobStore,
+    pub queue: Option<JobQueue>,
+    pub config: JobsConfig,
+}
+
+impl Jobs {
+    pub fn new(sdk: &SdkConfig, config: &JobsConfig) -> Jobs {
+        Jobs {
+            store: JobStore::new(
+                aws_sdk_dynamodb::Client::new(sdk),
+                config.table.clone(),
+                config.ttl,
+            ),
+            queue: config
+                .queue_url
+                .as_ref()
+                .map(|url| JobQueue::new(aws_sdk_sqs::Client::new(sdk), url.clone())),
+            config: config.clone(),
+        }
+    }
+}
+
+/// The mode a delivery asks for: `?mode=sync|async`, else `Prefer: respond-async`, else the
+/// source's configured mode.
+pub fn requested_mode(req: &Request, default: DeliveryMode) -> Result<DeliveryMode, BridgeError> {
+    if let Some(mode) = req.query_string_parameters_ref().and_then(|q| q.first("mode")) {
+        return match mode {
+            "sync" => Ok(DeliveryMode::Sync),
+            "async" => Ok(DeliveryMode::Async),
+            other => Err(BridgeError::InvalidMode(other.to_owned())),
+        };
+    }
+    let prefers_async = req.headers().get_all("prefer").iter().any(|v| {
+        v.to_str().is_ok_and(|v| {
+            v.split(',')
+                .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
+        })
+    });
+    Ok(if prefers_async {
+        DeliveryMode::Async
+    } else {
+        default
+    })
+}
+
+/// The delivery's idempotency key: the sender's delivery id, else `Idempotency-Key`, else a hash
+/// of source and body.
+pub fn idempotency_key(
+    req: &Request,
+    source: Source,
+    body: &[u8],
+) -> Result<IdempotencyKey, BridgeError> {
+    let named = delivery_id_header(source)
+        .into_iter()
+        .chain([IDEMPOTENCY_KEY_HEADER])
+        .find(|h| req.headers().contains_key(*h));
+    let key = match named {
+        Some(h) => match inbound::header(req, h) {
+            Some(id) => IdempotencyKey::from_delivery_id(source.as_str(), id),
+            // Present but not text: refused rather than replaced by a body hash.
+            None => Err(KeyError::DeliveryIdNotPrintable),
+        },
+        None => IdempotencyKey::from_body(source.as_str(), body),
+    };
+    key.map_err(|e| {
+        BridgeError::InvalidIdempotencyKey(match e {
+            KeyError::EmptyDeliveryId => "it is empty",
+            KeyError::DeliveryIdTooLong => "it is longer than 256 characters",
+            _ => "it must be printable ASCII",
+        })
+    })
+}
+
+/// What became of a delivery that goes through the jobs table.
+pub enum Recorded {
+    /// New (or handed back after a failure): this request runs the agent under `attempt`.
+    Run { job: JobRecord, attempt: u32 },
+    /// Answered before: the stored analysis.
+    Replay(JobRecord),
+    /// Queued or handled asynchronously: answer 202 with this job.
+    Accepted(JobRecord),
+}
+
+/// Records a synchronous delivery and decides whether this request may run the agent.
+pub async fn claim_sync(
+    jobs: &Jobs,
+    new: NewJob,
+    agent_deadline: Duration,
+) -> Result<Recorded, BridgeError> {
+    let now = SystemTime::now();
+    let claim = jobs.store.claim(new, now).await.map_err(unavailable)?;
+    let job = claim.into_record();
+    match (job.mode, job.status) {
+        (JobMode::Async, _) => Ok(Recorded::Accepted(job)),
+        (JobMode::Sync, JobStatus::Succeeded) => Ok(Recorded::Replay(job)),
+        // Queued: new, or handed back after a failure. Running: a duplicate, unless the first
+        // attempt's lease ran out (its Lambda died), in which case this one takes over.
+        (JobMode::Sync, JobStatus::Queued | JobStatus::Running | JobStatus::Failed) => {
+            let lease = agent_deadline + SYNC_LEASE_MARGIN;
+            match jobs
+                .store
+                .start_attempt(&job.job_id, lease, now)
+                .await
+                .map_err(unavailable)?
+            {
+                Some(job) => Ok(Recorded::Run {
+                    attempt: job.attempts,
+                    job,
+                }),
+                None => Err(BridgeError::DuplicateInProgress),
+            }
+        }
+    }
+}
+
+/// Records the synchronous outcome: the analysis for replays, or the job handed back so the
+/// sender's retry runs the agent again. Failures here are logged, never shown to the caller,
+/// who already has the answer.
+pub async fn finish_sync(jobs: &Jobs, job_id: &str, attempt: u32, analysis: Result<&str, ()>) {
+    let now = SystemTime::now();
+    let result = match analysis {
+        Ok(text) => jobs.store.succeed(job_id, attempt, text, now).await.map(drop),
+        Err(()) => jobs.store.release(job_id, attempt, now).await.map(drop),
+    };
+    if let Err(e) = result {
+        tracing::warn!(job_id, error = %e, "could not record the delivery's outcome");
+    }
+}
+
+/// Records an asynchronous delivery and queues it for the worker (again, if a retry finds it
+/// still queued: the first send may have failed, and the worker runs a job once however many
+/// messages carry it).
+pub async fn accept_async(
+    jobs: &Jobs,
+    new: NewJob,
+    message: impl FnOnce(&JobRecord) -> JobMessage,
+) -> Result<JobRecord, BridgeError> {
+    let queue = jobs.queue.as_ref().ok_or(BridgeError::AsyncNotEnabled)?;
+    let claim = jobs
+        .store
+        .claim(new, SystemTime::now())
+        .await
+        .map_err(unavailable)?;
+    let created = matches!(claim, Claim::Created(_));
+    let job = claim.into_record();
+    if created || (job.mode == JobMode::Async && job.status == JobStatus::Queued) {
+        queue.enqueue(&message(&job)).await.map_err(|e| {
+            tracing::warn!(job_id = job.job_id, error = %e, "could not queue the job");
+            BridgeError::JobsUnavailable
+        })?;
+    }
+    Ok(job)
+}
+
+/// `GET /jobs/{id}`.
+pub async fn read(jobs: &Jobs, job_id: &str) -> Result<JobRecord, BridgeError> {
+    if !job_store::is_job_id(job_id) {
+        return Err(BridgeError::JobNotFound);
+    }
+    match jobs.store.get(job_id).await.map_err(unavailable)? {
+        Some(job) if !job.is_expired(SystemTime::now()) => Ok(job),
+        _ => Err(BridgeError::JobNotFound),
+    }
+}
+
+/// Where the job can be read: this API's base (the path before `/webhook/…`) plus `/jobs/{id}`.
+pub fn status_url(req: &Request, path: &str, job_id: &str) -> String {
+    let base = path.split("/webhook/").next().unwrap_or("");
+    let host = inbound::header(req, "host");
+    match host {
+        Some(host) => {
+            let scheme = inbound::header(req, "x-forwarded-proto").unwrap_or("https");
+            format!("{scheme}://{host}{base}/jobs/{job_id}")
+        }
+        None => format!("{base}/jobs/{job_id}"),
+    }
+}
+
+fn unavailable(e: StoreError) -> BridgeError {
+    tracing::warn!(error = %e, "job store request failed");
+    BridgeError::JobsUnavailable
+}
