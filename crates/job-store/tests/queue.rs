@@ -1,14 +1,13 @@
 //! `JobQueue` against moto's SQS, through the real SDK client, including the dead-letter queue.
 
-mod support;
 
 use aws_sdk_sqs::types::{Message, QueueAttributeName};
 use job_store::{JobMessage, JobQueue, MAX_MESSAGE_BYTES, MessageError, QueueError};
 use serde_json::json;
 
-async fn queue() -> (JobQueue, aws_sdk_sqs::Client, support::Queues) {
-    let client = support::sqs_client();
-    let queues = support::create_queues(&client, &support::unique("jobs")).await;
+async fn queue() -> (JobQueue, aws_sdk_sqs::Client, local_moto::Queues) {
+    let client = local_moto::sqs_client();
+    let queues = local_moto::create_queues(&client, &local_moto::unique("jobs")).await;
     (
         JobQueue::new(client.clone(), queues.url.clone()),
         client,
@@ -78,7 +77,7 @@ async fn a_message_received_max_receive_count_times_lands_in_the_dlq() {
     let id = queue.enqueue(&message()).await.unwrap();
 
     // Received and never deleted (a worker reporting it as a batch item failure) ...
-    for receive_count in 1..=support::MAX_RECEIVE_COUNT {
+    for receive_count in 1..=local_moto::MAX_RECEIVE_COUNT {
         let received = receive(&client, &queues.url).await;
         assert_eq!(received.len(), 1, "receive {receive_count}");
         assert_eq!(received[0].message_id(), Some(id.as_str()));
@@ -144,11 +143,11 @@ async fn an_oversize_message_is_refused_before_sending() {
 
 #[tokio::test]
 async fn a_missing_queue_is_a_typed_error() {
-    let client = support::sqs_client();
+    let client = local_moto::sqs_client();
     let url = format!(
         "{}/123456789012/{}",
-        support::moto().endpoint,
-        support::unique("none")
+        local_moto::moto().endpoint,
+        local_moto::unique("none")
     );
     let queue = JobQueue::new(client, url);
     match queue.enqueue(&message()).await {

@@ -1,7 +1,6 @@
 //! `JobStore` against moto's DynamoDB, through the real SDK client. Time is passed in, so lease
 //! and TTL expiry are tested by moving `now`, not by sleeping.
 
-mod support;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -18,9 +17,9 @@ fn t0() -> SystemTime {
 }
 
 async fn store() -> JobStore {
-    let client = support::dynamodb_client();
-    let table = support::unique("jobs");
-    support::create_table(&client, &table).await;
+    let client = local_moto::dynamodb_client();
+    let table = local_moto::unique("jobs");
+    local_moto::create_table(&client, &table).await;
     JobStore::new(client, table, TTL)
 }
 
@@ -438,7 +437,7 @@ async fn unknown_jobs_are_absent_and_cannot_be_started() {
 #[tokio::test]
 async fn sdk_failures_become_typed_errors() {
     // A table that does not exist: the service's code, nothing else.
-    let missing = JobStore::new(support::dynamodb_client(), support::unique("missing"), TTL);
+    let missing = JobStore::new(local_moto::dynamodb_client(), local_moto::unique("missing"), TTL);
     match missing.get("job_0123456789abcdef0123456789abcdef").await {
         Err(StoreError::Other { op: "get", code }) => assert_eq!(code, "ResourceNotFoundException"),
         other => panic!("expected Other, got {other:?}"),
@@ -452,7 +451,7 @@ async fn sdk_failures_become_typed_errors() {
         .local_addr()
         .unwrap()
         .port();
-    let client = support::dynamodb_client_at(&format!("http://127.0.0.1:{port}"));
+    let client = local_moto::dynamodb_client_at(&format!("http://127.0.0.1:{port}"));
     let down = JobStore::new(client, "jobs".into(), TTL);
     let err = down
         .get("job_0123456789abcdef0123456789abcdef")

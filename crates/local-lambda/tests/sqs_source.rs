@@ -3,7 +3,6 @@
 //! success, partial batch failures ending in the dead-letter queue, whole-batch retries after a
 //! function error or a timeout.
 
-mod support;
 
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -106,15 +105,15 @@ fn config() -> SqsSourceConfig {
 
 struct Setup {
     client: aws_sdk_sqs::Client,
-    queues: support::Queues,
+    queues: local_moto::Queues,
     runtime: Arc<RuntimeApi>,
 }
 
 /// Queues with `bodies` already sent (so the first receive gets them as one batch) and a
 /// Runtime API.
 async fn setup(bodies: &[&str]) -> Setup {
-    let client = support::sqs_client();
-    let queues = support::create_queues(&client, &support::unique("sqs-source")).await;
+    let client = local_moto::sqs_client();
+    let queues = local_moto::create_queues(&client, &local_moto::unique("sqs-source")).await;
     for body in bodies {
         client
             .send_message()
@@ -166,7 +165,7 @@ async fn processed_messages_are_deleted_and_the_event_is_lambdas() {
     );
     let source = s.source();
     wait_until("three deletes", || source.deleted() == 3).await;
-    assert_eq!(support::depth(&s.client, &s.queues.url).await, 0);
+    assert_eq!(local_moto::depth(&s.client, &s.queues.url).await, 0);
     assert_eq!(source.failed_items(), 0);
 
     let records: Vec<Value> = function
@@ -180,7 +179,7 @@ async fn processed_messages_are_deleted_and_the_event_is_lambdas() {
     for r in &records {
         assert_eq!(r["eventSource"], "aws:sqs");
         assert_eq!(r["eventSourceARN"], s.queues.arn.as_str());
-        assert_eq!(r["awsRegion"], support::REGION);
+        assert_eq!(r["awsRegion"], local_moto::REGION);
         assert_eq!(r["messageAttributes"], json!({}));
         assert_eq!(r["attributes"]["ApproximateReceiveCount"], "1");
         for key in [
@@ -248,7 +247,7 @@ async fn reported_failures_come_back_and_end_in_the_dead_letter_queue() {
         "delivered maxReceiveCount times, then moved"
     );
     assert_eq!(deliveries_of(&function, "fine"), 1);
-    assert_eq!(support::depth(&s.client, &s.queues.url).await, 0);
+    assert_eq!(local_moto::depth(&s.client, &s.queues.url).await, 0);
 }
 
 #[tokio::test]
@@ -287,7 +286,7 @@ async fn a_function_error_leaves_the_whole_batch_for_redelivery() {
             ("b".to_owned(), "2".to_owned()),
         ]
     );
-    assert_eq!(support::depth(&s.client, &s.queues.url).await, 0);
+    assert_eq!(local_moto::depth(&s.client, &s.queues.url).await, 0);
     source.stop().await;
 }
 

@@ -1,12 +1,12 @@
-//! A real DynamoDB + SQS wire-protocol server on loopback (moto's server mode), driven through the
-//! real AWS SDK clients. One server per test binary, started on first use; every test creates its
-//! own uniquely named table and queues, so tests run in parallel on it.
+//! A real DynamoDB + SQS wire-protocol server on loopback (moto's server mode, from
+//! `.venv-moto/`, made by `make venv`), driven through the real AWS SDK clients. One server per
+//! test binary, started on first use; every test creates its own uniquely named table and queues,
+//! so tests run in parallel on it. Used by the job-store, local-lambda, handler and end-to-end
+//! tests; never deployed.
 //!
 //! The server runs under a small `sh` watchdog that kills it when its stdin reaches end of file.
 //! The test process holds the write end, so the server dies with the test binary however that
 //! ends (a static is never dropped, and a panic or abort skips destructors anyway).
-
-#![allow(dead_code)] // Each test binary uses part of this module.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -68,7 +68,9 @@ fn start() -> Moto {
     let server = moto_server_path();
     let port = free_port();
     // Under target/, so `cargo clean` removes it; kept after the run for diagnosis.
-    let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("job-store-moto-{port}.log"));
+    let log = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../target")
+        .join(format!("moto-{port}.log"));
     let started = Instant::now();
     let mut child = Command::new("sh")
         .arg("-c")
@@ -201,10 +203,25 @@ pub const MAX_RECEIVE_COUNT: u32 = 2;
 
 pub struct Queues {
     pub url: String,
+    pub arn: String,
     pub dlq_url: String,
 }
 
-/// A queue and its dead-letter queue (RedrivePolicy maxReceiveCount = 2).
+/// A queue's ARN.
+pub async fn arn_of(client: &aws_sdk_sqs::Client, url: &str) -> String {
+    client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .expect("queue arn")
+}
+
+/// A queue and its dead-letter queue (RedrivePolicy maxReceiveCount = [`MAX_RECEIVE_COUNT`]).
 pub async fn create_queues(client: &aws_sdk_sqs::Client, name: &str) -> Queues {
     let dlq_url = client
         .create_queue()
@@ -214,18 +231,8 @@ pub async fn create_queues(client: &aws_sdk_sqs::Client, name: &str) -> Queues {
         .expect("create DLQ")
         .queue_url
         .expect("DLQ url");
-    let dlq_arn = client
-        .get_queue_attributes()
-        .queue_url(&dlq_url)
-        .attribute_names(QueueAttributeName::QueueArn)
-        .send()
-        .await
-        .expect("DLQ attributes")
-        .attributes
-        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
-        .expect("DLQ arn");
     let policy = serde_json::json!({
-        "deadLetterTargetArn": dlq_arn,
+        "deadLetterTargetArn": arn_of(client, &dlq_url).await,
         "maxReceiveCount": MAX_RECEIVE_COUNT.to_string(),
     });
     let url = client
@@ -237,5 +244,24 @@ pub async fn create_queues(client: &aws_sdk_sqs::Client, name: &str) -> Queues {
         .expect("create queue")
         .queue_url
         .expect("queue url");
-    Queues { url, dlq_url }
+    let arn = arn_of(client, &url).await;
+    Queues { url, arn, dlq_url }
+}
+
+/// Messages in the queue, visible or in flight.
+pub async fn depth(client: &aws_sdk_sqs::Client, url: &str) -> u64 {
+    let attributes = client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .expect("queue depth")
+        .attributes
+        .unwrap_or_default();
+    attributes
+        .values()
+        .map(|v| v.parse::<u64>().expect("a count"))
+        .sum()
 }
