@@ -13,10 +13,10 @@ use crate::agents::AgentDirectory;
 use crate::answer::Answer;
 use crate::config::{Config, ConfigError};
 use crate::error::BridgeError;
+use crate::jobs::{self, Jobs, Recorded};
 use crate::routing::{Route, route};
 use crate::secrets::SecretStore;
 use crate::signing::Signers;
-use crate::jobs::{self, Jobs, Recorded};
 use crate::source_config::DeliveryMode;
 use crate::write_back::Target;
 use crate::{inbound, invoke, response};
@@ -102,6 +102,17 @@ impl Bridge {
 
     /// As [`Bridge::new`], with the secret store given separately (tests point it elsewhere).
     pub fn from_parts(config: Config, sdk_config: &SdkConfig, secrets: SecretStore) -> Bridge {
+        Bridge::with_services(config, sdk_config, sdk_config, secrets)
+    }
+
+    /// As [`Bridge::from_parts`], with the jobs table and queue reached through `jobs_sdk`
+    /// (tests put AgentCore and DynamoDB/SQS on different local servers).
+    pub fn with_services(
+        config: Config,
+        sdk_config: &SdkConfig,
+        jobs_sdk: &SdkConfig,
+        secrets: SecretStore,
+    ) -> Bridge {
         let agent = AgentClient::new(sdk_config, &config);
         let agents = AgentDirectory::new(
             config.default_endpoint(),
@@ -109,7 +120,7 @@ impl Bridge {
             secrets.clone(),
         );
         let signers = Signers::new(&config.sources, secrets);
-        let jobs = config.jobs.as_ref().map(|j| Jobs::new(sdk_config, j));
+        let jobs = config.jobs.as_ref().map(|j| Jobs::new(jobs_sdk, j));
         Bridge {
             ready: Ok(Ready {
                 config,
@@ -186,9 +197,7 @@ impl Bridge {
                 text,
                 session_id,
                 replayed,
-            }) => {
-                response::analysed(*source, ticket_id, text, session_id, *replayed, &request_id)
-            }
+            }) => response::analysed(*source, ticket_id, text, session_id, *replayed, &request_id),
             Ok(Outcome::Ignored {
                 source,
                 event,
@@ -397,7 +406,10 @@ async fn process_webhook(
         )),
         Recorded::Run { job, attempt } => {
             let result = call_agent(ready, &call, deadline, log).await;
-            let text = result.as_ref().map(|r| r.answer.text.as_str()).map_err(drop);
+            let text = result
+                .as_ref()
+                .map(|r| r.answer.text.as_str())
+                .map_err(drop);
             jobs::finish_sync(jobs, &job.job_id, attempt, text).await;
             Ok(analysed(result?.answer.text, session_id, false))
         }
@@ -491,7 +503,9 @@ fn log_delivery(
     latency: Duration,
 ) {
     let code = match outcome {
-        Ok(Outcome::Analysed { replayed: false, .. }) => "OK",
+        Ok(Outcome::Analysed {
+            replayed: false, ..
+        }) => "OK",
         Ok(Outcome::Ignored {
             own_update: false, ..
         }) => "IGNORED_EVENT",
@@ -535,7 +549,12 @@ mod tests {
     #[test]
     fn no_lambda_deadline_keeps_the_configured_one() {
         assert_eq!(
-            effective_deadline(Duration::from_secs(25), 0, at(NOW_MS), LAMBDA_DEADLINE_MARGIN),
+            effective_deadline(
+                Duration::from_secs(25),
+                0,
+                at(NOW_MS),
+                LAMBDA_DEADLINE_MARGIN
+            ),
             Duration::from_secs(25)
         );
     }
@@ -544,12 +563,22 @@ mod tests {
     fn the_lambda_deadline_less_the_margin_caps_it() {
         let ten_s_left = NOW_MS + 10_000;
         assert_eq!(
-            effective_deadline(Duration::from_secs(25), ten_s_left, at(NOW_MS), LAMBDA_DEADLINE_MARGIN),
+            effective_deadline(
+                Duration::from_secs(25),
+                ten_s_left,
+                at(NOW_MS),
+                LAMBDA_DEADLINE_MARGIN
+            ),
             Duration::from_millis(8_500)
         );
         let an_hour_left = NOW_MS + 3_600_000;
         assert_eq!(
-            effective_deadline(Duration::from_secs(25), an_hour_left, at(NOW_MS), LAMBDA_DEADLINE_MARGIN),
+            effective_deadline(
+                Duration::from_secs(25),
+                an_hour_left,
+                at(NOW_MS),
+                LAMBDA_DEADLINE_MARGIN
+            ),
             Duration::from_secs(25)
         );
     }
@@ -557,11 +586,21 @@ mod tests {
     #[test]
     fn a_passed_or_nearly_passed_deadline_leaves_no_time() {
         assert_eq!(
-            effective_deadline(Duration::from_secs(25), NOW_MS - 1, at(NOW_MS), LAMBDA_DEADLINE_MARGIN),
+            effective_deadline(
+                Duration::from_secs(25),
+                NOW_MS - 1,
+                at(NOW_MS),
+                LAMBDA_DEADLINE_MARGIN
+            ),
             Duration::ZERO
         );
         assert_eq!(
-            effective_deadline(Duration::from_secs(25), NOW_MS + 1_000, at(NOW_MS), LAMBDA_DEADLINE_MARGIN),
+            effective_deadline(
+                Duration::from_secs(25),
+                NOW_MS + 1_000,
+                at(NOW_MS),
+                LAMBDA_DEADLINE_MARGIN
+            ),
             Duration::ZERO
         );
     }

@@ -63,7 +63,10 @@ impl Jobs {
 /// The mode a delivery asks for: `?mode=sync|async`, else `Prefer: respond-async`, else the
 /// source's configured mode.
 pub fn requested_mode(req: &Request, default: DeliveryMode) -> Result<DeliveryMode, BridgeError> {
-    if let Some(mode) = req.query_string_parameters_ref().and_then(|q| q.first("mode")) {
+    if let Some(mode) = req
+        .query_string_parameters_ref()
+        .and_then(|q| q.first("mode"))
+    {
         return match mode {
             "sync" => Ok(DeliveryMode::Sync),
             "async" => Ok(DeliveryMode::Async),
@@ -159,7 +162,11 @@ pub async fn claim_sync(
 pub async fn finish_sync(jobs: &Jobs, job_id: &str, attempt: u32, analysis: Result<&str, ()>) {
     let now = SystemTime::now();
     let result = match analysis {
-        Ok(text) => jobs.store.succeed(job_id, attempt, text, now).await.map(drop),
+        Ok(text) => jobs
+            .store
+            .succeed(job_id, attempt, text, now)
+            .await
+            .map(drop),
         Err(()) => jobs.store.release(job_id, attempt, now).await.map(drop),
     };
     if let Err(e) = result {
@@ -203,11 +210,17 @@ pub async fn read(jobs: &Jobs, job_id: &str) -> Result<JobRecord, BridgeError> {
     }
 }
 
-/// Where the job can be read: this API's base (the path before `/webhook/…`) plus `/jobs/{id}`.
+/// Where the job can be read: this API's base (the path before `/webhook/…`, as the caller
+/// addressed it, so the stage or a custom domain's base path is kept) plus `/jobs/{id}`.
 pub fn status_url(req: &Request, path: &str, job_id: &str) -> String {
-    let base = path.split("/webhook/").next().unwrap_or("");
-    let host = inbound::header(req, "host");
-    match host {
+    let called = match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV1(ctx)) => {
+            ctx.path.as_deref().unwrap_or(path)
+        }
+        _ => path,
+    };
+    let base = called.split("/webhook/").next().unwrap_or("");
+    match inbound::header(req, "host") {
         Some(host) => {
             let scheme = inbound::header(req, "x-forwarded-proto").unwrap_or("https");
             format!("{scheme}://{host}{base}/jobs/{job_id}")

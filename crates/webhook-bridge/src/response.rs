@@ -7,8 +7,8 @@ use serde_json::{Value, json};
 use ticket_prompt::Source;
 
 use crate::answer::Answer;
-use job_store::JobRecord;
 use crate::error::BridgeError;
+use job_store::JobRecord;
 
 /// Header carrying the agent session id, so callers can correlate without parsing the body.
 pub const SESSION_HEADER: &str = "x-agent-session-id";
@@ -62,7 +62,12 @@ pub const REPLAYED_HEADER: &str = "idempotent-replayed";
 
 /// 202 for a delivery queued for the worker, or a retry of one already recorded:
 /// `{success, status: "accepted", job_id, job_status, status_url, request_id}` and `Location`.
-pub fn accepted(source: Source, job: &JobRecord, status_url: &str, request_id: &str) -> Response<Body> {
+pub fn accepted(
+    source: Source,
+    job: &JobRecord,
+    status_url: &str,
+    request_id: &str,
+) -> Response<Body> {
     let mut resp = json_response(
         StatusCode::ACCEPTED,
         &json!({
@@ -168,7 +173,9 @@ pub fn ignored(source: Source, event: &str, own_update: bool, request_id: &str) 
     let (code, message) = if own_update {
         (
             "IGNORED_OWN_UPDATE",
-            format!("event '{shown}' was caused by the bridge's own integration user; acknowledged and ignored"),
+            format!(
+                "event '{shown}' was caused by the bridge's own integration user; acknowledged and ignored"
+            ),
         )
     } else {
         (

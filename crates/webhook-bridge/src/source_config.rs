@@ -67,9 +67,11 @@ fn write_back_setting(
             });
         }
         (Some(json), None) => {
-            crate::write_back::Credentials::parse(source, &json).map_err(|problem| ConfigError {
-                variable: names.write_back,
-                problem,
+            crate::write_back::Credentials::parse(source, &json).map_err(|problem| {
+                ConfigError {
+                    variable: names.write_back,
+                    problem,
+                }
             })?;
             WriteBackSetting::Inline(json)
         }
@@ -109,9 +111,11 @@ impl SourceSettings {
 
     /// Whether any of `actors` (who caused a delivery) is the bridge's own integration user.
     pub fn caused_by_integration(&self, actors: &[String]) -> bool {
-        actors
-            .iter()
-            .any(|a| self.integration_users.iter().any(|u| u.eq_ignore_ascii_case(a)))
+        actors.iter().any(|a| {
+            self.integration_users
+                .iter()
+                .any(|u| u.eq_ignore_ascii_case(a))
+        })
     }
 }
 

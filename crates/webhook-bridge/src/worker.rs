@@ -45,18 +45,24 @@ struct Retry;
 
 impl Worker {
     pub fn new(config: Config, sdk_config: &SdkConfig) -> Worker {
-        Worker::from_parts(config, sdk_config, SecretStore::new(sdk_config))
+        Worker::from_parts(config, sdk_config, sdk_config, SecretStore::new(sdk_config))
     }
 
-    /// As [`Worker::new`], with the secret store given separately (tests point it elsewhere).
-    pub fn from_parts(config: Config, sdk_config: &SdkConfig, secrets: SecretStore) -> Worker {
+    /// As [`Worker::new`], with the jobs table and queue reached through `jobs_sdk` and the secret
+    /// store given separately (tests put each on its own local server).
+    pub fn from_parts(
+        config: Config,
+        sdk_config: &SdkConfig,
+        jobs_sdk: &SdkConfig,
+        secrets: SecretStore,
+    ) -> Worker {
         let Some(jobs_config) = &config.jobs else {
             return Worker::misconfigured(ConfigError {
                 variable: "JOBS_TABLE",
                 problem: "is required by the worker".into(),
             });
         };
-        let jobs = Jobs::new(sdk_config, jobs_config);
+        let jobs = Jobs::new(jobs_sdk, jobs_config);
         Worker {
             ready: Ok(Parts {
                 agent: AgentClient::new(sdk_config, &config),
@@ -148,7 +154,11 @@ impl Parts {
                     self.write_back(source, &job, &r, last_try).await
                 }
                 _ => {
-                    tracing::info!(job_id = job.job_id, receives, "duplicate message: job already taken");
+                    tracing::info!(
+                        job_id = job.job_id,
+                        receives,
+                        "duplicate message: job already taken"
+                    );
                     Ok(())
                 }
             };
@@ -221,10 +231,21 @@ impl Parts {
         outcome
     }
 
-    async fn record_failure(&self, job_id: &str, attempt: u32, err: &BridgeError) -> Result<(), Retry> {
+    async fn record_failure(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        err: &BridgeError,
+    ) -> Result<(), Retry> {
         self.jobs
             .store
-            .fail(job_id, attempt, err.code(), &err.public_message(), SystemTime::now())
+            .fail(
+                job_id,
+                attempt,
+                err.code(),
+                &err.public_message(),
+                SystemTime::now(),
+            )
             .await
             .map(drop)
             .or_else(|e| match e {
@@ -274,10 +295,8 @@ impl Parts {
                 false
             }
             Err(e) => {
-                let transient = matches!(
-                    e,
-                    WriteBackError::ServerError | WriteBackError::Unreachable
-                );
+                let transient =
+                    matches!(e, WriteBackError::ServerError | WriteBackError::Unreachable);
                 state.last_error_code = Some(e.code().to_owned());
                 state.status = if transient && !last_try {
                     WriteBackStatus::Pending

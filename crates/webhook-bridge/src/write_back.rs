@@ -19,9 +19,17 @@ const REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "target", rename_all = "lowercase")]
 pub enum Target {
-    ServiceNow { table: String, sys_id: String },
-    GitHub { repository: String, issue_number: String },
-    Jira { issue_key: String },
+    ServiceNow {
+        table: String,
+        sys_id: String,
+    },
+    GitHub {
+        repository: String,
+        issue_number: String,
+    },
+    Jira {
+        issue_key: String,
+    },
 }
 
 impl Target {
@@ -134,7 +142,12 @@ pub struct Request {
 }
 
 /// The request that posts `analysis` to `target` with `creds`; `None` if they do not match.
-pub fn request(target: &Target, creds: &Credentials, analysis: &str, job_id: &str) -> Option<Request> {
+pub fn request(
+    target: &Target,
+    creds: &Credentials,
+    analysis: &str,
+    job_id: &str,
+) -> Option<Request> {
     let note = format!("AI analysis (AgentCore bridge, job {job_id}):\n\n{analysis}");
     let basic = |user: &str, pass: &str| {
         format!(
@@ -230,7 +243,10 @@ impl Default for WriteBackClient {
             http: reqwest::Client::builder()
                 .timeout(REQUEST_TIMEOUT)
                 // GitHub refuses requests without one.
-                .user_agent(concat!("agentcore-webhook-bridge/", env!("CARGO_PKG_VERSION")))
+                .user_agent(concat!(
+                    "agentcore-webhook-bridge/",
+                    env!("CARGO_PKG_VERSION")
+                ))
                 .build()
                 .unwrap_or_default(),
         }
@@ -306,7 +322,10 @@ mod tests {
         );
         let creds = Credentials::parse(Source::GitHub, r#"{"token": "ghp_x"}"#).unwrap();
         let req = request(&Target::for_ticket(&gh).unwrap(), &creds, "a", "j").unwrap();
-        assert_eq!(req.url, "https://api.github.com/repos/acme/app/issues/42/comments");
+        assert_eq!(
+            req.url,
+            "https://api.github.com/repos/acme/app/issues/42/comments"
+        );
         assert_eq!(req.authorization, "Bearer ghp_x");
         assert_eq!(req.method, http::Method::POST);
 
@@ -320,31 +339,56 @@ mod tests {
         )
         .unwrap();
         let req = request(&Target::for_ticket(&jira).unwrap(), &creds, "a", "j").unwrap();
-        assert_eq!(req.url, "https://acme.atlassian.net/rest/api/2/issue/OPS-7/comment");
+        assert_eq!(
+            req.url,
+            "https://acme.atlassian.net/rest/api/2/issue/OPS-7/comment"
+        );
         assert!(req.authorization.starts_with("Basic "));
     }
 
     #[test]
     fn targets_need_the_ids_and_credentials_need_their_fields() {
-        let no_sys_id = ticket(Source::ServiceNow, json!({"number": "INC1", "short_description": "x"}));
+        let no_sys_id = ticket(
+            Source::ServiceNow,
+            json!({"number": "INC1", "short_description": "x"}),
+        );
         assert_eq!(Target::for_ticket(&no_sys_id), None);
-        let err = Credentials::parse(Source::ServiceNow, r#"{"instance_url": "https://x", "username": "u"}"#)
-            .unwrap_err();
+        let err = Credentials::parse(
+            Source::ServiceNow,
+            r#"{"instance_url": "https://x", "username": "u"}"#,
+        )
+        .unwrap_err();
         assert_eq!(err, "missing 'password'");
-        let err = Credentials::parse(Source::Jira, r#"{"base_url": "ftp://x", "email": "e", "api_token": "secret"}"#)
-            .unwrap_err();
+        let err = Credentials::parse(
+            Source::Jira,
+            r#"{"base_url": "ftp://x", "email": "e", "api_token": "secret"}"#,
+        )
+        .unwrap_err();
         assert!(err.contains("http(s) URL") && !err.contains("secret"));
         assert!(Credentials::parse(Source::Zendesk, "{}").is_err());
         let gh = Credentials::parse(Source::GitHub, r#"{"token": "t"}"#).unwrap();
-        let sn_target = Target::ServiceNow { table: "incident".into(), sys_id: SYS_ID.into() };
-        assert_eq!(request(&sn_target, &gh, "a", "j"), None, "mismatched credentials");
+        let sn_target = Target::ServiceNow {
+            table: "incident".into(),
+            sys_id: SYS_ID.into(),
+        };
+        assert_eq!(
+            request(&sn_target, &gh, "a", "j"),
+            None,
+            "mismatched credentials"
+        );
     }
 
     #[test]
     fn targets_round_trip_through_the_job_message() {
-        let t = Target::GitHub { repository: "acme/app".into(), issue_number: "42".into() };
+        let t = Target::GitHub {
+            repository: "acme/app".into(),
+            issue_number: "42".into(),
+        };
         let v = serde_json::to_value(&t).unwrap();
-        assert_eq!(v, json!({"target": "github", "repository": "acme/app", "issue_number": "42"}));
+        assert_eq!(
+            v,
+            json!({"target": "github", "repository": "acme/app", "issue_number": "42"})
+        );
         assert_eq!(serde_json::from_value::<Target>(v).unwrap(), t);
     }
 }

@@ -57,18 +57,20 @@ impl WriteBackCredentials {
                 variable,
                 secret,
                 credentials,
-            }) => credentials
-                .get_or_try_init(|| async {
-                    let json = self.store.fetch(secret).await.map_err(|problem| {
-                        tracing::error!(variable, problem, "write-back secret unavailable");
-                        WriteBackError::Unreachable
-                    })?;
-                    Credentials::parse(source, &json).map_err(|problem| {
-                        tracing::error!(variable, problem, "write-back secret is not usable");
-                        WriteBackError::Misconfigured
+            }) => {
+                credentials
+                    .get_or_try_init(|| async {
+                        let json = self.store.fetch(secret).await.map_err(|problem| {
+                            tracing::error!(variable, problem, "write-back secret unavailable");
+                            WriteBackError::Unreachable
+                        })?;
+                        Credentials::parse(source, &json).map_err(|problem| {
+                            tracing::error!(variable, problem, "write-back secret is not usable");
+                            WriteBackError::Misconfigured
+                        })
                     })
-                })
-                .await,
+                    .await
+            }
         }
     }
 }

@@ -158,11 +158,17 @@ mod tests {
     #[test]
     fn actors_come_from_each_vendors_field() {
         assert_eq!(
-            actors(Source::ServiceNow, json!({"number": "INC1", "sys_updated_by": "svc_ai_bridge"})),
+            actors(
+                Source::ServiceNow,
+                json!({"number": "INC1", "sys_updated_by": "svc_ai_bridge"})
+            ),
             ["svc_ai_bridge"]
         );
         assert_eq!(
-            actors(Source::GitHub, json!({"action": "opened", "sender": {"login": "bridge-bot"}})),
+            actors(
+                Source::GitHub,
+                json!({"action": "opened", "sender": {"login": "bridge-bot"}})
+            ),
             ["bridge-bot"]
         );
         assert_eq!(
@@ -173,11 +179,23 @@ mod tests {
             ["5b10ac8d82e05b22cc7d4ef5", "bot@acme.io"]
         );
         assert_eq!(
-            actors(Source::PagerDuty, json!({"event": {"agent": {"id": "PXPGF42", "summary": "Bridge"}}})),
+            actors(
+                Source::PagerDuty,
+                json!({"event": {"agent": {"id": "PXPGF42", "summary": "Bridge"}}})
+            ),
             ["PXPGF42", "Bridge"]
         );
-        assert_eq!(actors(Source::Zendesk, json!({"detail": {"actor_id": 42}})), ["42"]);
-        assert_eq!(actors(Source::Generic, json!({"actor": "  "})), Vec::<String>::new());
-        assert_eq!(actors(Source::ServiceNow, json!({"number": "INC1"})), Vec::<String>::new());
+        assert_eq!(
+            actors(Source::Zendesk, json!({"detail": {"actor_id": 42}})),
+            ["42"]
+        );
+        assert_eq!(
+            actors(Source::Generic, json!({"actor": "  "})),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            actors(Source::ServiceNow, json!({"number": "INC1"})),
+            Vec::<String>::new()
+        );
     }
 }

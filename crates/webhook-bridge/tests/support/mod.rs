@@ -2,6 +2,7 @@
 //! SDK client points at it, and the API Gateway events from `events/`.
 #![allow(dead_code)] // each test file uses a different subset
 
+pub mod jobs;
 pub mod secret_service;
 
 use std::collections::HashMap;
