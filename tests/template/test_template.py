@@ -115,14 +115,20 @@ class TemplateTest(unittest.TestCase):
         return [(c, s) for c, s in self.all_statements() if any("bedrock-agentcore" in a for a in as_list(s["Action"]))]
 
     def test_both_functions_share_the_bridge_policy(self):
-        for role_id in ["WebhookFunctionRole", "SignedWebhookFunctionRole", "StreamFunctionRole"]:
+        for role_id in ["WebhookFunctionRole", "SignedWebhookFunctionRole", "StreamFunctionRole", "WorkerFunctionRole"]:
             role = self.cfn["Resources"][role_id]["Properties"]
             self.assertIn({"Ref": "BridgePolicy"}, role["ManagedPolicyArns"], role_id)
+        for role_id in ["WebhookFunctionRole", "SignedWebhookFunctionRole", "StreamFunctionRole"]:
+            role = self.cfn["Resources"][role_id]["Properties"]
             self.assertEqual(role.get("Policies", []), [], f"{role_id}: no other inline grants")
+        for role_id in ["WebhookFunctionRole", "SignedWebhookFunctionRole"]:
+            role = self.cfn["Resources"][role_id]["Properties"]
+            self.assertIn({"Ref": "JobsClientPolicy"}, role["ManagedPolicyArns"], role_id)
+        self.assertNotIn({"Ref": "JobsClientPolicy"}, self.cfn["Resources"]["StreamFunctionRole"]["Properties"]["ManagedPolicyArns"])
 
     def test_each_signing_secret_is_readable_only_when_referenced(self):
         reads = [(c, s) for c, s in self.all_statements()
-                 if "secretsmanager:GetSecretValue" in as_list(s["Action"])]
+                 if "secretsmanager:GetSecretValue" in as_list(s["Action"]) and c.endswith("Secret")]
         sources = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Generic"]
         self.assertEqual(sorted(c for c, _ in reads), sorted(f"Has{x}Secret" for x in sources))
         for condition, stmt in reads:
@@ -204,6 +210,76 @@ class TemplateTest(unittest.TestCase):
         )
         self.assertEqual(self.sam["Outputs"]["StreamFunctionUrl"]["Value"], {"Fn::GetAtt": ["StreamFunctionUrl", "FunctionUrl"]})
 
+    def test_jobs_table_and_queues(self):
+        table = self.cfn["Resources"]["JobsTable"]["Properties"]
+        self.assertEqual(table["BillingMode"], "PAY_PER_REQUEST")
+        self.assertEqual(table["KeySchema"], [{"AttributeName": "job_id", "KeyType": "HASH"}])
+        self.assertEqual(table["TimeToLiveSpecification"], {"AttributeName": "expires_at", "Enabled": True})
+        queue = self.cfn["Resources"]["JobsQueue"]["Properties"]
+        self.assertEqual(queue["RedrivePolicy"]["deadLetterTargetArn"], {"Fn::GetAtt": ["JobsDeadLetterQueue", "Arn"]})
+        self.assertEqual(queue["RedrivePolicy"]["maxReceiveCount"], {"Ref": "JobMaxReceives"})
+        self.assertGreater(queue["VisibilityTimeout"], self.sam["Parameters"]["WorkerTimeoutSeconds"]["MaxValue"],
+                           "Lambda requires the visibility timeout to exceed the worker's timeout")
+        for q in ["JobsQueue", "JobsDeadLetterQueue"]:
+            self.assertTrue(self.cfn["Resources"][q]["Properties"]["SqsManagedSseEnabled"])
+
+    def test_worker_consumes_the_queue_with_partial_batch_failures(self):
+        mappings = resources_of(self.cfn, "AWS::Lambda::EventSourceMapping")
+        self.assertEqual(len(mappings), 1)
+        m = next(iter(mappings.values()))["Properties"]
+        self.assertEqual(m["EventSourceArn"], {"Fn::GetAtt": ["JobsQueue", "Arn"]})
+        self.assertEqual(m["FunctionName"], {"Ref": "WorkerFunction"})
+        self.assertEqual(m["FunctionResponseTypes"], ["ReportBatchItemFailures"])
+        self.assertEqual(m["BatchSize"], 1)
+        self.assertEqual(m["ScalingConfig"], {"MaximumConcurrency": {"Ref": "WorkerMaxConcurrency"}})
+        fn = self.cfn["Resources"]["WorkerFunction"]["Properties"]
+        self.assertEqual(fn["Timeout"], {"Ref": "WorkerTimeoutSeconds"})
+        env = fn["Environment"]["Variables"]
+        self.assertEqual(env["JOB_LEASE_SECONDS"], {"Ref": "WorkerTimeoutSeconds"})
+        self.assertEqual(env["AGENT_TIMEOUT_SECONDS"], {"Ref": "WorkerAgentTimeoutSeconds"})
+        self.assertLess(self.sam["Parameters"]["WorkerAgentTimeoutSeconds"]["Default"],
+                        self.sam["Parameters"]["WorkerTimeoutSeconds"]["Default"])
+        self.assertEqual(
+            self.sam["Resources"]["WorkerFunction"]["Metadata"],
+            {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "worker"}},
+        )
+
+    def test_job_permissions_are_least_privilege(self):
+        client = self.cfn["Resources"]["JobsClientPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+        self.assertEqual({s["Sid"]: (sorted(as_list(s["Action"])), s["Resource"]) for s in client}, {
+            "RecordDeliveries": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"],
+                                 {"Fn::GetAtt": ["JobsTable", "Arn"]}),
+            "QueueJobs": (["sqs:SendMessage"], {"Fn::GetAtt": ["JobsQueue", "Arn"]}),
+        })
+        worker_policies = self.cfn["Resources"]["WorkerFunctionRole"]["Properties"]["Policies"]
+        statements = [s for p in worker_policies for s in p["PolicyDocument"]["Statement"]]
+        plain = [s for s in statements if "Fn::If" not in s]
+        actions = sorted(a for s in plain for a in as_list(s["Action"]))
+        self.assertIn("dynamodb:UpdateItem", actions)
+        self.assertNotIn("dynamodb:PutItem", actions, "the worker never creates jobs")
+        self.assertFalse([a for a in actions if a.endswith("*")], actions)
+        self.assertTrue(all("sqs:SendMessage" not in a for a in actions))
+        conditional = {s["Fn::If"][0]: s["Fn::If"][1] for s in statements if "Fn::If" in s}
+        for name in ["ServiceNow", "GitHub", "Jira"]:
+            stmt = conditional[f"Has{name}WriteBack"]
+            self.assertEqual(stmt["Resource"], {"Ref": f"{name}WriteBackSecretRef"})
+        env = self.cfn["Resources"]["WorkerFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(env["SERVICENOW_WRITE_BACK_REF"], {"Ref": "ServiceNowWriteBackSecretRef"})
+        webhook_env = self.cfn["Resources"]["WebhookFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertNotIn("SERVICENOW_WRITE_BACK_REF", webhook_env, "only the worker can read write-back credentials")
+
+    def test_failed_jobs_and_worker_errors_are_alarmed(self):
+        alarms = resources_of(self.cfn, "AWS::CloudWatch::Alarm")
+        dlq = alarms["JobsDeadLetterAlarm"]["Properties"]
+        self.assertEqual(dlq["Dimensions"], [{"Name": "QueueName", "Value": {"Fn::GetAtt": ["JobsDeadLetterQueue", "QueueName"]}}])
+        self.assertEqual((dlq["Threshold"], dlq["ComparisonOperator"]), (0, "GreaterThanThreshold"))
+        worker = alarms["WorkerErrorsAlarm"]["Properties"]
+        self.assertEqual(worker["Dimensions"], [{"Name": "FunctionName", "Value": {"Ref": "WorkerFunction"}}])
+        for alarm in alarms.values():
+            self.assertEqual(alarm["Properties"]["AlarmActions"]["Fn::If"][0], "HasAlarmTopic")
+        self.assertIn("/jobs/{job_id}", self.sam["Outputs"]["JobStatusUrl"]["Value"]["Fn::Sub"])
+        self.assertIn("get", self.api_paths("WebhookApi")["/jobs/{job_id}"])
+
     def test_the_invoke_api_is_a_keyed_route_of_the_main_api(self):
         paths = self.api_paths("WebhookApi")
         self.assertIn("post", paths["/v1/agents/{agent}/invoke"])
@@ -240,7 +316,7 @@ class TemplateTest(unittest.TestCase):
 
     def test_function_shape(self):
         functions = resources_of(self.cfn, "AWS::Lambda::Function")
-        self.assertEqual(sorted(functions), ["SignedWebhookFunction", "StreamFunction", "WebhookFunction"])
+        self.assertEqual(sorted(functions), ["SignedWebhookFunction", "StreamFunction", "WebhookFunction", "WorkerFunction"])
         fn = functions["WebhookFunction"]["Properties"]
         self.assertEqual(fn["Runtime"], "provided.al2023")
         self.assertEqual(fn["Architectures"], ["arm64"])
@@ -266,7 +342,7 @@ class TemplateTest(unittest.TestCase):
 
     def test_logs_are_retained_not_forever(self):
         groups = resources_of(self.cfn, "AWS::Logs::LogGroup")
-        self.assertEqual(len(groups), 3)
+        self.assertEqual(len(groups), 4)
         for group in groups.values():
             self.assertEqual(group["Properties"]["RetentionInDays"], {"Ref": "LogRetentionDays"})
 
