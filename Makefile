@@ -137,8 +137,8 @@ invoke: ## Send one event file (EVENT=events/...) through the real binary agains
 	for i in $$(seq 1 100); do curl -s -o /dev/null http://$(LOCAL_AGENTCORE_ADDR)/ping && break; sleep 0.1; done; \
 	target/debug/local-lambda --binary target/debug/webhook --invoke $(EVENT) $(LOCAL_FUNCTION_ENV)
 
-bench: $(BENCH_VENV)/.installed ## Measure the release binary against a Python baseline; writes docs/benchmarks.{md,json,png}
-	cargo build --release --bin webhook --bin bridge-bench
+bench: $(BENCH_VENV)/.installed ## Measure the release binary against a Python baseline, and the streaming entry point; writes docs/benchmarks.{md,json,png}
+	cargo build --release --bin webhook --bin stream --bin bridge-bench
 	@zip=""; if [ -f .aws-sam/build/WebhookFunction/bootstrap ]; then \
 	  $(BENCH_VENV)/bin/python -c "import zipfile; z = zipfile.ZipFile('target/webhook-arm64.zip', 'w', zipfile.ZIP_DEFLATED, compresslevel=9); z.write('.aws-sam/build/WebhookFunction/bootstrap', 'bootstrap'); z.close()"; \
 	  zip="--zip target/webhook-arm64.zip"; \

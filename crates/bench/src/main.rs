@@ -1,6 +1,9 @@
 //! `bridge-bench`: measures the release webhook binary and the Python baseline on the same local
 //! Lambda Runtime API, against the same local AgentCore with an instant built-in agent, and
-//! writes `docs/benchmarks.md` (and `.json` for the chart).
+//! writes `docs/benchmarks.md` (and `.json` for the chart). Then the streaming entry point: the
+//! release `stream` binary behind a local Function URL, its per-chunk forwarding latency and time
+//! to first content, beside the buffered invoke API through the REST gateway. The README's
+//! figures between `<!-- bench:start -->` and `<!-- bench:end -->` are refreshed too.
 
 use std::path::PathBuf;
 
@@ -18,6 +21,12 @@ struct Args {
     /// The release webhook binary.
     #[arg(long, default_value = "target/release/webhook")]
     rust_binary: PathBuf,
+    /// The release streaming binary (Function URL, RESPONSE_STREAM).
+    #[arg(long, default_value = "target/release/stream")]
+    stream_binary: PathBuf,
+    /// Streams per streaming measurement.
+    #[arg(long, default_value_t = 200)]
+    streams: usize,
     /// A Python with awslambdaric and boto3.
     #[arg(long, default_value = ".venv-bench/bin/python")]
     python: PathBuf,
@@ -39,6 +48,10 @@ struct Args {
     /// Where to write the report (.md and .json).
     #[arg(long, default_value = "docs/benchmarks")]
     out: PathBuf,
+    /// The README whose bench block (between its markers) gets the new figures; skipped when
+    /// the file or its markers are missing.
+    #[arg(long, default_value = "README.md")]
+    readme: PathBuf,
 }
 
 #[tokio::main]
@@ -48,6 +61,11 @@ async fn main() -> anyhow::Result<()> {
         args.rust_binary.is_file(),
         "{} is missing: cargo build --release --bin webhook",
         args.rust_binary.display()
+    );
+    anyhow::ensure!(
+        args.stream_binary.is_file(),
+        "{} is missing: cargo build --release --bin stream",
+        args.stream_binary.display()
     );
     anyhow::ensure!(
         args.python.is_file(),
@@ -108,6 +126,21 @@ async fn main() -> anyhow::Result<()> {
         bridge_bench::breakdown::measure(body.as_bytes(), &agentcore.endpoint_url(), args.requests)
             .await?,
     );
+    let streaming = bridge_bench::streaming::measure(
+        &args.stream_binary,
+        &args.rust_binary,
+        &agentcore,
+        &common,
+        args.streams,
+    )
+    .await
+    .context("streaming")?;
+    eprintln!(
+        "streaming: chunk p50 {:.3} ms, first content p50 {:.3} ms",
+        stats::median(&streaming.chunk_ms),
+        stats::median(&streaming.first_content_ms)
+    );
+    results.streaming = Some(streaming);
     results.zip_bytes = args
         .zip
         .as_ref()
@@ -115,6 +148,9 @@ async fn main() -> anyhow::Result<()> {
         .map(|m| m.len());
     results.requests = args.requests;
     report::write(&results, &args.out)?;
+    if report::update_readme(&results, &args.readme)? {
+        eprintln!("updated the bench block in {}", args.readme.display());
+    }
     println!(
         "{}",
         std::fs::read_to_string(args.out.with_extension("md"))?
