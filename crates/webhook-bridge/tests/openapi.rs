@@ -3,7 +3,8 @@
 //! (and API Gateway's responses in `template.yaml`) can produce, with each reachable code
 //! produced by a real request; the document's request examples and the `events/` fixtures are
 //! accepted; and every response and streaming frame the bridge produces validates against the
-//! schema the document gives for its status.
+//! schema the document gives for its status. The jobs table and queue are real ones: moto's
+//! DynamoDB and SQS on loopback (`local-moto`), reached through the real SDK clients.
 //!
 //! The schema checker below implements the JSON Schema keywords the document uses (and panics
 //! on any other, so a new keyword cannot be silently ignored).
@@ -19,11 +20,13 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use futures_util::StreamExt;
 use hmac::{Hmac, Mac};
 use http::{HeaderMap, Method};
+use job_store::{IdempotencyKey, JobMode, JobStatus, JobStore, NewJob, WriteBack, WriteBackStatus};
 use lambda_http::Request;
 use local_agentcore::{Fault, ServiceError};
 use regex_lite::Regex;
 use serde_json::{Value, json};
 use sha2::Sha256;
+use support::jobs::JobsHarness;
 use support::{Harness, Reply, call, event_json, harness, request};
 use ticket_prompt::signature::SignatureError;
 use ticket_prompt::{InvalidSessionId, Source, TicketError};
@@ -31,11 +34,15 @@ use webhook_bridge::agent::{AgentError, AgentFailure};
 use webhook_bridge::error::BridgeError;
 use webhook_bridge::routing::{Route, route};
 use webhook_bridge::stream_frames::Frame;
+use webhook_bridge::write_back::WriteBackError;
 use webhook_bridge::{Bridge, ConfigError};
 
 const WEBHOOK: &str = "/webhook/{source}";
 const INVOKE: &str = "/v1/agents/{agent}/invoke";
 const STREAM: &str = "/agents/{agent}/invoke";
+const JOBS: &str = "/jobs/{job_id}";
+/// Every operation, for the loops over them.
+const OPERATIONS: [&str; 4] = [WEBHOOK, INVOKE, STREAM, JOBS];
 
 /// Codes in the document that the bridge never produces, and why they are there.
 const NOT_PRODUCED_BY_THE_BRIDGE: &[(&str, &str)] = &[
@@ -375,7 +382,7 @@ fn documented_response(path_key: &str, status: u16, what: &str) -> &'static Valu
     let responses = &operation(path_key)["responses"];
     let r = responses
         .get(status.to_string())
-        .unwrap_or_else(|| panic!("{what}: POST {path_key} documents no {status} response"));
+        .unwrap_or_else(|| panic!("{what}: {path_key} documents no {status} response"));
     resolve(r)
 }
 
@@ -411,6 +418,8 @@ fn check_headers(response: &'static Value, headers: &HeaderMap, what: &str) {
         "retry-after",
         "allow",
         "cache-control",
+        "idempotent-replayed",
+        "location",
     ] {
         if headers.contains_key(name) {
             assert!(
@@ -433,18 +442,42 @@ fn check_reply(path_key: &str, reply: &Reply, what: &str) -> Option<String> {
     );
     assert_conforms(&media["schema"], &reply.json, &format!("{what} ({status})"));
     check_headers(response, &reply.headers, what);
+    // `Retry-After` and `error.retry_after` come together and agree.
+    let header = reply
+        .headers
+        .get("retry-after")
+        .map(|v| v.to_str().unwrap().parse::<u64>().unwrap());
+    assert_eq!(
+        header,
+        reply.json["error"]["retry_after"].as_u64(),
+        "{what}: Retry-After vs error.retry_after"
+    );
     reply.json["error"]["code"].as_str().map(str::to_owned)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Requests.
 
-/// An API Gateway REST event for `method path` with `body` and extra `headers`.
+/// An API Gateway REST event for `method path` (with an optional `?query`) with `body` and
+/// extra `headers`.
 fn api_request(method: &str, path: &str, body: Option<&str>, headers: &[(&str, &str)]) -> Request {
     let mut ev = event_json("servicenow-minimal.json");
+    let (path, query) = path.split_once('?').unwrap_or((path, ""));
     ev["httpMethod"] = json!(method);
     ev["requestContext"]["httpMethod"] = json!(method);
     ev["path"] = json!(path);
+    ev["requestContext"]["path"] = json!(path);
+    let mut single = serde_json::Map::new();
+    let mut multi = serde_json::Map::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        single.insert(k.into(), json!(v));
+        multi.insert(k.into(), json!([v]));
+    }
+    if !single.is_empty() {
+        ev["queryStringParameters"] = Value::Object(single);
+        ev["multiValueQueryStringParameters"] = Value::Object(multi);
+    }
     ev["pathParameters"] = Value::Null;
     ev["body"] = body.map_or(Value::Null, Value::from);
     ev["isBase64Encoded"] = json!(false);
@@ -464,6 +497,26 @@ fn invoke(agent: &str, body: &str) -> Request {
     let path = concrete_path(INVOKE, &[("agent", agent)]);
     api_request("POST", &path, Some(body), &[])
 }
+
+/// `GET /jobs/{job_id}` on the REST API.
+fn get_job(job_id: &str) -> Request {
+    api_request(
+        "GET",
+        &concrete_path(JOBS, &[("job_id", job_id)]),
+        None,
+        &[],
+    )
+}
+
+/// The job id of a delivery with this delivery id or `Idempotency-Key`.
+fn job_id_for(source: &str, delivery_id: &str) -> String {
+    IdempotencyKey::from_delivery_id(source, delivery_id)
+        .unwrap()
+        .job_id()
+}
+
+/// A well-formed session id for records written straight to the store.
+const STORE_SESSION: &str = "github-acme_app_42-0f6c1d2e3b4a59687766554433221100";
 
 fn stream_invoke(agent: &str, body: &str, accept: &str) -> Request {
     let path = concrete_path(STREAM, &[("agent", agent)]);
@@ -602,6 +655,12 @@ fn every_bridge_error() -> Vec<BridgeError> {
         BridgeError::Signature(SignatureError::Expired),
         BridgeError::SigningRequired("github"),
         BridgeError::UnknownAgent("nobody".into()),
+        BridgeError::JobNotFound,
+        BridgeError::DuplicateInProgress,
+        BridgeError::AsyncNotEnabled,
+        BridgeError::InvalidMode("later".into()),
+        BridgeError::InvalidIdempotencyKey("it is empty"),
+        BridgeError::JobsUnavailable,
     ];
     errors.extend(failures.map(|f| BridgeError::Agent(AgentError::new(f, "detail for the logs"))));
     for e in &errors {
@@ -621,6 +680,12 @@ fn every_bridge_error() -> Vec<BridgeError> {
             | BridgeError::Signature(_)
             | BridgeError::SigningRequired(_)
             | BridgeError::UnknownAgent(_)
+            | BridgeError::JobNotFound
+            | BridgeError::DuplicateInProgress
+            | BridgeError::AsyncNotEnabled
+            | BridgeError::InvalidMode(_)
+            | BridgeError::InvalidIdempotencyKey(_)
+            | BridgeError::JobsUnavailable
             | BridgeError::Agent(_) => {}
         }
     }
@@ -665,15 +730,29 @@ fn envelope(code: &str, status: u16) -> Value {
     json!({"success": false, "error": {"code": code, "message": "m", "status": status}, "request_id": "r"})
 }
 
-/// Whether POST `path_key` documents `(code, status)` as a JSON error response.
+/// The `retry_after` the bridge sends with `code` (the gateway's `RATE_LIMITED` sends the same).
+fn retry_after_of(code: &str) -> Option<u64> {
+    let all: BTreeSet<Option<u64>> = every_bridge_error()
+        .iter()
+        .filter(|e| e.code() == code)
+        .map(BridgeError::retry_after)
+        .collect();
+    assert!(
+        all.len() <= 1,
+        "{code}: retry_after differs between variants"
+    );
+    all.into_iter().next().flatten()
+}
+
+/// Whether `path_key` documents `(code, status)` as a JSON error response.
 fn documents_error(path_key: &str, code: &str, status: u16) -> bool {
     let Some(r) = operation(path_key)["responses"].get(status.to_string()) else {
         return false;
     };
     let media = &resolve(r)["content"]["application/json"];
     let mut value = envelope(code, status);
-    if matches!(code, "SESSION_BUSY" | "RATE_LIMITED") {
-        value["error"]["retry_after"] = json!(5);
+    if let Some(secs) = retry_after_of(code) {
+        value["error"]["retry_after"] = json!(secs);
     }
     media.is_object() && conforms(&media["schema"], &value)
 }
@@ -771,7 +850,7 @@ fn the_document_is_a_consistent_openapi_3_1_document() {
     // some documented response (NOT_FOUND answers paths that are not in the document).
     let codes = documented_codes();
     let mut carried = BTreeSet::from(["NOT_FOUND".to_owned()]);
-    for key in [WEBHOOK, INVOKE, STREAM] {
+    for key in OPERATIONS {
         for (status, _) in operation(key)["responses"].as_object().unwrap() {
             let status: u16 = status.parse().unwrap();
             for code in &codes {
@@ -791,13 +870,15 @@ fn the_document_is_a_consistent_openapi_3_1_document() {
 #[test]
 fn every_example_in_the_document_matches_its_schema() {
     let mut checked = 0;
-    for key in [WEBHOOK, INVOKE, STREAM] {
+    for key in OPERATIONS {
         let op = operation(key);
+        // GET /jobs/{job_id} has no body.
         let body = resolve(&op["requestBody"]);
+        assert_eq!(body.is_null(), key == JOBS, "{key}: request body");
         let mut medias: Vec<(String, &Value)> = body["content"]
             .as_object()
-            .unwrap()
-            .iter()
+            .into_iter()
+            .flatten()
             .map(|(ct, m)| (format!("{key} request {ct}"), m))
             .collect();
         for (status, r) in op["responses"].as_object().unwrap() {
@@ -883,6 +964,43 @@ fn the_schema_checker_rejects_what_the_document_forbids() {
         incident,
         &json!({"number": 17, "description": {"display_value": "x"}})
     ));
+    let job = json!({"success": true, "job_id": "job_0123456789abcdef0123456789abcdef",
+        "status": "queued", "mode": "async", "source": "github", "ticket_id": "42",
+        "session_id": STORE_SESSION, "attempts": 0, "created_at": "2026-11-22T09:12:00.123Z",
+        "updated_at": "2026-11-22T09:12:00Z", "request_id": "r"});
+    assert_conforms(schema("Job"), &job, "a queued job");
+    for (field, bad) in [
+        ("job_id", json!("job_0123")),
+        ("status", json!("done")),
+        ("created_at", json!("2026-11-22 09:12:00")),
+        ("internal", json!(1)),
+        (
+            "write_back",
+            json!({"target": "github", "status": "done", "attempts": 1}),
+        ),
+        ("error", json!({"code": "NO_SUCH_CODE", "message": "m"})),
+    ] {
+        let mut j = job.clone();
+        j[field] = bad;
+        assert!(!conforms(schema("Job"), &j), "{field}: {j}");
+    }
+    // An acceptance is never an ignored event and the other way round.
+    let accepted = json!({"success": true, "status": "accepted", "source": "github",
+        "ticket_id": "42", "job_id": "job_0123456789abcdef0123456789abcdef",
+        "job_status": "queued", "status_url": "/prod/jobs/job_0123456789abcdef0123456789abcdef",
+        "session_id": STORE_SESSION, "request_id": "r"});
+    let ack = &resolve(&operation(WEBHOOK)["responses"]["202"])["content"]["application/json"];
+    assert_conforms(&ack["schema"], &accepted, "accepted");
+    let mut both = accepted.clone();
+    both["code"] = json!("IGNORED_EVENT");
+    assert!(!conforms(&ack["schema"], &both));
+    let delivery_id = schema("DeliveryId");
+    for ok in ["d", " a b ", &"x".repeat(256)] {
+        assert!(conforms(delivery_id, &json!(ok)), "{ok:?}");
+    }
+    for bad in ["", "  ", "a\tb", "é", &"x".repeat(257)] {
+        assert!(!conforms(delivery_id, &json!(bad)), "{bad:?}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -909,6 +1027,10 @@ async fn every_documented_operation_is_served_and_every_route_is_documented() {
         "/agents/default/invoke",
         "/jobs/0123",
         "/v1/jobs/0123",
+        "/prod/jobs/job_0123456789abcdef0123456789abcdef/",
+        "/jobs",
+        "/jobs/a/b",
+        "/prod/jobs/job_0123/extra",
         "/health",
         "/invoke",
     ];
@@ -926,6 +1048,7 @@ async fn every_documented_operation_is_served_and_every_route_is_documented() {
             let expected = match &r {
                 Route::Webhook(_) | Route::UnsupportedSource(_) => Some(WEBHOOK),
                 Route::Invoke(_) => Some(INVOKE),
+                Route::Job(_) => Some(JOBS),
                 Route::MethodNotAllowed(allow) => {
                     let key = documented.first().copied();
                     let allowed = key.map(methods).unwrap_or_default();
@@ -959,6 +1082,34 @@ async fn every_documented_operation_is_served_and_every_route_is_documented() {
     let h = harness(&[]).await;
     let mut seen = BTreeSet::new();
     for key in DOC["paths"].as_object().unwrap().keys() {
+        if key == JOBS {
+            assert_eq!(
+                methods(key),
+                ["get"],
+                "{key}: requests for each method below"
+            );
+            // A delivery recorded in a real jobs table, then read back.
+            let j = JobsHarness::start(&[]).await;
+            let delivery = webhook(
+                "servicenow",
+                MINIMAL_INCIDENT,
+                &[("Idempotency-Key", "served-1")],
+            );
+            let reply = call(&j.bridge, delivery).await;
+            assert_eq!(reply.status, 200, "{}", reply.raw);
+            let full = concrete_path(key, &[("job_id", &job_id_for("servicenow", "served-1"))]);
+            let reply = call(&j.bridge, api_request("GET", &full, None, &[])).await;
+            assert_eq!(reply.status, 200, "GET {full}: {}", reply.raw);
+            check_reply(key, &reply, &format!("GET {full}"));
+            assert_eq!(reply.json["status"], "succeeded", "{}", reply.raw);
+            for method in ["POST", "PUT", "DELETE", "PATCH"] {
+                let reply = call(&j.bridge, api_request(method, &full, Some("{}"), &[])).await;
+                assert_eq!(reply.status, 405, "{method} {full}");
+                check_reply(key, &reply, &format!("{method} {full}"));
+                assert_eq!(reply.headers["allow"], "GET");
+            }
+            continue;
+        }
         assert_eq!(
             methods(key),
             ["post"],
@@ -1244,9 +1395,7 @@ async fn the_error_code_enum_is_exactly_what_the_implementation_produces() {
             continue;
         }
         assert!(
-            [WEBHOOK, INVOKE, STREAM]
-                .iter()
-                .any(|k| documents_error(k, code, status)),
+            OPERATIONS.iter().any(|k| documents_error(k, code, status)),
             "{code} ({status}) is not documented under {status} on any operation"
         );
     }
@@ -1255,7 +1404,7 @@ async fn the_error_code_enum_is_exactly_what_the_implementation_produces() {
         if code == "NOT_FOUND" {
             continue;
         }
-        for key in [WEBHOOK, INVOKE] {
+        for key in [WEBHOOK, INVOKE, JOBS] {
             assert!(
                 documents_error(key, code, *status),
                 "{key}: gateway {code} ({status})"
@@ -1485,6 +1634,155 @@ async fn the_error_code_enum_is_exactly_what_the_implementation_produces() {
     let req = webhook("jira", jira["body"].as_str().unwrap(), &[]);
     observe(&h.bridge, WEBHOOK, req, "INVALID_SIGNATURE", &mut seen).await;
 
+    // Modes without a job queue, and jobs without a jobs table.
+    let h = harness(&[]).await;
+    for (req, code) in [
+        (
+            webhook("servicenow?mode=later", MINIMAL_INCIDENT, &[]),
+            "INVALID_MODE",
+        ),
+        (
+            webhook("servicenow?mode=async", MINIMAL_INCIDENT, &[]),
+            "ASYNC_NOT_ENABLED",
+        ),
+        (
+            webhook(
+                "servicenow",
+                MINIMAL_INCIDENT,
+                &[("Prefer", "return=minimal, respond-async")],
+            ),
+            "ASYNC_NOT_ENABLED",
+        ),
+    ] {
+        observe(&h.bridge, WEBHOOK, req, code, &mut seen).await;
+    }
+    let unknown = job_id_for("servicenow", "never-delivered");
+    observe(
+        &h.bridge,
+        JOBS,
+        get_job(&unknown),
+        "JOB_NOT_FOUND",
+        &mut seen,
+    )
+    .await;
+    // The mode parameter's schema and the bridge agree.
+    let mode = &resolve(&DOC["components"]["parameters"]["Mode"])["schema"];
+    for value in ["later", "ASYNC", ""] {
+        assert!(!conforms(mode, &json!(value)), "{value:?}");
+        let req = webhook(&format!("servicenow?mode={value}"), MINIMAL_INCIDENT, &[]);
+        observe(&h.bridge, WEBHOOK, req, "INVALID_MODE", &mut seen).await;
+    }
+    let req = webhook("servicenow?mode=sync", MINIMAL_INCIDENT, &[]);
+    let reply = call(&h.bridge, req).await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    check_reply(WEBHOOK, &reply, "?mode=sync");
+
+    // A jobs table with no queue: deliveries are recorded, the asynchronous mode is refused.
+    let j = JobsHarness::start(&[("JOBS_QUEUE_URL", "")]).await;
+    let req = webhook("servicenow?mode=async", MINIMAL_INCIDENT, &[]);
+    observe(&j.bridge, WEBHOOK, req, "ASYNC_NOT_ENABLED", &mut seen).await;
+
+    // A real jobs table and queue (moto).
+    let j = JobsHarness::start(&[]).await;
+    observe(
+        &j.bridge,
+        JOBS,
+        get_job(&unknown),
+        "JOB_NOT_FOUND",
+        &mut seen,
+    )
+    .await;
+    observe(
+        &j.bridge,
+        JOBS,
+        get_job("job_0123"),
+        "JOB_NOT_FOUND",
+        &mut seen,
+    )
+    .await;
+    // Keys the document's DeliveryId refuses are refused, keys it accepts are used.
+    let delivery_id = schema("DeliveryId");
+    let long = "k".repeat(257);
+    for (source, header, value) in [
+        ("servicenow", "Idempotency-Key", ""),
+        ("servicenow", "Idempotency-Key", " \t "),
+        ("servicenow", "Idempotency-Key", "a\tb"),
+        ("servicenow", "Idempotency-Key", long.as_str()),
+        ("github", "X-GitHub-Delivery", ""),
+    ] {
+        assert!(!conforms(delivery_id, &json!(value)), "{value:?}");
+        let body = if source == "github" {
+            event_json("github-issue-opened.json")["body"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        } else {
+            MINIMAL_INCIDENT.to_owned()
+        };
+        let req = webhook(source, &body, &[(header, value)]);
+        observe(
+            &j.bridge,
+            WEBHOOK,
+            req,
+            "INVALID_IDEMPOTENCY_KEY",
+            &mut seen,
+        )
+        .await;
+    }
+    let longest = "k".repeat(256);
+    for value in [" padded key ", longest.as_str()] {
+        assert!(conforms(delivery_id, &json!(value)), "{value:?}");
+        let req = webhook(
+            "servicenow",
+            MINIMAL_INCIDENT,
+            &[("Idempotency-Key", value)],
+        );
+        let reply = call(&j.bridge, req).await;
+        assert_eq!(reply.status, 200, "{value:?}: {}", reply.raw);
+        check_reply(WEBHOOK, &reply, "an accepted Idempotency-Key");
+    }
+    // Two concurrent deliveries of one body while the agent takes its time: the second is a
+    // duplicate in progress; once the first is answered, a retry gets the stored analysis.
+    let body = r#"{"number": "INC0010077", "short_description": "Duplicate deliveries"}"#;
+    j.agentcore
+        .inject(Fault::delay(std::time::Duration::from_millis(2500)));
+    let (first, ()) = tokio::join!(call(&j.bridge, webhook("servicenow", body, &[])), async {
+        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        observe(
+            &j.bridge,
+            WEBHOOK,
+            webhook("servicenow", body, &[]),
+            "DUPLICATE_IN_PROGRESS",
+            &mut seen,
+        )
+        .await;
+    });
+    assert_eq!(first.status, 200, "{}", first.raw);
+    check_reply(WEBHOOK, &first, "the first of two deliveries");
+    assert!(first.json.get("replayed").is_none());
+    let replay = call(&j.bridge, webhook("servicenow", body, &[])).await;
+    assert_eq!(replay.status, 200, "{}", replay.raw);
+    check_reply(WEBHOOK, &replay, "a replay");
+    assert_eq!(replay.json["replayed"], true);
+    assert_eq!(replay.headers["idempotent-replayed"], "true");
+    assert_eq!(replay.json["analysis"], first.json["analysis"]);
+
+    // The store is unavailable: a table that does not exist.
+    let missing = local_moto::unique("missing");
+    let j = JobsHarness::start(&[("JOBS_TABLE", missing.as_str())]).await;
+    let req = webhook("servicenow", MINIMAL_INCIDENT, &[]);
+    observe(&j.bridge, WEBHOOK, req, "JOBS_UNAVAILABLE", &mut seen).await;
+    let req = webhook("servicenow?mode=async", MINIMAL_INCIDENT, &[]);
+    observe(&j.bridge, WEBHOOK, req, "JOBS_UNAVAILABLE", &mut seen).await;
+    observe(
+        &j.bridge,
+        JOBS,
+        get_job(&unknown),
+        "JOBS_UNAVAILABLE",
+        &mut seen,
+    )
+    .await;
+
     // A misconfigured function.
     let bridge = Bridge::misconfigured(ConfigError {
         variable: "AGENT_RUNTIME_ARN",
@@ -1502,6 +1800,14 @@ async fn the_error_code_enum_is_exactly_what_the_implementation_produces() {
         &bridge,
         INVOKE,
         invoke("default", MINIMAL_QUERY),
+        "CONFIGURATION_ERROR",
+        &mut seen,
+    )
+    .await;
+    observe(
+        &bridge,
+        JOBS,
+        get_job(&unknown),
         "CONFIGURATION_ERROR",
         &mut seen,
     )
@@ -1667,4 +1973,244 @@ async fn streamed_answers_and_refusals_match_the_document() {
         &json!({"Message": "Forbidden"}),
         "Function URL 403",
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Jobs: acknowledgements, replays and job records.
+
+/// Reads `job_id` through the bridge and checks the record against the document.
+async fn read_job(j: &JobsHarness, job_id: &str, what: &str) -> Value {
+    let reply = call(&j.bridge, get_job(job_id)).await;
+    assert_eq!(reply.status, 200, "{what}: {}", reply.raw);
+    check_reply(JOBS, &reply, what);
+    assert_eq!(reply.json["job_id"], job_id, "{what}");
+    reply.json
+}
+
+#[tokio::test]
+async fn acknowledgements_and_job_records_match_the_document() {
+    // The enums the document gives the job record are the store's and the worker's.
+    let statuses = [
+        JobStatus::Queued,
+        JobStatus::Running,
+        JobStatus::Succeeded,
+        JobStatus::Failed,
+    ];
+    for s in statuses {
+        match s {
+            JobStatus::Queued | JobStatus::Running | JobStatus::Succeeded | JobStatus::Failed => {}
+        }
+    }
+    let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+    assert_eq!(schema("JobStatus")["enum"], json!(names));
+    let modes = [JobMode::Sync, JobMode::Async];
+    for m in modes {
+        match m {
+            JobMode::Sync | JobMode::Async => {}
+        }
+    }
+    let names: Vec<&str> = modes.iter().map(|m| m.as_str()).collect();
+    assert_eq!(schema("Job")["properties"]["mode"]["enum"], json!(names));
+    let write_back = &schema("Job")["properties"]["write_back"]["properties"];
+    let wb_statuses = [
+        WriteBackStatus::Pending,
+        WriteBackStatus::Done,
+        WriteBackStatus::Failed,
+    ];
+    for w in wb_statuses {
+        match w {
+            WriteBackStatus::Pending | WriteBackStatus::Done | WriteBackStatus::Failed => {}
+        }
+    }
+    let names: Vec<&str> = wb_statuses.iter().map(|w| w.as_str()).collect();
+    assert_eq!(write_back["status"]["enum"], json!(names));
+    let wb_errors = [
+        WriteBackError::Unauthorized,
+        WriteBackError::NotFound,
+        WriteBackError::Rejected,
+        WriteBackError::ServerError,
+        WriteBackError::Unreachable,
+        WriteBackError::Misconfigured,
+    ];
+    for e in wb_errors {
+        match e {
+            WriteBackError::Unauthorized
+            | WriteBackError::NotFound
+            | WriteBackError::Rejected
+            | WriteBackError::ServerError
+            | WriteBackError::Unreachable
+            | WriteBackError::Misconfigured => {}
+        }
+    }
+    let codes: Vec<&str> = wb_errors.iter().map(|e| e.code()).collect();
+    assert_eq!(schema("WriteBackErrorCode")["enum"], json!(codes));
+    let targets: Vec<&str> = webhook_bridge::source_config::WRITE_BACK_SOURCES
+        .iter()
+        .map(|s| s.as_str())
+        .collect();
+    assert_eq!(write_back["target"]["enum"], json!(targets));
+
+    let j = JobsHarness::start(&[]).await;
+
+    // Asynchronous deliveries: 202 with the job, its status URL (also `Location`) on the path
+    // the document gives `GET /jobs/{job_id}`, and a queued record there.
+    for (query, headers, key) in [
+        ("?mode=async", vec![], "async-by-query"),
+        ("", vec![("Prefer", "respond-async")], "async-by-prefer"),
+    ] {
+        let mut headers = headers;
+        headers.push(("Idempotency-Key", key));
+        let req = webhook(&format!("servicenow{query}"), MINIMAL_INCIDENT, &headers);
+        let reply = call(&j.bridge, req).await;
+        assert_eq!(reply.status, 202, "{key}: {}", reply.raw);
+        check_reply(WEBHOOK, &reply, key);
+        assert_conforms(schema("Accepted"), &reply.json, key);
+        let job_id = job_id_for("servicenow", key);
+        assert_eq!(reply.json["job_id"], job_id.as_str());
+        assert_eq!(reply.json["job_status"], "queued");
+        let status_url = reply.json["status_url"].as_str().unwrap();
+        assert_eq!(reply.headers["location"], status_url);
+        let path = format!("/{}", status_url.splitn(4, '/').nth(3).unwrap());
+        assert_eq!(documented_paths_for(&path), [JOBS], "{status_url}");
+        let followed = call(&j.bridge, api_request("GET", &path, None, &[])).await;
+        assert_eq!(followed.status, 200, "{status_url}: {}", followed.raw);
+        check_reply(JOBS, &followed, status_url);
+        let record = read_job(&j, &job_id, key).await;
+        assert_eq!(
+            (record["status"].as_str(), record["mode"].as_str()),
+            (Some("queued"), Some("async"))
+        );
+        // A retry, synchronous or not, gets the same 202 and is not queued again.
+        for retry_query in [query, ""] {
+            let req = webhook(
+                &format!("servicenow{retry_query}"),
+                MINIMAL_INCIDENT,
+                &[("Idempotency-Key", key)],
+            );
+            let retry = call(&j.bridge, req).await;
+            assert_eq!(retry.status, 202, "{key} retry: {}", retry.raw);
+            check_reply(WEBHOOK, &retry, "a retried asynchronous delivery");
+            assert_eq!(retry.json["job_id"], job_id.as_str());
+        }
+    }
+
+    // Synchronous deliveries are recorded too: succeeded, with the analysis; a retry by the
+    // vendor's delivery id is replayed (TicketAnalysis with `replayed`).
+    let opened = event_json("github-issue-opened.json");
+    let body = opened["body"].as_str().unwrap();
+    let headers = [
+        ("X-GitHub-Event", "issues"),
+        ("X-GitHub-Delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958"),
+    ];
+    let first = call(&j.bridge, webhook("github", body, &headers)).await;
+    assert_eq!(first.status, 200, "{}", first.raw);
+    let replay = call(&j.bridge, webhook("github", body, &headers)).await;
+    assert_eq!(replay.status, 200, "{}", replay.raw);
+    check_reply(WEBHOOK, &replay, "a replayed GitHub delivery");
+    assert_conforms(schema("TicketAnalysis"), &replay.json, "replay");
+    assert_eq!(replay.json["replayed"], true);
+    assert_eq!(replay.headers["idempotent-replayed"], "true");
+    let job_id = job_id_for("github", "72d3162e-cc78-11e3-81ab-4c9367dc0958");
+    let record = read_job(&j, &job_id, "a synchronous delivery").await;
+    assert_eq!(record["status"], "succeeded");
+    assert_eq!(record["mode"], "sync");
+    assert_eq!(record["analysis"], first.json["analysis"]);
+
+    // What the worker records: running, failed with an error, and the write-back's states.
+    let store = JobStore::new(
+        j.dynamodb.clone(),
+        j.table.clone(),
+        std::time::Duration::from_secs(3600),
+    );
+    let now = SystemTime::now();
+    let new = |id: &str| NewJob {
+        key: IdempotencyKey::from_delivery_id("github", id).unwrap(),
+        mode: JobMode::Async,
+        ticket_id: "42".into(),
+        session_id: STORE_SESSION.into(),
+    };
+    let running = store
+        .claim(new("running"), now)
+        .await
+        .unwrap()
+        .into_record();
+    let lease = std::time::Duration::from_secs(900);
+    store
+        .start_attempt(&running.job_id, lease, now)
+        .await
+        .unwrap()
+        .unwrap();
+    let record = read_job(&j, &running.job_id, "a running job").await;
+    assert_eq!(record["status"], "running");
+
+    let failed = store.claim(new("failed"), now).await.unwrap().into_record();
+    let attempt = store
+        .start_attempt(&failed.job_id, lease, now)
+        .await
+        .unwrap()
+        .unwrap()
+        .attempts;
+    let timeout = BridgeError::Agent(AgentError::new(AgentFailure::Timeout, "detail"));
+    store
+        .fail(
+            &failed.job_id,
+            attempt,
+            timeout.code(),
+            &timeout.public_message(),
+            now,
+        )
+        .await
+        .unwrap();
+    let record = read_job(&j, &failed.job_id, "a failed job").await;
+    assert_eq!(record["status"], "failed");
+    assert_eq!(record["error"]["code"], "AGENT_TIMEOUT");
+
+    let done = store
+        .claim(new("written"), now)
+        .await
+        .unwrap()
+        .into_record();
+    let attempt = store
+        .start_attempt(&done.job_id, lease, now)
+        .await
+        .unwrap()
+        .unwrap()
+        .attempts;
+    store
+        .succeed(&done.job_id, attempt, "Triage for 42", now)
+        .await
+        .unwrap();
+    for (status, attempts, last) in [
+        (WriteBackStatus::Pending, 0, None),
+        (
+            WriteBackStatus::Failed,
+            2,
+            Some(WriteBackError::ServerError),
+        ),
+        (WriteBackStatus::Done, 3, Some(WriteBackError::Unreachable)),
+    ] {
+        let wb = WriteBack {
+            target: "github".into(),
+            status,
+            attempts,
+            last_error_code: last.map(|e| e.code().to_owned()),
+        };
+        store.set_write_back(&done.job_id, &wb, now).await.unwrap();
+        let what = format!("write-back {}", status.as_str());
+        let record = read_job(&j, &done.job_id, &what).await;
+        assert_eq!(record["write_back"]["status"], status.as_str(), "{what}");
+        assert_eq!(record["analysis"], "Triage for 42");
+    }
+
+    // Deliveries caused by the bridge's own integration user are acknowledged and ignored.
+    let h = harness(&[("GITHUB_INTEGRATION_USERS", "octocat")]).await;
+    let reply = call(
+        &h.bridge,
+        webhook("github", body, &[("X-GitHub-Event", "issues")]),
+    )
+    .await;
+    assert_eq!(reply.status, 202, "{}", reply.raw);
+    check_reply(WEBHOOK, &reply, "own update");
+    assert_conforms(schema("IgnoredEvent"), &reply.json, "own update");
+    assert_eq!(reply.json["code"], "IGNORED_OWN_UPDATE");
 }
