@@ -1,6 +1,5 @@
 //! `JobQueue` against moto's SQS, through the real SDK client, including the dead-letter queue.
 
-
 use aws_sdk_sqs::types::{Message, QueueAttributeName};
 use job_store::{JobMessage, JobQueue, MAX_MESSAGE_BYTES, MessageError, QueueError};
 use serde_json::json;

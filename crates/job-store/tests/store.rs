@@ -1,7 +1,6 @@
 //! `JobStore` against moto's DynamoDB, through the real SDK client. Time is passed in, so lease
 //! and TTL expiry are tested by moving `now`, not by sleeping.
 
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use job_store::{
@@ -437,7 +436,11 @@ async fn unknown_jobs_are_absent_and_cannot_be_started() {
 #[tokio::test]
 async fn sdk_failures_become_typed_errors() {
     // A table that does not exist: the service's code, nothing else.
-    let missing = JobStore::new(local_moto::dynamodb_client(), local_moto::unique("missing"), TTL);
+    let missing = JobStore::new(
+        local_moto::dynamodb_client(),
+        local_moto::unique("missing"),
+        TTL,
+    );
     match missing.get("job_0123456789abcdef0123456789abcdef").await {
         Err(StoreError::Other { op: "get", code }) => assert_eq!(code, "ResourceNotFoundException"),
         other => panic!("expected Other, got {other:?}"),

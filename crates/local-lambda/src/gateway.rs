@@ -45,14 +45,18 @@ impl GatewayConfig {
         GatewayConfig {
             stage: stage.to_owned(),
             api_key,
-            routes: ["/webhook/{source}", "/v1/agents/{agent}/invoke"]
-                .into_iter()
-                .map(|resource| RouteSpec {
-                    method: "POST".into(),
-                    resource: resource.into(),
-                    api_key_required: true,
-                })
-                .collect(),
+            routes: [
+                ("POST", "/webhook/{source}"),
+                ("POST", "/v1/agents/{agent}/invoke"),
+                ("GET", "/jobs/{job_id}"),
+            ]
+            .into_iter()
+            .map(|(method, resource)| RouteSpec {
+                method: method.into(),
+                resource: resource.into(),
+                api_key_required: true,
+            })
+            .collect(),
             integration_timeout: Duration::from_secs(29),
         }
     }

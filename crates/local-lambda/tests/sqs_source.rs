@@ -3,7 +3,6 @@
 //! success, partial batch failures ending in the dead-letter queue, whole-batch retries after a
 //! function error or a timeout.
 
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 

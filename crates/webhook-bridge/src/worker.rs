@@ -24,8 +24,10 @@ use crate::secrets::SecretStore;
 use crate::write_back::{Target, WriteBackClient, WriteBackError, request};
 use crate::write_back_credentials::WriteBackCredentials;
 
-/// Kept back from the Lambda deadline to record the outcome after the agent call.
-const DEADLINE_MARGIN: Duration = Duration::from_secs(10);
+/// Kept back from the Lambda deadline to record the outcome after the agent call: a tenth of the
+/// time left, at least 1.5 s and at most 10 s.
+const MARGIN_MIN: Duration = Duration::from_millis(1500);
+const MARGIN_MAX: Duration = Duration::from_secs(10);
 
 /// The worker and what it holds across invocations.
 pub struct Worker {
@@ -341,7 +343,9 @@ fn agent_deadline(configured: Duration, deadline_ms: u64) -> Duration {
     let now = SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)
         .unwrap_or_default();
-    effective_deadline(configured, deadline_ms, now, DEADLINE_MARGIN)
+    let left = Duration::from_millis(deadline_ms).saturating_sub(now);
+    let margin = (left / 10).clamp(MARGIN_MIN, MARGIN_MAX);
+    effective_deadline(configured, deadline_ms, now, margin)
 }
 
 fn store_failed(job_id: &str, e: &StoreError) -> Retry {
