@@ -69,6 +69,8 @@ enum Outcome {
         session_id: String,
         /// Answered from the jobs table: a retry of a delivery analysed before.
         replayed: bool,
+        /// The delivery's job, when the jobs table is on (readable at `GET /jobs/{id}`).
+        job_id: Option<String>,
     },
     /// An event the source is not configured to analyse, or one the bridge's own write-back
     /// caused.
@@ -197,7 +199,18 @@ impl Bridge {
                 text,
                 session_id,
                 replayed,
-            }) => response::analysed(*source, ticket_id, text, session_id, *replayed, &request_id),
+                job_id,
+            }) => response::analysed(
+                *source,
+                ticket_id,
+                text,
+                session_id,
+                &response::Recorded {
+                    replayed: *replayed,
+                    job_id: job_id.as_deref(),
+                },
+                &request_id,
+            ),
             Ok(Outcome::Ignored {
                 source,
                 event,
@@ -352,20 +365,25 @@ async fn process_webhook(
         trace: inbound::trace_context(req),
     };
     let deadline = deadline(req, ready.config.agent_timeout);
+    let key = jobs
+        .map(|_| jobs::idempotency_key(req, source, body))
+        .transpose()?;
+    let job_id = key.as_ref().map(|k| k.job_id());
     let analysed = |text: String, session_id: String, replayed: bool| Outcome::Analysed {
         source,
         ticket_id: ticket.id.clone(),
         text,
         session_id,
         replayed,
+        job_id: job_id.clone(),
     };
-    let Some(jobs) = jobs else {
+    let (Some(jobs), Some(key)) = (jobs, key) else {
         let reply = call_agent(ready, &call, deadline, log).await?;
         return Ok(analysed(reply.answer.text, session_id, false));
     };
 
     let new = NewJob {
-        key: jobs::idempotency_key(req, source, body)?,
+        key,
         mode: match mode {
             DeliveryMode::Sync => JobMode::Sync,
             DeliveryMode::Async => JobMode::Async,
@@ -373,7 +391,7 @@ async fn process_webhook(
         ticket_id: ticket.id.clone(),
         session_id: session_id.clone(),
     };
-    log.job_id = Some(new.key.job_id());
+    log.job_id = job_id.clone();
     let accepted = |job: JobRecord| Outcome::Accepted {
         source,
         status_url: jobs::status_url(req, path, &job.job_id),

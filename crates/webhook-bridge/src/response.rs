@@ -15,14 +15,23 @@ pub const SESSION_HEADER: &str = "x-agent-session-id";
 
 /// An analysis: the ServiceNow reference contract (plus `session_id` and `request_id`) for
 /// ServiceNow, `{success, source, ticket_id, analysis, session_id, request_id}` for the others.
+/// How an analysis relates to the jobs table.
+pub struct Recorded<'a> {
+    /// Answered from the record: the agent was not called again.
+    pub replayed: bool,
+    /// The delivery's job, when the jobs table is on.
+    pub job_id: Option<&'a str>,
+}
+
 pub fn analysed(
     source: Source,
     ticket_id: &str,
     analysis: &str,
     session_id: &str,
-    replayed: bool,
+    recorded: &Recorded<'_>,
     request_id: &str,
 ) -> Response<Body> {
+    let replayed = recorded.replayed;
     let body = match source {
         Source::ServiceNow => json!({
             "success": true,
@@ -42,6 +51,9 @@ pub fn analysed(
         }),
     };
     let mut body = body;
+    if let Some(job_id) = recorded.job_id {
+        body["job_id"] = Value::from(job_id);
+    }
     if replayed {
         // A retry answered from the jobs table: the agent was not called again.
         body["replayed"] = Value::Bool(true);

@@ -24,15 +24,15 @@ pub enum Route {
 
 pub fn route(method: &Method, path: &str) -> Route {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    if let [.., "jobs", id] = segments.as_slice() {
-        return if method == Method::GET {
-            Route::Job((*id).to_owned())
-        } else {
-            Route::MethodNotAllowed("GET")
-        };
-    }
     let route = match segments.as_slice() {
         [.., "v1", "agents", agent, "invoke"] => Route::Invoke((*agent).to_owned()),
+        [.., "jobs", id] => {
+            return if method == Method::GET {
+                Route::Job((*id).to_owned())
+            } else {
+                Route::MethodNotAllowed("GET")
+            };
+        }
         [.., "webhook", source] => match Source::from_segment(source) {
             Some(s) => Route::Webhook(s),
             None => Route::UnsupportedSource((*source).to_owned()),
@@ -76,6 +76,11 @@ mod tests {
             Route::MethodNotAllowed("GET")
         );
         assert_eq!(route(&Method::GET, "/jobs"), Route::NotFound);
+        assert_eq!(
+            route(&Method::POST, "/v1/agents/jobs/invoke"),
+            Route::Invoke("jobs".into()),
+            "an agent may be called jobs"
+        );
     }
 
     #[test]
