@@ -269,7 +269,14 @@ async fn answer(
     }
     match (fault, backend) {
         (Some(f), _) => faulty_answer(f, &body, &state.held),
-        (None, Backend::Builtin) if builtin_agent::is_query(&body) => {
+        // Plain queries from a caller that accepts event streams are streamed, as a chat agent
+        // would; tickets, and callers that want JSON only (e.g. boto3 by default), get JSON.
+        (None, Backend::Builtin)
+            if builtin_agent::is_query(&body)
+                && accept
+                    .as_deref()
+                    .is_some_and(|a| a.contains("text/event-stream")) =>
+        {
             sse_answer(paced(sse_frames(&builtin_agent::analyse(&body), SSE_FRAME)))
         }
         (None, Backend::Builtin) => json_answer(&builtin_agent::analyse(&body)),
