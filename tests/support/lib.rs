@@ -110,6 +110,31 @@ impl AgentProcess {
     }
 }
 
+/// The local AgentCore with `backend`, a Runtime API, and the environment a function needs to
+/// reach that AgentCore (JSON logs, plus `extra_env`).
+async fn function_stack(
+    backend: Backend,
+    extra_env: &[(&str, &str)],
+) -> (RunningAgentCore, Arc<RuntimeApi>, Vec<(String, String)>) {
+    let agentcore = LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, backend)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let runtime = Arc::new(RuntimeApi::start().await.unwrap());
+    let env = agentcore
+        .function_env()
+        .into_iter()
+        .chain([("AWS_LAMBDA_LOG_FORMAT".to_owned(), "JSON".to_owned())])
+        .chain(
+            extra_env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        )
+        .collect();
+    (agentcore, runtime, env)
+}
+
 /// The bridge binary behind API Gateway and in front of the local AgentCore.
 pub struct Stack {
     pub agentcore: RunningAgentCore,
@@ -125,22 +150,7 @@ impl Stack {
 
     /// The stack with extra environment for the function.
     pub async fn start_with(backend: Backend, extra_env: &[(&str, &str)]) -> Stack {
-        let agentcore = LocalAgentCore::new()
-            .with_runtime(LOCAL_RUNTIME_ARN, backend)
-            .start("127.0.0.1:0")
-            .await
-            .unwrap();
-        let runtime = Arc::new(RuntimeApi::start().await.unwrap());
-        let env: Vec<(String, String)> = agentcore
-            .function_env()
-            .into_iter()
-            .chain([("AWS_LAMBDA_LOG_FORMAT".to_owned(), "JSON".to_owned())])
-            .chain(
-                extra_env
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string())),
-            )
-            .collect();
+        let (agentcore, runtime, env) = function_stack(backend, extra_env).await;
         let function = FunctionProcess::spawn(&webhook_binary(), &runtime.address(), &env).unwrap();
         let gateway = Gateway::start(
             "127.0.0.1:0",
@@ -381,22 +391,7 @@ pub struct StreamStack {
 
 impl StreamStack {
     pub async fn start_with(backend: Backend, extra_env: &[(&str, &str)]) -> StreamStack {
-        let agentcore = LocalAgentCore::new()
-            .with_runtime(LOCAL_RUNTIME_ARN, backend)
-            .start("127.0.0.1:0")
-            .await
-            .unwrap();
-        let runtime = Arc::new(RuntimeApi::start().await.unwrap());
-        let env: Vec<(String, String)> = agentcore
-            .function_env()
-            .into_iter()
-            .chain([("AWS_LAMBDA_LOG_FORMAT".to_owned(), "JSON".to_owned())])
-            .chain(
-                extra_env
-                    .iter()
-                    .map(|(k, v)| (k.to_string(), v.to_string())),
-            )
-            .collect();
+        let (agentcore, runtime, env) = function_stack(backend, extra_env).await;
         let function = FunctionProcess::spawn(&stream_binary(), &runtime.address(), &env).unwrap();
         let config = FunctionUrlConfig {
             iam: Some(url_credentials()),

@@ -135,3 +135,36 @@ async fn a_missing_secret_is_a_configuration_error_for_that_source_only() {
         200
     );
 }
+
+#[tokio::test]
+async fn named_agents_come_from_an_ssm_parameter_read_at_cold_start() {
+    const RESEARCH: &str =
+        "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/research_agent-RESEARCH01";
+    let agentcore = LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .with_runtime(RESEARCH, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let directory = format!(r#"{{"research": "{RESEARCH}"}}"#);
+    let secrets = SecretService::start(&[("/bridge/agents", directory.as_str())]).await;
+    secrets.fail_next(1);
+    let bridge = bridge_with_secrets(
+        &agentcore.endpoint_url(),
+        &secrets.endpoint,
+        &[("AGENTS_PARAMETER", "/bridge/agents")],
+    )
+    .await;
+    bridge.prefetch_secrets().await; // fails once: the next request retries the fetch
+    let mut ev = event_json("invoke-api.json");
+    ev["path"] = "/v1/agents/research/invoke".into();
+    let reply = call(&bridge, request(&ev)).await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    assert_eq!(reply.json["metadata"]["agent"], "research");
+    assert_eq!(agentcore.invocations()[0].runtime, RESEARCH);
+    let fetches = secrets.requests();
+    let _ = call(&bridge, request(&ev)).await;
+    assert_eq!(secrets.requests(), fetches, "fetched once, then kept");
+    ev["path"] = "/v1/agents/unknown/invoke".into();
+    assert_error(&call(&bridge, request(&ev)).await, 404, "AGENT_NOT_FOUND");
+}
