@@ -257,13 +257,15 @@ impl AsyncStack {
                     ),
                     ("JOB_LEASE_SECONDS", timing.lease_seconds.to_string()),
                     ("SERVICENOW_MODE", "async".to_owned()),
-                    ("SERVICENOW_WRITE_BACK", write_back),
                     ("SERVICENOW_INTEGRATION_USERS", "bridge".to_owned()),
                 ]
                 .into_iter()
                 .map(|(k, v)| (k.to_owned(), v)),
             )
             .collect();
+        // As deployed: only the worker holds the write-back credentials.
+        let mut worker_env = env.clone();
+        worker_env.push(("SERVICENOW_WRITE_BACK".to_owned(), write_back));
         let webhook_runtime = Arc::new(RuntimeApi::start().await.unwrap());
         let webhook =
             FunctionProcess::spawn(&webhook_binary(), &webhook_runtime.address(), &env).unwrap();
@@ -295,7 +297,7 @@ impl AsyncStack {
             queues,
             sqs,
             worker_runtime,
-            worker_env: env,
+            worker_env,
             worker: None,
             _source: source,
             _webhook: webhook,

@@ -398,11 +398,8 @@ async fn process_webhook(
         job,
     };
     if mode == DeliveryMode::Async {
-        let write_back = settings
-            .write_back
-            .as_ref()
-            .and_then(|_| Target::for_ticket(&ticket))
-            .and_then(|t| serde_json::to_value(t).ok());
+        // Which ticket to write to; the worker writes only if it holds credentials for it.
+        let write_back = Target::for_ticket(&ticket).and_then(|t| serde_json::to_value(t).ok());
         let job = jobs::accept_async(jobs, new, |job| JobMessage {
             job_id: job.job_id.clone(),
             source: source.as_str().to_owned(),

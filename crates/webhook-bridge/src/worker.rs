@@ -152,7 +152,7 @@ impl Parts {
                 .await
                 .map_err(|e| store_failed(&job.job_id, &e))?;
             return match record {
-                Some(r) if needs_write_back(&job, &r) => {
+                Some(r) if self.credentials.configured(source) && needs_write_back(&job, &r) => {
                     self.write_back(source, &job, &r, last_try).await
                 }
                 _ => {
@@ -184,7 +184,9 @@ impl Parts {
                     .succeed(&job.job_id, attempt, &reply.answer.text, now)
                     .await
                 {
-                    Ok(record) if job.write_back.is_some() => {
+                    Ok(record)
+                        if job.write_back.is_some() && self.credentials.configured(source) =>
+                    {
                         self.write_back(source, &job, &record, last_try).await
                     }
                     Ok(_) => Ok(()),

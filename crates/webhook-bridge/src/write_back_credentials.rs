@@ -47,6 +47,11 @@ impl WriteBackCredentials {
         WriteBackCredentials { states, store }
     }
 
+    /// Whether write-back is configured for `source` (in this function: the worker).
+    pub fn configured(&self, source: Source) -> bool {
+        self.states.contains_key(&source)
+    }
+
     /// The credentials for `source`. A secret that cannot be fetched is `Unreachable` (retried
     /// later); one that does not parse, or no configuration at all, is `Misconfigured`.
     pub async fn get(&self, source: Source) -> Result<&Credentials, WriteBackError> {

@@ -284,17 +284,14 @@ async fn the_worker_writes_back_once_and_retries_a_failed_write_back() {
         "password": "local-servicenow-password",
     })
     .to_string();
-    let h = JobsHarness::start(&[
-        ("SERVICENOW_MODE", "async"),
-        ("SERVICENOW_WRITE_BACK", &creds),
-    ])
-    .await;
+    // As deployed: only the worker holds the write-back credentials.
+    let h = JobsHarness::start(&[("SERVICENOW_MODE", "async")]).await;
     let accepted = call(&h.bridge, delivery(&[], &[])).await;
     assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.raw);
     let job_id = accepted.json["job_id"].as_str().unwrap().to_owned();
 
     ticketing.fail_next(1, StatusCode::SERVICE_UNAVAILABLE);
-    let worker = h.worker(&[]).await;
+    let worker = h.worker(&[("SERVICENOW_WRITE_BACK", &creds)]).await;
     let (_, failed) = run_worker(&h, &worker).await;
     assert_eq!(failed.len(), 1, "the message goes back for the write-back");
     let record = call(&h.bridge, job_request(&job_id)).await;
