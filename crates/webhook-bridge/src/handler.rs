@@ -5,29 +5,23 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use aws_config::SdkConfig;
 use lambda_http::{Body, Request, RequestExt, Response};
-use ticket_prompt::signature::{self, Presented};
-use ticket_prompt::{Source, agent_payload, read_delivery, render_prompt};
+use ticket_prompt::Source;
 
-use crate::agent::{AgentCall, AgentClient, AgentError, AgentReply};
+use crate::agent::{AgentClient, AgentError};
 use crate::agents::AgentDirectory;
 use crate::answer::Answer;
 use crate::config::{Config, ConfigError};
 use crate::error::BridgeError;
-use crate::jobs::{self, Jobs, Recorded};
+use crate::jobs::{self, Jobs};
 use crate::routing::{Route, route};
 use crate::secrets::SecretStore;
 use crate::signing::Signers;
-use crate::source_config::DeliveryMode;
-use crate::write_back::Target;
-use crate::{inbound, invoke, response};
-use job_store::{JobMessage, JobMode, JobRecord, NewJob};
+use crate::{invoke, response, webhook};
+use job_store::JobRecord;
 
 /// Time kept back from the Lambda deadline so the bridge can still answer with a typed 504
 /// (and log) instead of being killed mid-request.
 const LAMBDA_DEADLINE_MARGIN: Duration = Duration::from_millis(1500);
-
-/// GitHub names the event in a header, not in the body.
-const GITHUB_EVENT_HEADER: &str = "x-github-event";
 
 /// The most cold start may spend warming the AgentCore connection (Lambda allows 10 s of init).
 pub const WARM_UP_BUDGET: Duration = Duration::from_secs(2);
@@ -41,27 +35,27 @@ pub(crate) struct Ready {
     pub(crate) config: Config,
     pub(crate) agent: AgentClient,
     pub(crate) agents: AgentDirectory,
-    signers: Signers,
-    jobs: Option<Jobs>,
+    pub(crate) signers: Signers,
+    pub(crate) jobs: Option<Jobs>,
 }
 
 /// What the log line reports about one delivery.
 #[derive(Default)]
-struct LogFields {
+pub(crate) struct LogFields {
     /// The invoke API's agent name.
-    agent: Option<String>,
+    pub(crate) agent: Option<String>,
     /// The delivery's job, when the jobs table is on.
-    job_id: Option<String>,
-    event: Option<String>,
-    source: Option<Source>,
-    ticket: Option<String>,
-    session_id: Option<String>,
-    agent_latency: Option<Duration>,
-    aws_request_id: Option<String>,
+    pub(crate) job_id: Option<String>,
+    pub(crate) event: Option<String>,
+    pub(crate) source: Option<Source>,
+    pub(crate) ticket: Option<String>,
+    pub(crate) session_id: Option<String>,
+    pub(crate) agent_latency: Option<Duration>,
+    pub(crate) aws_request_id: Option<String>,
 }
 
 /// What became of a delivery that was not refused.
-enum Outcome {
+pub(crate) enum Outcome {
     Analysed {
         source: Source,
         ticket_id: String,
@@ -271,7 +265,7 @@ impl Bridge {
         };
         match route {
             Route::Invoke(agent) => process_invoke(ready, req, &agent, log).await,
-            Route::Webhook(source) => process_webhook(ready, req, path, source, log).await,
+            Route::Webhook(source) => webhook::process(ready, req, path, source, log).await,
             Route::Job(id) => {
                 let jobs = ready.jobs.as_ref().ok_or(BridgeError::JobNotFound)?;
                 Ok(Outcome::Job(jobs::read(jobs, &id).await?))
@@ -291,164 +285,13 @@ async fn process_invoke(
     let prepared = invoke::prepare(&ready.config, &ready.agents, req, agent).await?;
     log.session_id = Some(prepared.call.session_id.clone());
     let deadline = deadline(req, ready.config.agent_timeout);
-    let reply = call_agent(ready, &prepared.call, deadline, log).await?;
+    let reply = webhook::call_agent(ready, &prepared.call, deadline, log).await?;
     Ok(Outcome::Invoked {
         agent: prepared.agent,
         qualifier: prepared.endpoint.qualifier,
         answer: reply.answer,
         session_id: prepared.call.session_id,
     })
-}
-
-async fn process_webhook(
-    ready: &Ready,
-    req: &Request,
-    path: &str,
-    source: Source,
-    log: &mut LogFields,
-) -> Result<Outcome, BridgeError> {
-    let body: &[u8] = req.body().as_ref();
-    if body.len() > ready.config.max_body_bytes {
-        return Err(BridgeError::PayloadTooLarge {
-            size: body.len(),
-            limit: ready.config.max_body_bytes,
-        });
-    }
-    let settings = &ready.config.sources[&source];
-    let keys = ready.signers.keys(source).await?;
-    if keys.is_none() && ready.config.require_signatures {
-        return Err(BridgeError::SigningRequired(source.as_str()));
-    }
-    if let Some(keys) = keys {
-        // Over the raw bytes, before anything is parsed: re-serialised JSON would not verify.
-        let names = signature::headers(source);
-        let presented = Presented {
-            signature: inbound::header(req, names.signature),
-            timestamp: names.timestamp.and_then(|t| inbound::header(req, t)),
-        };
-        signature::verify(source, keys, body, presented, SystemTime::now())?;
-    }
-    let delivery = read_delivery(source, body, inbound::header(req, GITHUB_EVENT_HEADER))?;
-    log.event = Some(delivery.event.clone());
-    if !settings.acts_on(&delivery.event) {
-        return Ok(Outcome::Ignored {
-            source,
-            event: delivery.event,
-            own_update: false,
-        });
-    }
-    // The bridge's own write-back fires the webhook again: acknowledge, never analyse.
-    if settings.caused_by_integration(&delivery.actors()) {
-        return Ok(Outcome::Ignored {
-            source,
-            event: delivery.event,
-            own_update: true,
-        });
-    }
-    let mode = jobs::requested_mode(req, settings.mode)?;
-    let jobs = ready.jobs.as_ref();
-    if mode == DeliveryMode::Async && jobs.is_none_or(|j| j.queue.is_none()) {
-        return Err(BridgeError::AsyncNotEnabled);
-    }
-    let ticket = delivery.ticket(&ready.config.field_limits)?;
-    log.ticket = Some(ticket.id.clone());
-
-    let session_id = inbound::session_id(&ready.config.session_policy, req, source, &ticket)?;
-    log.session_id = Some(session_id.clone());
-    let prompt = render_prompt(&ticket, &uuid::Uuid::new_v4().simple().to_string());
-    tracing::debug!(%prompt, "prompt rendered");
-    let call = AgentCall {
-        endpoint: ready.agents.default_endpoint().clone(),
-        session_id: session_id.clone(),
-        payload: serde_json::to_vec(&agent_payload(&ticket, &prompt)).unwrap_or_default(),
-        user_id: inbound::user_id(ready.config.user_id_source.as_ref(), req, &ticket),
-        trace: inbound::trace_context(req),
-    };
-    let deadline = deadline(req, ready.config.agent_timeout);
-    let key = jobs
-        .map(|_| jobs::idempotency_key(req, source, body))
-        .transpose()?;
-    let job_id = key.as_ref().map(|k| k.job_id());
-    let analysed = |text: String, session_id: String, replayed: bool| Outcome::Analysed {
-        source,
-        ticket_id: ticket.id.clone(),
-        text,
-        session_id,
-        replayed,
-        job_id: job_id.clone(),
-    };
-    let (Some(jobs), Some(key)) = (jobs, key) else {
-        let reply = call_agent(ready, &call, deadline, log).await?;
-        return Ok(analysed(reply.answer.text, session_id, false));
-    };
-
-    let new = NewJob {
-        key,
-        mode: match mode {
-            DeliveryMode::Sync => JobMode::Sync,
-            DeliveryMode::Async => JobMode::Async,
-        },
-        ticket_id: ticket.id.clone(),
-        session_id: session_id.clone(),
-    };
-    log.job_id = job_id.clone();
-    let accepted = |job: JobRecord| Outcome::Accepted {
-        source,
-        status_url: jobs::status_url(req, path, &job.job_id),
-        job,
-    };
-    if mode == DeliveryMode::Async {
-        // Which ticket to write to; the worker writes only if it holds credentials for it.
-        let write_back = Target::for_ticket(&ticket).and_then(|t| serde_json::to_value(t).ok());
-        let job = jobs::accept_async(jobs, new, |job| JobMessage {
-            job_id: job.job_id.clone(),
-            source: source.as_str().to_owned(),
-            ticket_id: ticket.id.clone(),
-            session_id: job.session_id.clone(),
-            user_id: call.user_id.clone(),
-            payload: serde_json::from_slice(&call.payload).unwrap_or_default(),
-            write_back,
-        })
-        .await?;
-        return Ok(accepted(job));
-    }
-    match jobs::claim_sync(jobs, new, deadline).await? {
-        Recorded::Accepted(job) => Ok(accepted(job)),
-        Recorded::Replay(job) => Ok(analysed(
-            job.analysis.unwrap_or_default(),
-            job.session_id,
-            true,
-        )),
-        Recorded::Run { job, attempt } => {
-            let result = call_agent(ready, &call, deadline, log).await;
-            let text = result
-                .as_ref()
-                .map(|r| r.answer.text.as_str())
-                .map_err(drop);
-            jobs::finish_sync(jobs, &job.job_id, attempt, text).await;
-            Ok(analysed(result?.answer.text, session_id, false))
-        }
-    }
-}
-
-/// Invokes the agent, recording latency and AgentCore's request id in the log line and the
-/// failure detail (never returned to the caller) in a warning.
-async fn call_agent(
-    ready: &Ready,
-    call: &AgentCall,
-    deadline: Duration,
-    log: &mut LogFields,
-) -> Result<AgentReply, BridgeError> {
-    let agent_started = Instant::now();
-    let result = ready.agent.invoke(call, deadline).await;
-    log.agent_latency = Some(agent_started.elapsed());
-    let reply = result.map_err(|e| {
-        log.aws_request_id = e.aws_request_id.clone();
-        log_agent_failure(&e);
-        BridgeError::Agent(e)
-    })?;
-    log.aws_request_id = reply.aws_request_id.clone();
-    Ok(reply)
 }
 
 /// The operator's view of a failed agent call: SDK and agent text stay in the logs.

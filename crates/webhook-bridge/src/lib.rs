@@ -23,6 +23,7 @@ pub mod source_config;
 pub mod sse;
 pub mod stream;
 pub mod stream_frames;
+mod webhook;
 pub mod worker;
 pub mod write_back;
 mod write_back_credentials;
