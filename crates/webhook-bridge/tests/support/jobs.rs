@@ -1,12 +1,9 @@
 //! The bridge with its jobs table and queue on moto (DynamoDB + SQS on loopback, see the
 //! `local-moto` crate), AgentCore on the local emulator, and the worker built the same way.
 
-use std::collections::HashMap;
-
-use aws_sdk_bedrockagentcore::config::{Credentials, Region};
 use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
 use webhook_bridge::worker::Worker;
-use webhook_bridge::{Bridge, Config, agent::sdk_defaults, secrets::SecretStore};
+use webhook_bridge::{Bridge, Config, secrets::SecretStore};
 
 pub struct JobsHarness {
     pub agentcore: RunningAgentCore,
@@ -68,26 +65,8 @@ async fn sdks(
     agentcore: &str,
     env: &[(String, String)],
 ) -> (Config, aws_config::SdkConfig, aws_config::SdkConfig) {
-    let mut vars: HashMap<String, String> = HashMap::from([
-        ("AGENT_RUNTIME_ARN".into(), LOCAL_RUNTIME_ARN.into()),
-        ("AGENT_MAX_ATTEMPTS".into(), "1".into()),
-    ]);
-    vars.extend(env.iter().cloned());
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test config");
-    let sdk = |url: String| {
-        sdk_defaults(&config)
-            .endpoint_url(url)
-            .region(Region::new(local_moto::REGION))
-            .credentials_provider(Credentials::new(
-                "AKIDLOCAL",
-                "local-secret",
-                None,
-                None,
-                "tests",
-            ))
-            .load()
-    };
-    let agent_sdk = sdk(agentcore.to_owned()).await;
-    let jobs_sdk = sdk(local_moto::moto().endpoint.clone()).await;
+    let config = super::test_config(env);
+    let agent_sdk = super::sdk_at(&config, agentcore).await;
+    let jobs_sdk = super::sdk_at(&config, &local_moto::moto().endpoint).await;
     (config, agent_sdk, jobs_sdk)
 }

@@ -42,28 +42,40 @@ pub async fn bridge_with_secrets(
     secrets_endpoint: &str,
     env: &[(&str, &str)],
 ) -> Bridge {
+    let env: Vec<(String, String)> = env
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    let config = test_config(&env);
+    let agent_sdk = sdk_at(&config, endpoint).await;
+    let secrets = SecretStore::new(&sdk_at(&config, secrets_endpoint).await);
+    Bridge::from_parts(config, &agent_sdk, secrets)
+}
+
+/// The default test configuration (the local runtime, one SDK attempt) with `env` on top.
+pub fn test_config(env: &[(String, String)]) -> Config {
     let mut vars: HashMap<String, String> = HashMap::from([
         ("AGENT_RUNTIME_ARN".into(), LOCAL_RUNTIME_ARN.into()),
         ("AGENT_MAX_ATTEMPTS".into(), "1".into()),
     ]);
-    vars.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
-    let config = Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test config");
-    let sdk = |url: String| {
-        sdk_defaults(&config)
-            .endpoint_url(url)
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
-                "AKIDLOCAL",
-                "local-secret",
-                None,
-                None,
-                "tests",
-            ))
-            .load()
-    };
-    let agent_sdk = sdk(endpoint.to_owned()).await;
-    let secrets = SecretStore::new(&sdk(secrets_endpoint.to_owned()).await);
-    Bridge::from_parts(config, &agent_sdk, secrets)
+    vars.extend(env.iter().cloned());
+    Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test config")
+}
+
+/// SDK settings for `config` with every service at `url`, in us-east-1, with dummy credentials.
+pub async fn sdk_at(config: &Config, url: &str) -> aws_config::SdkConfig {
+    sdk_defaults(config)
+        .endpoint_url(url)
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "AKIDLOCAL",
+            "local-secret",
+            None,
+            None,
+            "tests",
+        ))
+        .load()
+        .await
 }
 
 pub fn event_json(name: &str) -> Value {
