@@ -254,3 +254,45 @@ async fn a_real_streaming_agent_is_relayed_end_to_end() {
     assert!(frames.iter().filter(|f| f["content"].is_string()).count() > 3);
     assert_eq!(frames.last().unwrap()["session_id"], session);
 }
+
+#[tokio::test]
+async fn the_function_url_event_fixture_streams_through_the_binary() {
+    // events/function-url/stream-invoke.json is what `sam local invoke StreamFunction -e` takes.
+    let stack = StreamStack::start_with(Backend::Builtin, &[]).await;
+    stack.agentcore.inject(Fault::Sse);
+    let event = e2e_tests::event("function-url/stream-invoke.json");
+    let outcome = stack
+        .runtime
+        .invoke(
+            bytes::Bytes::from(event.to_string()),
+            std::time::Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    let local_lambda::Outcome::Streaming(mut stream) = outcome else {
+        panic!("the stream binary answers with a streamed response: {outcome:?}");
+    };
+    assert_eq!(stream.prelude["statusCode"], 200);
+    assert_eq!(stream.prelude["headers"]["content-type"], NDJSON);
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.body.recv().await {
+        body.extend_from_slice(&chunk.unwrap());
+    }
+    let lines: Vec<String> = String::from_utf8(body)
+        .unwrap()
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    let frames = parse(&lines);
+    assert_eq!(
+        content(&frames),
+        "Local agent (offline stand-in) received: Which deploy broke checkout in the last hour?"
+    );
+    let done = frames.last().unwrap();
+    assert_eq!(done["done"], true);
+    assert!(done["request_id"].as_str().is_some_and(|r| !r.is_empty()));
+    assert_eq!(
+        stack.agentcore.invocations()[0].body_json()["context"],
+        json!({"service": "checkout"})
+    );
+}

@@ -387,7 +387,8 @@ pub fn url_credentials() -> LocalCredentials {
 pub struct StreamStack {
     pub agentcore: RunningAgentCore,
     pub url: FunctionUrl,
-    _runtime: Arc<RuntimeApi>,
+    /// The stream binary's Runtime API, to send it raw Function URL events.
+    pub runtime: Arc<RuntimeApi>,
     _function: FunctionProcess,
 }
 
@@ -405,7 +406,7 @@ impl StreamStack {
         StreamStack {
             agentcore,
             url,
-            _runtime: runtime,
+            runtime,
             _function: function,
         }
     }
