@@ -225,11 +225,6 @@ impl AgentClient {
         })
     }
 
-    /// The largest answer read (`MAX_ANSWER_BYTES`).
-    pub fn max_answer_bytes(&self) -> usize {
-        self.max_answer_bytes
-    }
-
     async fn invoke_and_read(&self, call: &AgentCall) -> Result<AgentReply, AgentError> {
         let AgentStream {
             format,

@@ -117,7 +117,6 @@ impl AgentDirectory {
     /// Loads `AGENTS_PARAMETER` ahead of the first request (cold start).
     pub async fn prefetch(&self) {
         if matches!(self.source, AgentsSource::Parameter(_)) {
-            let _ = self.resolve(DEFAULT_AGENT).await;
             let _ = self.named().await;
         }
     }

@@ -26,6 +26,15 @@ const LAMBDA_DEADLINE_MARGIN: Duration = Duration::from_millis(1500);
 /// The most cold start may spend warming the AgentCore connection (Lambda allows 10 s of init).
 pub const WARM_UP_BUDGET: Duration = Duration::from_secs(2);
 
+/// What an entry point serves, and so what its cold start prepares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Serves {
+    /// Webhooks, the invoke API and jobs (the REST API's function): signing secrets are needed.
+    All,
+    /// Only the invoke API (the streaming function): no webhook signatures to check.
+    InvokeOnly,
+}
+
 /// The request handler and everything it holds across invocations.
 pub struct Bridge {
     pub(crate) ready: Result<Ready, ConfigError>,
@@ -135,13 +144,16 @@ impl Bridge {
     }
 
     /// Reads the environment, builds the SDK client once, and logs any configuration problem.
-    pub async fn from_env() -> Bridge {
+    pub async fn from_env(serves: Serves) -> Bridge {
         match Config::from_env() {
             Ok(config) => {
                 let sdk_config = crate::agent::sdk_defaults(&config).load().await;
                 let bridge = Bridge::new(config, &sdk_config);
-                // Both are bounded; running them together keeps cold start short.
-                tokio::join!(bridge.warm_up(), bridge.prefetch_secrets());
+                // All bounded; running them together keeps cold start short.
+                match serves {
+                    Serves::All => tokio::join!(bridge.warm_up(), bridge.prefetch_secrets()),
+                    Serves::InvokeOnly => tokio::join!(bridge.warm_up(), bridge.prefetch_agents()),
+                };
                 bridge
             }
             Err(err) => {
@@ -174,8 +186,19 @@ impl Bridge {
     /// Fetches referenced signing secrets and the agent directory (cold start). A failure only
     /// makes the requests that need them retry the fetch.
     pub async fn prefetch_secrets(&self) {
+        tokio::join!(self.prefetch_signing_secrets(), self.prefetch_agents());
+    }
+
+    async fn prefetch_signing_secrets(&self) {
         if let Ok(ready) = &self.ready {
-            tokio::join!(ready.signers.prefetch(), ready.agents.prefetch());
+            ready.signers.prefetch().await;
+        }
+    }
+
+    /// Fetches the agent directory (`AGENTS_PARAMETER`) at cold start.
+    pub async fn prefetch_agents(&self) {
+        if let Ok(ready) = &self.ready {
+            ready.agents.prefetch().await;
         }
     }
 

@@ -29,4 +29,4 @@ pub mod write_back;
 mod write_back_credentials;
 
 pub use config::{Config, ConfigError};
-pub use handler::Bridge;
+pub use handler::{Bridge, Serves};

@@ -3,7 +3,7 @@
 use std::convert::Infallible;
 
 use lambda_http::{Error, Request, run, service_fn};
-use webhook_bridge::Bridge;
+use webhook_bridge::{Bridge, Serves};
 
 // One thread: Lambda gives an instance one request at a time, so worker threads would only add
 // cross-thread wake-ups to every request and stacks to the memory footprint.
@@ -11,7 +11,7 @@ use webhook_bridge::Bridge;
 async fn main() -> Result<(), Error> {
     // JSON logs when AWS_LAMBDA_LOG_FORMAT=JSON; level from AWS_LAMBDA_LOG_LEVEL, else RUST_LOG.
     lambda_http::tracing::init_default_subscriber();
-    let bridge = Bridge::from_env().await;
+    let bridge = Bridge::from_env(Serves::All).await;
     let bridge = &bridge;
     run(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(bridge.handle(req).await)

@@ -77,10 +77,12 @@ pub(crate) async fn process(
     log.session_id = Some(session_id.clone());
     let prompt = render_prompt(&ticket, &uuid::Uuid::new_v4().simple().to_string());
     tracing::debug!(%prompt, "prompt rendered");
+    // Built once: the agent call sends its bytes, an async job message carries the document.
+    let payload = agent_payload(&ticket, &prompt);
     let call = AgentCall {
         endpoint: ready.agents.default_endpoint().clone(),
         session_id: session_id.clone(),
-        payload: serde_json::to_vec(&agent_payload(&ticket, &prompt)).unwrap_or_default(),
+        payload: serde_json::to_vec(&payload).unwrap_or_default(),
         user_id: inbound::user_id(ready.config.user_id_source.as_ref(), req, &ticket),
         trace: inbound::trace_context(req),
     };
@@ -126,7 +128,7 @@ pub(crate) async fn process(
             ticket_id: ticket.id.clone(),
             session_id: job.session_id.clone(),
             user_id: call.user_id.clone(),
-            payload: serde_json::from_slice(&call.payload).unwrap_or_default(),
+            payload,
             write_back,
         })
         .await?;

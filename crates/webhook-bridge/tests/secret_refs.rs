@@ -168,3 +168,35 @@ async fn named_agents_come_from_an_ssm_parameter_read_at_cold_start() {
     ev["path"] = "/v1/agents/unknown/invoke".into();
     assert_error(&call(&bridge, request(&ev)).await, 404, "AGENT_NOT_FOUND");
 }
+
+#[tokio::test]
+async fn the_streaming_entry_points_cold_start_fetches_no_signing_secrets() {
+    let agentcore = LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let secrets = SecretService::start(&[(SM_ARN, "gh-secret"), ("/bridge/agents", r#"{}"#)]).await;
+    let bridge = bridge_with_secrets(
+        &agentcore.endpoint_url(),
+        &secrets.endpoint,
+        &[
+            ("GITHUB_WEBHOOK_SECRET_REF", SM_ARN),
+            ("AGENTS_PARAMETER", "/bridge/agents"),
+        ],
+    )
+    .await;
+    // What `Serves::InvokeOnly` prepares: the agent directory, not webhook signing secrets.
+    bridge.prefetch_agents().await;
+    assert_eq!(
+        secrets.requests(),
+        1,
+        "only the agent directory was fetched"
+    );
+    bridge.prefetch_secrets().await;
+    assert_eq!(
+        secrets.requests(),
+        2,
+        "the signing secret too; the directory is kept"
+    );
+}

@@ -4,13 +4,13 @@
 use std::convert::Infallible;
 
 use lambda_http::{Error, Request, run_with_streaming_response, service_fn};
-use webhook_bridge::Bridge;
+use webhook_bridge::{Bridge, Serves};
 
 // One thread, as in the webhook function: one request at a time per instance.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let bridge = Bridge::from_env().await;
+    let bridge = Bridge::from_env(Serves::InvokeOnly).await;
     let bridge = &bridge;
     run_with_streaming_response(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(bridge.handle_stream(req).await)
