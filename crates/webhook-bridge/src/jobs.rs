@@ -10,40 +10,28 @@ use job_store::{
     Claim, IdempotencyKey, JobMessage, JobMode, JobQueue, JobRecord, JobStatus, JobStore, KeyError,
     NewJob, StoreError,
 };
-use lambda_http::{Request, RequestExt};
 use ticket_prompt::Source;
 
 use crate::config::JobsConfig;
 use crate::error::BridgeError;
-use crate::inbound;
-use crate::source_config::DeliveryMode;
+use crate::request::HeaderText;
 
 /// Time kept on a synchronous delivery's lease beyond its agent deadline, so a duplicate that
 /// arrives while the first is answering still sees it running.
 const SYNC_LEASE_MARGIN: Duration = Duration::from_secs(5);
 
-/// Each sender's delivery-id header: the same value on every retry of one delivery.
-fn delivery_id_header(source: Source) -> Option<&'static str> {
-    match source {
-        Source::GitHub => Some("x-github-delivery"),
-        Source::Jira => Some("x-atlassian-webhook-identifier"),
-        Source::Zendesk => Some("x-zendesk-webhook-invocation-id"),
-        Source::PagerDuty => Some("x-webhook-id"),
-        Source::ServiceNow | Source::Generic => None,
-    }
-}
-
-/// The caller's own key, for senders without delivery ids (ServiceNow flows, scripts).
-const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
-
 /// The jobs table and, when asynchronous mode is on, the queue.
 pub struct Jobs {
+    /// The table.
     pub store: JobStore,
+    /// The queue, when asynchronous mode is on.
     pub queue: Option<JobQueue>,
+    /// Their settings.
     pub config: JobsConfig,
 }
 
 impl Jobs {
+    /// Clients for the configured table and queue.
     pub fn new(sdk: &SdkConfig, config: &JobsConfig) -> Jobs {
         Jobs {
             store: JobStore::new(
@@ -60,50 +48,18 @@ impl Jobs {
     }
 }
 
-/// The mode a delivery asks for: `?mode=sync|async`, else `Prefer: respond-async`, else the
-/// source's configured mode.
-pub fn requested_mode(req: &Request, default: DeliveryMode) -> Result<DeliveryMode, BridgeError> {
-    if let Some(mode) = req
-        .query_string_parameters_ref()
-        .and_then(|q| q.first("mode"))
-    {
-        return match mode {
-            "sync" => Ok(DeliveryMode::Sync),
-            "async" => Ok(DeliveryMode::Async),
-            other => Err(BridgeError::InvalidMode(other.to_owned())),
-        };
-    }
-    let prefers_async = req.headers().get_all("prefer").iter().any(|v| {
-        v.to_str().is_ok_and(|v| {
-            v.split(',')
-                .any(|p| p.trim().eq_ignore_ascii_case("respond-async"))
-        })
-    });
-    Ok(if prefers_async {
-        DeliveryMode::Async
-    } else {
-        default
-    })
-}
-
-/// The delivery's idempotency key: the sender's delivery id, else `Idempotency-Key`, else a hash
-/// of source and body.
+/// The delivery's idempotency key: the sender's delivery id or `Idempotency-Key` (`named`),
+/// else a hash of source and body.
 pub fn idempotency_key(
-    req: &Request,
+    named: &HeaderText,
     source: Source,
     body: &[u8],
 ) -> Result<IdempotencyKey, BridgeError> {
-    let named = delivery_id_header(source)
-        .into_iter()
-        .chain([IDEMPOTENCY_KEY_HEADER])
-        .find(|h| req.headers().contains_key(*h));
     let key = match named {
-        Some(h) => match inbound::header(req, h) {
-            Some(id) => IdempotencyKey::from_delivery_id(source.as_str(), id),
-            // Present but not text: refused rather than replaced by a body hash.
-            None => Err(KeyError::DeliveryIdNotPrintable),
-        },
-        None => IdempotencyKey::from_body(source.as_str(), body),
+        HeaderText::Text(id) => IdempotencyKey::from_delivery_id(source.as_str(), id),
+        // Present but not text: refused rather than replaced by a body hash.
+        HeaderText::Unusable => Err(KeyError::DeliveryIdNotPrintable),
+        HeaderText::Absent => IdempotencyKey::from_body(source.as_str(), body),
     };
     key.map_err(|e| {
         BridgeError::InvalidIdempotencyKey(match e {
@@ -117,7 +73,12 @@ pub fn idempotency_key(
 /// What became of a delivery that goes through the jobs table.
 pub enum Recorded {
     /// New (or handed back after a failure): this request runs the agent under `attempt`.
-    Run { job: JobRecord, attempt: u32 },
+    Run {
+        /// The job, as this attempt started it.
+        job: JobRecord,
+        /// The attempt's fencing token for recording the outcome.
+        attempt: u32,
+    },
     /// Answered before: the stored analysis.
     Replay(JobRecord),
     /// Queued or handled asynchronously: answer 202 with this job.
@@ -210,23 +171,9 @@ pub async fn read(jobs: &Jobs, job_id: &str) -> Result<JobRecord, BridgeError> {
     }
 }
 
-/// Where the job can be read: this API's base (the path before `/webhook/…`, as the caller
-/// addressed it, so the stage or a custom domain's base path is kept) plus `/jobs/{id}`.
-pub fn status_url(req: &Request, path: &str, job_id: &str) -> String {
-    let called = match req.request_context_ref() {
-        Some(lambda_http::request::RequestContext::ApiGatewayV1(ctx)) => {
-            ctx.path.as_deref().unwrap_or(path)
-        }
-        _ => path,
-    };
-    let base = called.split("/webhook/").next().unwrap_or("");
-    match inbound::header(req, "host") {
-        Some(host) => {
-            let scheme = inbound::header(req, "x-forwarded-proto").unwrap_or("https");
-            format!("{scheme}://{host}{base}/jobs/{job_id}")
-        }
-        None => format!("{base}/jobs/{job_id}"),
-    }
+/// Where the job can be read, under this API's base as the caller addressed it.
+pub fn status_url(api_base: &str, job_id: &str) -> String {
+    format!("{api_base}/jobs/{job_id}")
 }
 
 fn unavailable(e: StoreError) -> BridgeError {

@@ -1,32 +1,60 @@
-//! The Lambda side of the bridge: a thin adapter between API Gateway proxy events and
-//! Bedrock AgentCore's `InvokeAgentRuntime`.
+//! The Lambda side of the bridge: API Gateway events, Function URL requests and SQS job messages
+//! in, Bedrock AgentCore `InvokeAgentRuntime` out.
 //!
-//! Pure ticket logic (parsing, validation, prompts, session ids) lives in `ticket-prompt`; this
-//! crate owns I/O: routing, configuration, the AgentCore client, answer decoding and the mapping
-//! of every outcome to an HTTP response.
+//! # The way of a delivery
+//! ```text
+//! request (the edge reads the HTTP request once) → route → verify (body cap, signature)
+//!   → parse (event filter, own updates) → prompt (session, user, fenced prompt)
+//!   → dispatch (the agent now | the jobs table first | the queue) → answer → response
+//! queue → worker: lease → agent → record → write-back
+//! ```
+//! Pure ticket work (payload mappings, validation, sanitising, prompts, session ids, signature
+//! recipes) is `ticket_prompt`'s; the jobs table and queue are `job_store`'s. This crate owns the
+//! I/O around them. The three Lambdas (`src/bin/`) only wire a [`Bridge`] to the runtime.
+//!
+//! # The rule
+//! Modules are declared below in flow order, leaves first and the application flows last, and
+//! a module imports only modules declared above it (inside a folder too): no import cycles, and
+//! a newcomer reads the crate top to bottom. `cargo run -p layering` checks it (`make lint`).
+//! Steps return values; the flows in `app` assemble the response and the log line.
 
-pub mod agent;
-pub mod agents;
-pub mod answer;
-pub mod config;
-pub mod error;
-pub mod handler;
-pub mod inbound;
-pub mod invoke;
-pub mod jobs;
-pub mod response;
-mod retry;
-pub mod routing;
-pub mod secrets;
-pub mod signing;
-pub mod source_config;
-pub mod sse;
-pub mod stream;
-pub mod stream_frames;
-mod webhook;
-pub mod worker;
-pub mod write_back;
-mod write_back_credentials;
+mod config;
+mod deadline;
+mod sdk;
+mod secrets;
 
-pub use config::{Config, ConfigError};
-pub use handler::{Bridge, Serves};
+mod answer;
+
+mod agent;
+
+mod error;
+
+mod route;
+
+mod request;
+
+mod verify;
+
+mod parse;
+
+mod prompt;
+
+mod jobs;
+
+mod write_back;
+
+mod dispatch;
+
+mod response;
+
+mod app;
+
+pub use agent::{AgentCall, AgentClient, AgentError, AgentFailure, TraceContext};
+pub use answer::{AnswerFormat, AnswerReader, Frame, SseDecoder};
+pub use app::{Aws, Bridge, Role};
+pub use config::{Config, ConfigError, WRITE_BACK_SOURCES};
+pub use error::BridgeError;
+pub use response::{ErrorSpec, error_catalogue};
+pub use route::{Route, route};
+pub use sdk::sdk_defaults;
+pub use write_back::WriteBackError;

@@ -1,17 +1,16 @@
-//! The streaming Lambda (Function URL, `RESPONSE_STREAM`): wires tracing, configuration and the
-//! AgentCore client, then serves the invoke API with the agent's output forwarded as it arrives.
+//! The streaming Lambda (Function URL, `RESPONSE_STREAM`): the invoke API with the agent's output
+//! forwarded as it arrives.
 
 use std::convert::Infallible;
 
 use lambda_http::{Error, Request, run_with_streaming_response, service_fn};
-use webhook_bridge::{Bridge, Serves};
+use webhook_bridge::{Bridge, Role};
 
 // One thread, as in the webhook function: one request at a time per instance.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    let bridge = Bridge::from_env(Serves::InvokeOnly).await;
-    let bridge = &bridge;
+    let bridge = &Bridge::from_env(Role::Stream).await;
     run_with_streaming_response(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(bridge.handle_stream(req).await)
     }))

@@ -1,0 +1,17 @@
+//! AgentCore's data plane: one call described ([`AgentCall`]), sent and read under one deadline
+//! with the session stopped when time runs out, failures sorted into what an operator can act
+//! on, and the directory of named agents the invoke API may call.
+
+mod call;
+mod error;
+
+mod classify;
+mod retry;
+
+mod client;
+mod directory;
+
+pub use call::{AgentCall, TraceContext};
+pub use client::{AgentClient, AgentReply, AgentStream};
+pub use directory::{AgentDirectory, DirectoryError};
+pub use error::{AgentError, AgentFailure};

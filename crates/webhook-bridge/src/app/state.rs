@@ -1,0 +1,184 @@
+//! What the three Lambdas share, built once per cold start: the configuration and the clients
+//! and caches built from it; or, when the configuration is unusable, the reason, so every request
+//! is answered `CONFIGURATION_ERROR` (and every job message handed back) instead of the function
+//! crash-looping.
+
+use std::time::{Duration, Instant};
+
+use aws_config::SdkConfig;
+
+use crate::agent::{AgentClient, AgentDirectory};
+use crate::config::{Config, ConfigError, UserIdSource};
+use crate::error::BridgeError;
+use crate::jobs::Jobs;
+use crate::sdk::sdk_defaults;
+use crate::secrets::SecretStore;
+use crate::verify::Signers;
+use crate::write_back::{TicketWriter, WriteBackCredentials};
+
+/// The most cold start may spend warming the AgentCore connection (Lambda allows 10 s of init).
+const WARM_UP_BUDGET: Duration = Duration::from_secs(2);
+
+/// Which Lambda this is, and so what its cold start prepares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// The REST API's function (webhooks, the invoke API, jobs): warms AgentCore, fetches the
+    /// signing secrets and the agent directory.
+    Webhook,
+    /// The streaming Function URL (the invoke API only): warms AgentCore, fetches the agent
+    /// directory; no webhook signatures to check.
+    Stream,
+    /// The queue's worker: runs jobs and writes back; holds the write-back credentials.
+    Worker,
+}
+
+/// Where the AWS clients reach their services (tests put each on its own local server).
+#[derive(Debug, Clone, Copy)]
+pub struct Aws<'a> {
+    /// AgentCore's data plane.
+    pub agentcore: &'a SdkConfig,
+    /// The jobs table (DynamoDB) and queue (SQS).
+    pub jobs: &'a SdkConfig,
+    /// Secrets Manager and SSM Parameter Store.
+    pub secrets: &'a SdkConfig,
+}
+
+impl<'a> Aws<'a> {
+    /// Every service through the same settings, as in AWS.
+    pub fn same(sdk: &'a SdkConfig) -> Aws<'a> {
+        Aws {
+            agentcore: sdk,
+            jobs: sdk,
+            secrets: sdk,
+        }
+    }
+}
+
+/// The clients and caches the flows use.
+pub(super) struct Services {
+    pub(super) config: Config,
+    pub(super) agent: AgentClient,
+    pub(super) agents: AgentDirectory,
+    pub(super) signers: Signers,
+    pub(super) jobs: Option<Jobs>,
+    /// The worker's only.
+    pub(super) writer: Option<TicketWriter>,
+}
+
+/// A Lambda's state across invocations.
+pub struct Bridge {
+    services: Result<Services, ConfigError>,
+}
+
+impl Bridge {
+    /// A bridge for `role` that serves with `config`; its AWS clients use `aws`.
+    pub fn new(config: Config, aws: Aws<'_>, role: Role) -> Bridge {
+        let secrets = SecretStore::new(aws.secrets);
+        let writer = (role == Role::Worker).then(|| {
+            TicketWriter::new(WriteBackCredentials::new(&config.sources, secrets.clone()))
+        });
+        let services = Services {
+            agent: AgentClient::new(aws.agentcore, &config),
+            agents: AgentDirectory::new(
+                config.default_endpoint(),
+                config.agents.clone(),
+                secrets.clone(),
+            ),
+            signers: Signers::new(&config.sources, secrets),
+            jobs: config.jobs.as_ref().map(|j| Jobs::new(aws.jobs, j)),
+            writer,
+            config,
+        };
+        Bridge {
+            services: Ok(services),
+        }
+    }
+
+    /// A bridge whose configuration is unusable: it answers every request with
+    /// `CONFIGURATION_ERROR` (and hands every job message back) instead of crashing, so the
+    /// problem is visible and nothing loops.
+    pub fn misconfigured(err: ConfigError) -> Bridge {
+        Bridge {
+            services: Err(err),
+        }
+    }
+
+    /// Reads the environment, builds the clients once, prepares what `role` needs (bounded),
+    /// and logs any configuration problem.
+    pub async fn from_env(role: Role) -> Bridge {
+        let config = match Config::from_env() {
+            Ok(config) => config,
+            Err(err) => {
+                tracing::error!(
+                    variable = err.variable,
+                    problem = %err.problem,
+                    "configuration error: every request will be answered with 500 CONFIGURATION_ERROR until it is fixed"
+                );
+                return Bridge::misconfigured(err);
+            }
+        };
+        let sdk = sdk_defaults(&config).load().await;
+        let bridge = Bridge::new(config, Aws::same(&sdk), role);
+        // All bounded; running them together keeps cold start short.
+        match role {
+            Role::Webhook => {
+                tokio::join!(bridge.warm_up(), bridge.prefetch_secrets());
+            }
+            Role::Stream => {
+                tokio::join!(bridge.warm_up(), bridge.prefetch_agents());
+            }
+            Role::Worker => {}
+        }
+        bridge
+    }
+
+    /// Opens the connection to AgentCore ahead of the first delivery, when `AGENT_WARM_UP` is on.
+    /// Bounded by a 2 s budget; a failure only costs the first delivery its head start.
+    pub async fn warm_up(&self) {
+        let Ok(s) = &self.services else { return };
+        if !s.config.warm_up {
+            return;
+        }
+        let started = Instant::now();
+        let outcome = s.agent.warm_up(WARM_UP_BUDGET).await;
+        tracing::info!(
+            outcome,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "AgentCore connection warmed"
+        );
+    }
+
+    /// Fetches referenced signing secrets and the agent directory (cold start). A failure only
+    /// makes the requests that need them retry the fetch.
+    pub async fn prefetch_secrets(&self) {
+        let Ok(s) = &self.services else { return };
+        tokio::join!(s.signers.prefetch(), s.agents.prefetch());
+    }
+
+    /// Fetches the agent directory (`AGENTS_PARAMETER`) at cold start.
+    pub async fn prefetch_agents(&self) {
+        if let Ok(s) = &self.services {
+            s.agents.prefetch().await;
+        }
+    }
+
+    /// The services, or `CONFIGURATION_ERROR`.
+    pub(super) fn services(&self) -> Result<&Services, BridgeError> {
+        self.services
+            .as_ref()
+            .map_err(|_| BridgeError::Configuration)
+    }
+
+    /// Why the configuration is unusable, if it is.
+    pub(super) fn config_error(&self) -> Option<&ConfigError> {
+        self.services.as_ref().err()
+    }
+
+    /// The header `AGENT_USER_ID_SOURCE` names, read at the edge.
+    pub(super) fn user_id_header(&self) -> Option<&str> {
+        match &self.services.as_ref().ok()?.config.user_id_source {
+            Some(UserIdSource::Header(name)) => Some(name),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,67 @@
+//! The one log line each request leaves, assembled by the flows from what the steps returned.
+
+use std::time::Duration;
+
+use ticket_prompt::Source;
+
+use crate::dispatch::AgentTrace;
+use crate::route::Route;
+
+/// What the log line reports about one request.
+#[derive(Debug, Default)]
+pub(super) struct Trail {
+    /// The invoke API's agent name.
+    pub(super) agent: Option<String>,
+    /// The delivery's job, when the jobs table is on.
+    pub(super) job_id: Option<String>,
+    pub(super) event: Option<String>,
+    pub(super) source: Option<Source>,
+    pub(super) ticket: Option<String>,
+    pub(super) session_id: Option<String>,
+    pub(super) agent_call: Option<AgentTrace>,
+}
+
+/// How a request ended, for the log line.
+pub(super) struct Ending<'a> {
+    pub(super) request_id: &'a str,
+    pub(super) path: &'a str,
+    pub(super) status: u16,
+    pub(super) code: &'a str,
+    pub(super) latency: Duration,
+}
+
+impl Trail {
+    /// A trail that starts with what the route says (the source of a webhook).
+    pub(super) fn for_route(route: Option<&Route>) -> Trail {
+        Trail {
+            source: match route {
+                Some(Route::Webhook(source)) => Some(*source),
+                _ => None,
+            },
+            ..Trail::default()
+        }
+    }
+
+    /// The line: ids, route, outcome and latencies; ticket text never.
+    pub(super) fn log(&self, end: &Ending<'_>) {
+        let agent = self.agent_call.as_ref();
+        tracing::info!(
+            request_id = end.request_id,
+            path = end.path,
+            source = self.source.map_or("", Source::as_str),
+            agent = self.agent.as_deref().unwrap_or(""),
+            job_id = self.job_id.as_deref().unwrap_or(""),
+            event = self.event.as_deref().unwrap_or(""),
+            ticket = self.ticket.as_deref().unwrap_or(""),
+            session_id = self.session_id.as_deref().unwrap_or(""),
+            status = end.status,
+            code = end.code,
+            latency_ms = end.latency.as_millis() as u64,
+            agent_latency_ms = agent.map(|a| a.latency.as_millis() as u64),
+            aws_request_id = agent
+                .and_then(|a| a.aws_request_id.as_deref())
+                .unwrap_or(""),
+            "delivery handled"
+        );
+    }
+}

@@ -1,0 +1,113 @@
+//! One webhook delivery after routing: body cap → signature → read and filter → mode → ticket →
+//! prompt and session → dispatch (the agent now, through the jobs table, or queued).
+
+use std::time::SystemTime;
+
+use ticket_prompt::Source;
+
+use super::state::Services;
+use super::trail::Trail;
+use crate::config::DeliveryMode;
+use crate::deadline::{Margin, agent_deadline};
+use crate::dispatch::{self, Dispatched, Ready};
+use crate::error::BridgeError;
+use crate::jobs;
+use crate::parse::{self, Read};
+use crate::prompt;
+use crate::request::Inbound;
+use crate::response::Outcome;
+
+/// Runs the delivery; the trail holds what the log line needs, however far it got.
+pub(super) async fn deliver(
+    s: &Services,
+    inbound: &Inbound,
+    source: Source,
+    trail: Trail,
+) -> (Result<Outcome, BridgeError>, Trail) {
+    let mut trail = trail;
+    let config = &s.config;
+    let settings = &config.sources[&source];
+    let result = async {
+        let body = inbound.body_within(config.max_body_bytes)?;
+        s.signers
+            .verify(
+                source,
+                config.require_signatures,
+                body,
+                &inbound.delivery,
+                SystemTime::now(),
+            )
+            .await?;
+        let github_event = inbound.delivery.github_event.as_deref();
+        let delivery = match parse::delivery(settings, source, body, github_event)? {
+            Read::Ignored { event, own_update } => {
+                trail.event = Some(event.clone());
+                return Ok(Outcome::Ignored {
+                    source,
+                    event,
+                    own_update,
+                });
+            }
+            Read::Analyse(delivery) => delivery,
+        };
+        trail.event = Some(delivery.event.clone());
+        let mode = dispatch::mode(&inbound.mode, settings.mode)?;
+        if mode == DeliveryMode::Async && s.jobs.as_ref().is_none_or(|j| j.queue.is_none()) {
+            return Err(BridgeError::AsyncNotEnabled);
+        }
+        let ticket = delivery.ticket(&config.field_limits)?;
+        trail.ticket = Some(ticket.id.clone());
+        let call = prompt::for_ticket(
+            &config.session_policy,
+            config.user_id_source.as_ref(),
+            config.default_endpoint(),
+            source,
+            &ticket,
+            inbound,
+        )?;
+        trail.session_id = Some(call.call.session_id.clone());
+        let deadline = agent_deadline(
+            config.agent_timeout,
+            inbound.lambda_deadline_ms,
+            Margin::Answer,
+        );
+        let jobs = match &s.jobs {
+            Some(jobs) => {
+                let key = jobs::idempotency_key(&inbound.delivery.idempotency_key, source, body)?;
+                Some((jobs, key))
+            }
+            None => None,
+        };
+        let job_id = jobs.as_ref().map(|(_, key)| key.job_id());
+        trail.job_id = job_id.clone();
+        let ready = Ready {
+            source,
+            ticket: &ticket,
+            call,
+            deadline,
+        };
+        let dispatch = dispatch::dispatch(&s.agent, jobs, mode, ready).await;
+        trail.agent_call = dispatch.agent;
+        Ok(match dispatch.result? {
+            Dispatched::Analysed {
+                text,
+                session_id,
+                replayed,
+            } => Outcome::Analysed {
+                source,
+                ticket_id: ticket.id.clone(),
+                text,
+                session_id,
+                replayed,
+                job_id,
+            },
+            Dispatched::Accepted(job) => Outcome::Accepted {
+                source,
+                status_url: jobs::status_url(&inbound.api_base, &job.job_id),
+                job,
+            },
+        })
+    }
+    .await;
+    (result, trail)
+}

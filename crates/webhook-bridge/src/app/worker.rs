@@ -1,0 +1,298 @@
+//! The worker: consumes the job queue, runs each job's agent call with the long deadline,
+//! records the outcome in the jobs table and writes the analysis back to the ticket.
+//!
+//! Every step is safe to repeat, because SQS delivers at least once and a worker can die at any
+//! point: a job runs only under a lease (`start_attempt`), a finished job is never run again, and
+//! a write-back that failed is retried on redelivery without calling the agent again. Messages
+//! that fail are reported as batch item failures; after `JOB_MAX_RECEIVES` receives the worker
+//! records the failure instead, and SQS moves a message that still fails (a poison message) to
+//! the dead-letter queue.
+
+use std::time::{Instant, SystemTime};
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use job_store::{JobMessage, JobRecord, JobStatus, StoreError, WriteBackStatus};
+use ticket_prompt::Source;
+
+use super::state::{Bridge, Services};
+use crate::agent::{AgentCall, AgentError, AgentFailure, AgentReply, TraceContext};
+use crate::deadline::{Margin, agent_deadline};
+use crate::error::BridgeError;
+use crate::jobs::Jobs;
+use crate::response;
+use crate::write_back::{Posted, Target, TicketWriter};
+
+/// A message to hand back to SQS (redelivered after the visibility timeout).
+struct Retry;
+
+/// One message's job, decoded.
+struct Received {
+    job: JobMessage,
+    source: Source,
+    receives: u32,
+    /// The queue's last delivery of it: a failure is recorded instead of handed back.
+    last_try: bool,
+}
+
+/// What the worker needs, present only when it can run jobs.
+struct Worker<'a> {
+    s: &'a Services,
+    jobs: &'a Jobs,
+    writer: Option<&'a TicketWriter>,
+}
+
+impl Bridge {
+    /// One batch of job messages. `deadline_ms` is the Lambda deadline (epoch ms; 0 when unknown).
+    /// Messages that are to be retried come back as batch item failures.
+    pub async fn handle_jobs(&self, event: SqsEvent, deadline_ms: u64) -> SqsBatchResponse {
+        let worker = self.worker();
+        let mut response = SqsBatchResponse::default();
+        for message in event.records {
+            let outcome = match &worker {
+                Ok(worker) => worker.process(&message, deadline_ms).await,
+                Err(()) => Err(Retry),
+            };
+            if outcome.is_err() {
+                let mut failure = BatchItemFailure::default();
+                failure.item_identifier = message.message_id.clone().unwrap_or_default();
+                response.batch_item_failures.push(failure);
+            }
+        }
+        response
+    }
+
+    /// The worker's view, or `Err` (logged) when it cannot run jobs: every message is then
+    /// handed back, so it reaches the dead-letter queue, not the bin.
+    fn worker(&self) -> Result<Worker<'_>, ()> {
+        let (variable, problem) = match (self.services(), self.config_error()) {
+            (Ok(s), _) => match &s.jobs {
+                Some(jobs) => {
+                    return Ok(Worker {
+                        s,
+                        jobs,
+                        writer: s.writer.as_ref(),
+                    });
+                }
+                None => ("JOBS_TABLE", "is required by the worker".to_owned()),
+            },
+            (Err(_), Some(err)) => (err.variable, err.problem.clone()),
+            (Err(_), None) => ("", String::new()),
+        };
+        tracing::error!(
+            variable,
+            problem,
+            "worker misconfigured; messages handed back"
+        );
+        Err(())
+    }
+}
+
+impl Worker<'_> {
+    async fn process(&self, message: &SqsMessage, deadline_ms: u64) -> Result<(), Retry> {
+        let started = Instant::now();
+        let received = self.receive(message)?;
+        let Received { job, source, .. } = &received;
+        let leased = self
+            .jobs
+            .store
+            .start_attempt(&job.job_id, self.jobs.config.lease, SystemTime::now())
+            .await
+            .map_err(|e| store_failed(&job.job_id, &e))?;
+        let Some(record) = leased else {
+            return self.already_taken(&received).await;
+        };
+        let attempt = record.attempts;
+        let call = AgentCall {
+            endpoint: self.s.config.default_endpoint(),
+            session_id: job.session_id.clone(),
+            payload: serde_json::to_vec(&job.payload).unwrap_or_default(),
+            user_id: job.user_id.clone(),
+            trace: TraceContext::default(),
+        };
+        let deadline = agent_deadline(self.s.config.agent_timeout, deadline_ms, Margin::Record);
+        let outcome = match self.s.agent.invoke(&call, deadline).await {
+            Ok(reply) => self.succeeded(&received, attempt, reply).await,
+            Err(e) => self.failed(&received, attempt, e).await,
+        };
+        tracing::info!(
+            job_id = job.job_id,
+            source = source.as_str(),
+            ticket = job.ticket_id,
+            attempt,
+            receives = received.receives,
+            handed_back = outcome.is_err(),
+            latency_ms = started.elapsed().as_millis() as u64,
+            "job handled"
+        );
+        outcome
+    }
+
+    /// Decodes the message; one that is not a job is handed back until SQS moves it to the
+    /// dead-letter queue (there is nothing to record it against).
+    fn receive(&self, message: &SqsMessage) -> Result<Received, Retry> {
+        let receives: u32 = message
+            .attributes
+            .get("ApproximateReceiveCount")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1);
+        let body = message.body.as_deref().unwrap_or("");
+        let job = JobMessage::from_sqs_body(body).map_err(|e| {
+            tracing::error!(error = %e, receives, "poison message: not a job");
+            Retry
+        })?;
+        let Some(source) = Source::from_segment(&job.source) else {
+            tracing::error!(job_id = job.job_id, "poison message: unknown source");
+            return Err(Retry);
+        };
+        Ok(Received {
+            job,
+            source,
+            receives,
+            last_try: receives >= self.jobs.config.max_receives,
+        })
+    }
+
+    /// The job runs elsewhere, or is finished: only a pending write-back may be left to do.
+    async fn already_taken(&self, received: &Received) -> Result<(), Retry> {
+        let job = &received.job;
+        let record = self
+            .jobs
+            .store
+            .get(&job.job_id)
+            .await
+            .map_err(|e| store_failed(&job.job_id, &e))?;
+        match record {
+            Some(r) if self.writes_back(received) && needs_write_back(&r) => {
+                self.write_back(received, &r).await
+            }
+            _ => {
+                tracing::info!(
+                    job_id = job.job_id,
+                    receives = received.receives,
+                    "duplicate message: job already taken"
+                );
+                Ok(())
+            }
+        }
+    }
+
+    /// Records the analysis, then writes it back where this worker can.
+    async fn succeeded(
+        &self,
+        received: &Received,
+        attempt: u32,
+        reply: AgentReply,
+    ) -> Result<(), Retry> {
+        let job_id = &received.job.job_id;
+        let stored = self
+            .jobs
+            .store
+            .succeed(job_id, attempt, &reply.answer.text, SystemTime::now())
+            .await;
+        match stored {
+            Ok(record) if self.writes_back(received) => self.write_back(received, &record).await,
+            Ok(_) => Ok(()),
+            Err(StoreError::TooLarge { .. }) => {
+                let err = BridgeError::Agent(AgentError::new(
+                    AgentFailure::AnswerTooLarge,
+                    "the analysis is larger than a job record holds",
+                ));
+                self.record_failure(job_id, attempt, &err).await
+            }
+            // Another attempt took the job over meanwhile: its outcome wins.
+            Err(StoreError::Conflict { .. }) => Ok(()),
+            Err(e) => Err(store_failed(job_id, &e)),
+        }
+    }
+
+    /// A transient failure with receives left hands the job back; anything else is final.
+    async fn failed(&self, received: &Received, attempt: u32, e: AgentError) -> Result<(), Retry> {
+        e.log();
+        let job_id = &received.job.job_id;
+        if e.failure.is_transient() && !received.last_try {
+            let _ = self
+                .jobs
+                .store
+                .release(job_id, attempt, SystemTime::now())
+                .await;
+            return Err(Retry);
+        }
+        self.record_failure(job_id, attempt, &BridgeError::Agent(e))
+            .await
+    }
+
+    async fn record_failure(
+        &self,
+        job_id: &str,
+        attempt: u32,
+        err: &BridgeError,
+    ) -> Result<(), Retry> {
+        self.jobs
+            .store
+            .fail(
+                job_id,
+                attempt,
+                err.code(),
+                &response::public_message(err),
+                SystemTime::now(),
+            )
+            .await
+            .map(drop)
+            .or_else(|e| match e {
+                StoreError::Conflict { .. } => Ok(()),
+                e => Err(store_failed(job_id, &e)),
+            })
+    }
+
+    /// Whether the job names a ticket and this worker holds credentials for its source.
+    fn writes_back(&self, received: &Received) -> bool {
+        received.job.write_back.is_some()
+            && self.writer.is_some_and(|w| w.writes_to(received.source))
+    }
+
+    /// Posts the analysis to the ticket and records how that went. Transient failures hand the
+    /// message back (the agent is not called again: the job is already succeeded).
+    async fn write_back(&self, received: &Received, record: &JobRecord) -> Result<(), Retry> {
+        let (Some(writer), Some(target)) = (
+            self.writer,
+            received
+                .job
+                .write_back
+                .clone()
+                .and_then(|v| serde_json::from_value::<Target>(v).ok()),
+        ) else {
+            return Ok(());
+        };
+        let attempts = record.write_back.as_ref().map_or(0, |w| w.attempts) + 1;
+        let Posted { state, retry } = writer
+            .post(
+                received.source,
+                &target,
+                record.analysis.as_deref().unwrap_or(""),
+                &record.job_id,
+                attempts,
+                received.last_try,
+            )
+            .await;
+        self.jobs
+            .store
+            .set_write_back(&record.job_id, &state, SystemTime::now())
+            .await
+            .map_err(|e| store_failed(&record.job_id, &e))?;
+        if retry { Err(Retry) } else { Ok(()) }
+    }
+}
+
+/// A succeeded job whose write-back has not been done (or given up on).
+fn needs_write_back(record: &JobRecord) -> bool {
+    record.status == JobStatus::Succeeded
+        && record
+            .write_back
+            .as_ref()
+            .is_none_or(|w| w.status == WriteBackStatus::Pending)
+}
+
+fn store_failed(job_id: &str, e: &StoreError) -> Retry {
+    tracing::warn!(job_id, error = %e, "job store failed; message handed back");
+    Retry
+}

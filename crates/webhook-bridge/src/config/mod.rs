@@ -1,0 +1,24 @@
+//! What the deployment says: environment variables read once at cold start into typed values.
+//! A bad value is a [`ConfigError`] naming the variable; nothing here does I/O.
+
+mod vars;
+
+mod secret_ref;
+
+mod agents;
+mod jobs;
+mod policies;
+mod write_back;
+
+mod sources;
+
+mod settings;
+
+pub use agents::{AgentEndpoint, AgentTarget, AgentsSource, DEFAULT_AGENT, is_agent_name, parse_agents};
+pub use jobs::JobsConfig;
+pub use policies::{RetryMode, SessionPolicy, UserIdSource};
+pub use secret_ref::SecretRef;
+pub use settings::Config;
+pub use sources::{DeliveryMode, Signing, SourceSettings, signing_keys};
+pub use vars::ConfigError;
+pub use write_back::{Credentials, WRITE_BACK_SOURCES, WriteBackSetting};

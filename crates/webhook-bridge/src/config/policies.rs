@@ -1,0 +1,93 @@
+//! How the bridge calls agents: the SDK's retry mode, the session policy and where the optional
+//! runtime user id comes from.
+
+use std::sync::LazyLock;
+
+use regex_lite::Regex;
+
+use super::vars::{ConfigError, Vars};
+
+static NAMESPACE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"^[A-Za-z0-9._-]{1,64}$").unwrap());
+
+/// The SDK's retry strategy (`AGENT_RETRY_MODE`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetryMode {
+    /// Exponential back-off with jitter on throttling, 5xx and connection errors.
+    Standard,
+    /// Standard plus client-side rate limiting that slows down after throttling.
+    Adaptive,
+}
+
+/// How deliveries map to AgentCore sessions (`SESSION_POLICY`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionPolicy {
+    /// A fresh session per delivery (the default): retries never share a session.
+    PerDelivery,
+    /// One session per ticket (source + namespace + ticket id), so follow-ups keep the agent's memory.
+    PerTicket {
+        /// `SESSION_NAMESPACE`: keeps deployments that see the same tickets apart.
+        namespace: String,
+    },
+    /// The caller's `X-Agent-Session-Id` header when present, else a fresh session.
+    CallerSupplied,
+}
+
+/// Where the optional `runtimeUserId` comes from (`AGENT_USER_ID_SOURCE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserIdSource {
+    /// A request header (name stored lower-case).
+    Header(String),
+    /// The ticket's requester (ServiceNow `caller_id`).
+    TicketRequester,
+}
+
+pub(super) fn retry_mode(vars: &Vars) -> Result<RetryMode, ConfigError> {
+    match vars.get("AGENT_RETRY_MODE").as_deref() {
+        None | Some("standard") => Ok(RetryMode::Standard),
+        Some("adaptive") => Ok(RetryMode::Adaptive),
+        Some(other) => Err(ConfigError::new(
+            "AGENT_RETRY_MODE",
+            format!("must be standard or adaptive, got {other:?}"),
+        )),
+    }
+}
+
+pub(super) fn session_policy(vars: &Vars) -> Result<SessionPolicy, ConfigError> {
+    match vars.get("SESSION_POLICY").as_deref() {
+        None | Some("delivery") => Ok(SessionPolicy::PerDelivery),
+        Some("caller") => Ok(SessionPolicy::CallerSupplied),
+        Some("ticket") => {
+            let namespace = vars
+                .get("SESSION_NAMESPACE")
+                .unwrap_or_else(|| "default".into());
+            if !NAMESPACE.is_match(&namespace) {
+                return Err(ConfigError::new(
+                    "SESSION_NAMESPACE",
+                    "must be 1-64 letters, digits, '.', '_' or '-'",
+                ));
+            }
+            Ok(SessionPolicy::PerTicket { namespace })
+        }
+        Some(other) => Err(ConfigError::new(
+            "SESSION_POLICY",
+            format!("must be delivery, ticket or caller, got {other:?}"),
+        )),
+    }
+}
+
+pub(super) fn user_id_source(vars: &Vars) -> Result<Option<UserIdSource>, ConfigError> {
+    let Some(raw) = vars.get("AGENT_USER_ID_SOURCE") else {
+        return Ok(None);
+    };
+    match raw.split_once(':') {
+        Some(("header", name)) if http::HeaderName::from_bytes(name.as_bytes()).is_ok() => {
+            Ok(Some(UserIdSource::Header(name.to_ascii_lowercase())))
+        }
+        Some(("ticket", "requester")) => Ok(Some(UserIdSource::TicketRequester)),
+        _ => Err(ConfigError::new(
+            "AGENT_USER_ID_SOURCE",
+            format!("must be header:<header name> or ticket:requester, got {raw:?}"),
+        )),
+    }
+}

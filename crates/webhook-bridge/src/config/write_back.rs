@@ -1,0 +1,121 @@
+//! Write-back credentials: where a source's ticket-system credentials are
+//! (`<SOURCE>_WRITE_BACK` inline for local runs, `<SOURCE>_WRITE_BACK_REF` in AWS) and the JSON
+//! they are written in. Checked when read, so a bad setting names its variable at cold start.
+
+use serde_json::Value;
+use ticket_prompt::Source;
+
+use super::secret_ref::SecretRef;
+
+/// The sources whose tickets the bridge can write back to.
+pub const WRITE_BACK_SOURCES: [Source; 3] = [Source::ServiceNow, Source::GitHub, Source::Jira];
+
+/// Where a source's write-back credentials are.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum WriteBackSetting {
+    /// `<SOURCE>_WRITE_BACK`: the credentials JSON itself (local runs).
+    Inline(Credentials),
+    /// `<SOURCE>_WRITE_BACK_REF`: a secret holding it, fetched on first use.
+    Ref {
+        /// The variable, for error messages.
+        variable: &'static str,
+        /// The secret.
+        secret: SecretRef,
+    },
+}
+
+/// Ticket-system credentials, as JSON in the configuration or secret:
+/// ServiceNow `{"instance_url", "username", "password"}`, GitHub `{"token", "api_url"?}`,
+/// Jira `{"base_url", "email", "api_token"}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credentials {
+    /// Basic auth against the instance's Table API.
+    ServiceNow {
+        /// `https://<instance>.service-now.com`, without a trailing slash.
+        instance_url: String,
+        /// The integration user.
+        username: String,
+        /// Its password.
+        password: String,
+    },
+    /// A token for the REST API.
+    GitHub {
+        /// `https://api.github.com` unless GitHub Enterprise.
+        api_url: String,
+        /// A personal access or app installation token.
+        token: String,
+    },
+    /// Basic auth with an account e-mail and API token.
+    Jira {
+        /// `https://<site>.atlassian.net`, without a trailing slash.
+        base_url: String,
+        /// The integration account's e-mail.
+        email: String,
+        /// Its API token.
+        api_token: String,
+    },
+}
+
+impl Credentials {
+    /// Parses `json` for `source`. The error names missing fields, never values.
+    pub fn parse(source: Source, json: &str) -> Result<Credentials, String> {
+        let v: Value = serde_json::from_str(json)
+            .map_err(|_| "must be a JSON object with the ticket system's credentials".to_owned())?;
+        let field = |name: &str| -> Result<String, String> {
+            v.get(name)
+                .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .ok_or_else(|| format!("missing '{name}'"))
+        };
+        let base = |name: &str, default: Option<&str>| -> Result<String, String> {
+            let url = match (field(name), default) {
+                (Ok(u), _) => u,
+                (Err(_), Some(d)) => d.to_owned(),
+                (Err(e), None) => return Err(e),
+            };
+            if !(url.starts_with("https://") || url.starts_with("http://")) {
+                return Err(format!("'{name}' must be an http(s) URL"));
+            }
+            Ok(url.trim_end_matches('/').to_owned())
+        };
+        match source {
+            Source::ServiceNow => Ok(Credentials::ServiceNow {
+                instance_url: base("instance_url", None)?,
+                username: field("username")?,
+                password: field("password")?,
+            }),
+            Source::GitHub => Ok(Credentials::GitHub {
+                api_url: base("api_url", Some("https://api.github.com"))?,
+                token: field("token")?,
+            }),
+            Source::Jira => Ok(Credentials::Jira {
+                base_url: base("base_url", None)?,
+                email: field("email")?,
+                api_token: field("api_token")?,
+            }),
+            _ => Err("write-back is supported for servicenow, github and jira".into()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_urls_lose_their_trailing_slash() {
+        assert_eq!(
+            Credentials::parse(
+                Source::ServiceNow,
+                r#"{"instance_url": "https://acme.service-now.com/", "username": "u", "password": "p"}"#
+            ),
+            Ok(Credentials::ServiceNow {
+                instance_url: "https://acme.service-now.com".into(),
+                username: "u".into(),
+                password: "p".into()
+            })
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! Where a ready agent call goes: to the agent now; through the jobs table first (a retry of a
+//! delivery answered before gets the stored answer, a duplicate still running a 409); or onto
+//! the queue for the worker (202 with the job, the write-back target travelling with it).
+
+use std::time::{Duration, Instant};
+
+use job_store::{IdempotencyKey, JobMessage, JobMode, JobRecord, NewJob};
+use ticket_prompt::{Source, Ticket};
+
+use crate::agent::{AgentCall, AgentClient, AgentReply};
+use crate::config::DeliveryMode;
+use crate::error::BridgeError;
+use crate::jobs::{self, Jobs, Recorded};
+use crate::prompt::TicketCall;
+use crate::request::ModeAsked;
+use crate::write_back::Target;
+
+/// What the log line reports about an agent call.
+#[derive(Debug, Clone, Default)]
+pub struct AgentTrace {
+    /// How long the call took, answer read included.
+    pub latency: Duration,
+    /// AgentCore's request id, when it answered.
+    pub aws_request_id: Option<String>,
+}
+
+/// What became of a dispatched delivery.
+pub enum Dispatched {
+    /// Analysed now, or answered from the record of an earlier identical delivery.
+    Analysed {
+        /// The analysis.
+        text: String,
+        /// The agent session it ran in.
+        session_id: String,
+        /// Answered from the jobs table: the agent was not called again.
+        replayed: bool,
+    },
+    /// Queued for the worker (or a retry of a delivery recorded as asynchronous).
+    Accepted(JobRecord),
+}
+
+/// A dispatch's outcome and, when the agent was called, the call's trace.
+pub struct Dispatch {
+    /// The outcome.
+    pub result: Result<Dispatched, BridgeError>,
+    /// Set when this request called the agent.
+    pub agent: Option<AgentTrace>,
+}
+
+/// The mode a delivery asks for: `?mode=sync|async`, else `Prefer: respond-async`, else the
+/// source's configured mode.
+pub fn mode(asked: &ModeAsked, default: DeliveryMode) -> Result<DeliveryMode, BridgeError> {
+    match asked.query.as_deref() {
+        Some("sync") => Ok(DeliveryMode::Sync),
+        Some("async") => Ok(DeliveryMode::Async),
+        Some(other) => Err(BridgeError::InvalidMode(other.to_owned())),
+        None if asked.prefer_async => Ok(DeliveryMode::Async),
+        None => Ok(default),
+    }
+}
+
+/// Invokes the agent now. The failure's detail (never returned to the caller) goes to a warning.
+pub async fn call_agent(
+    agent: &AgentClient,
+    call: &AgentCall,
+    deadline: Duration,
+) -> (Result<AgentReply, BridgeError>, AgentTrace) {
+    let started = Instant::now();
+    let result = agent.invoke(call, deadline).await;
+    let trace = AgentTrace {
+        latency: started.elapsed(),
+        aws_request_id: match &result {
+            Ok(reply) => reply.aws_request_id.clone(),
+            Err(e) => e.aws_request_id.clone(),
+        },
+    };
+    let result = result.map_err(|e| {
+        e.log();
+        BridgeError::Agent(e)
+    });
+    (result, trace)
+}
+
+/// A delivery ready to go: its ticket, its call, and how long the call may take.
+pub struct Ready<'a> {
+    /// Where it came from.
+    pub source: Source,
+    /// The ticket it carries.
+    pub ticket: &'a Ticket,
+    /// The agent call and its payload document.
+    pub call: TicketCall,
+    /// The agent deadline.
+    pub deadline: Duration,
+}
+
+/// Sends `ready` on its way: with the jobs table on, through it under `key`; else to the agent.
+pub async fn dispatch(
+    agent: &AgentClient,
+    jobs: Option<(&Jobs, IdempotencyKey)>,
+    mode: DeliveryMode,
+    ready: Ready<'_>,
+) -> Dispatch {
+    let Some((jobs, key)) = jobs else {
+        return now(agent, &ready).await;
+    };
+    let new = NewJob {
+        key,
+        mode: match mode {
+            DeliveryMode::Sync => JobMode::Sync,
+            DeliveryMode::Async => JobMode::Async,
+        },
+        ticket_id: ready.ticket.id.clone(),
+        session_id: ready.call.call.session_id.clone(),
+    };
+    if mode == DeliveryMode::Async {
+        return Dispatch {
+            result: enqueue(jobs, new, ready).await.map(Dispatched::Accepted),
+            agent: None,
+        };
+    }
+    match jobs::claim_sync(jobs, new, ready.deadline).await {
+        Err(e) => Dispatch {
+            result: Err(e),
+            agent: None,
+        },
+        Ok(Recorded::Accepted(job)) => Dispatch {
+            result: Ok(Dispatched::Accepted(job)),
+            agent: None,
+        },
+        Ok(Recorded::Replay(job)) => Dispatch {
+            result: Ok(Dispatched::Analysed {
+                text: job.analysis.unwrap_or_default(),
+                session_id: job.session_id,
+                replayed: true,
+            }),
+            agent: None,
+        },
+        Ok(Recorded::Run { job, attempt }) => {
+            let dispatch = now(agent, &ready).await;
+            let text = match &dispatch.result {
+                Ok(Dispatched::Analysed { text, .. }) => Ok(text.as_str()),
+                _ => Err(()),
+            };
+            jobs::finish_sync(jobs, &job.job_id, attempt, text).await;
+            dispatch
+        }
+    }
+}
+
+/// The agent, now.
+async fn now(agent: &AgentClient, ready: &Ready<'_>) -> Dispatch {
+    let (result, trace) = call_agent(agent, &ready.call.call, ready.deadline).await;
+    Dispatch {
+        result: result.map(|reply| Dispatched::Analysed {
+            text: reply.answer.text,
+            session_id: ready.call.call.session_id.clone(),
+            replayed: false,
+        }),
+        agent: Some(trace),
+    }
+}
+
+/// Records the job and queues it; the message carries what the worker needs, including which
+/// ticket to write to (the worker writes only if it holds credentials for it).
+async fn enqueue(jobs: &Jobs, new: NewJob, ready: Ready<'_>) -> Result<JobRecord, BridgeError> {
+    let write_back = Target::for_ticket(ready.ticket).and_then(|t| serde_json::to_value(t).ok());
+    let Ready {
+        source,
+        ticket,
+        call,
+        ..
+    } = ready;
+    jobs::accept_async(jobs, new, |job| JobMessage {
+        job_id: job.job_id.clone(),
+        source: source.as_str().to_owned(),
+        ticket_id: ticket.id.clone(),
+        session_id: job.session_id.clone(),
+        user_id: call.call.user_id.clone(),
+        payload: call.payload,
+        write_back,
+    })
+    .await
+}

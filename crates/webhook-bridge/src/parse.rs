@@ -1,0 +1,50 @@
+//! Reading what arrived (the pure work is `ticket_prompt`'s): a webhook delivery into its event,
+//! with the two reasons to acknowledge one without analysing it (an event the source does not
+//! act on; the bridge's own write-back coming back); and an invoke request.
+
+use ticket_prompt::{Delivery, InvokeRequest, Source, read_delivery};
+
+use crate::config::SourceSettings;
+use crate::error::BridgeError;
+
+/// A delivery, read.
+pub enum Read {
+    /// Acknowledged, never analysed.
+    Ignored {
+        /// The event name.
+        event: String,
+        /// Caused by the bridge's own integration user (a write-back coming back).
+        own_update: bool,
+    },
+    /// To analyse.
+    Analyse(Delivery),
+}
+
+/// Reads a delivery from `source` and decides whether it is analysed.
+pub fn delivery(
+    settings: &SourceSettings,
+    source: Source,
+    body: &[u8],
+    github_event: Option<&str>,
+) -> Result<Read, BridgeError> {
+    let delivery = read_delivery(source, body, github_event)?;
+    if !settings.acts_on(&delivery.event) {
+        return Ok(Read::Ignored {
+            event: delivery.event,
+            own_update: false,
+        });
+    }
+    // The bridge's own write-back fires the webhook again: acknowledge, never analyse.
+    if settings.caused_by_integration(&delivery.actors()) {
+        return Ok(Read::Ignored {
+            event: delivery.event,
+            own_update: true,
+        });
+    }
+    Ok(Read::Analyse(delivery))
+}
+
+/// Reads an invoke API body.
+pub fn query(body: &[u8]) -> Result<InvokeRequest, BridgeError> {
+    Ok(InvokeRequest::parse(body)?)
+}

@@ -1,0 +1,167 @@
+//! What the agent is sent: the session (by policy), the optional runtime user, the fenced prompt
+//! and its payload; for a ticket, and for a direct query.
+
+use serde_json::Value;
+use ticket_prompt::{
+    InvokeRequest, Source, Ticket, TicketError, agent_payload, delivery_session_id,
+    render_prompt, ticket_session_id, validate_session_id,
+};
+
+use crate::agent::AgentCall;
+use crate::config::{AgentEndpoint, SessionPolicy, UserIdSource};
+use crate::error::BridgeError;
+use crate::request::{HeaderText, Inbound};
+
+/// AgentCore's limit on `runtimeUserId`.
+const USER_ID_MAX: usize = 1024;
+
+/// A ticket's agent call, and the payload document it sends (an async job carries the document).
+pub struct TicketCall {
+    /// The call, ready to send.
+    pub call: AgentCall,
+    /// The JSON document in `call.payload`.
+    pub payload: Value,
+}
+
+/// The call that analyses `ticket` from `source` on `endpoint`.
+pub fn for_ticket(
+    policy: &SessionPolicy,
+    user_ids: Option<&UserIdSource>,
+    endpoint: AgentEndpoint,
+    source: Source,
+    ticket: &Ticket,
+    inbound: &Inbound,
+) -> Result<TicketCall, BridgeError> {
+    let session_id = session_for_ticket(policy, &inbound.caller_session, source, ticket)?;
+    let prompt = render_prompt(ticket, &uuid::Uuid::new_v4().simple().to_string());
+    tracing::debug!(%prompt, "prompt rendered");
+    let payload = agent_payload(ticket, &prompt);
+    let user_id = match user_ids {
+        None => None,
+        Some(UserIdSource::Header(_)) => inbound.user_id_header.as_deref().and_then(encode_user_id),
+        Some(UserIdSource::TicketRequester) => ticket.requester.as_deref().and_then(encode_user_id),
+    };
+    Ok(TicketCall {
+        call: AgentCall {
+            endpoint,
+            session_id,
+            payload: serde_json::to_vec(&payload).unwrap_or_default(),
+            user_id,
+            trace: inbound.trace.clone(),
+        },
+        payload,
+    })
+}
+
+/// The `runtimeUserId` a direct query asks for, checked before anything else is looked up.
+pub fn query_user(
+    user_ids: Option<&UserIdSource>,
+    request: &InvokeRequest,
+) -> Result<Option<String>, BridgeError> {
+    match request.user_id.as_deref() {
+        None => Ok(None),
+        // A user id needs the InvokeAgentRuntimeForUser permission, which the template grants
+        // only when user ids are switched on: refuse it rather than drop it silently.
+        Some(_) if user_ids.is_none() => Err(invalid_user_id(
+            "this deployment does not pass user ids to agents (AGENT_USER_ID_SOURCE is not set)",
+        )),
+        Some(raw) => encode_user_id(raw).map(Some).ok_or_else(|| {
+            invalid_user_id("is blank, or too long once non-ASCII characters are percent-encoded")
+        }),
+    }
+}
+
+/// The call for a direct query to the agent called `agent` at `endpoint`, as `user_id`.
+pub fn for_query(
+    endpoint: AgentEndpoint,
+    agent: &str,
+    request: &InvokeRequest,
+    user_id: Option<String>,
+    inbound: &Inbound,
+) -> AgentCall {
+    let session_id = request.session_id.clone().unwrap_or_else(|| {
+        delivery_session_id("invoke", agent, &uuid::Uuid::new_v4().simple().to_string())
+    });
+    AgentCall {
+        endpoint,
+        session_id,
+        payload: serde_json::to_vec(&request.agent_payload()).unwrap_or_default(),
+        user_id,
+        trace: inbound.trace.clone(),
+    }
+}
+
+fn invalid_user_id(reason: &str) -> BridgeError {
+    TicketError::InvalidField {
+        field: "user_id".into(),
+        reason: reason.into(),
+    }
+    .into()
+}
+
+/// The session for a delivery under `policy`.
+fn session_for_ticket(
+    policy: &SessionPolicy,
+    caller_session: &HeaderText,
+    source: Source,
+    ticket: &Ticket,
+) -> Result<String, BridgeError> {
+    let fresh = || {
+        delivery_session_id(
+            source.as_str(),
+            &ticket.id,
+            &uuid::Uuid::new_v4().simple().to_string(),
+        )
+    };
+    match policy {
+        SessionPolicy::PerDelivery => Ok(fresh()),
+        SessionPolicy::PerTicket { namespace } => Ok(ticket_session_id(
+            source.as_str(),
+            namespace,
+            &ticket.session_key(),
+        )),
+        SessionPolicy::CallerSupplied => match caller_session {
+            HeaderText::Absent => Ok(fresh()),
+            // Present but not readable as text (non-ASCII bytes): refused, never ignored.
+            HeaderText::Unusable => Err(BridgeError::InvalidSessionId(
+                ticket_prompt::InvalidSessionId,
+            )),
+            HeaderText::Text(id) => {
+                validate_session_id(id).map_err(BridgeError::InvalidSessionId)?;
+                Ok(id.clone())
+            }
+        },
+    }
+}
+
+/// `raw` as a `runtimeUserId`: trimmed, with characters outside printable ASCII percent-encoded;
+/// `None` when nothing is left or the result is over AgentCore's limit.
+fn encode_user_id(raw: &str) -> Option<String> {
+    let encoded: String = raw
+        .trim()
+        .chars()
+        .flat_map(|c| {
+            if c.is_ascii_graphic() || c == ' ' {
+                vec![c.to_string()]
+            } else {
+                c.to_string().bytes().map(|b| format!("%{b:02X}")).collect()
+            }
+        })
+        .collect();
+    (!encoded.is_empty() && encoded.len() <= USER_ID_MAX).then_some(encoded)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_ids_are_trimmed_percent_encoded_and_capped() {
+        assert_eq!(encode_user_id("  alice@example.com "), Some("alice@example.com".into()));
+        assert_eq!(encode_user_id("José"), Some("Jos%C3%A9".into()));
+        assert_eq!(encode_user_id("a\u{7}b"), Some("a%07b".into()));
+        assert_eq!(encode_user_id("   "), None);
+        assert_eq!(encode_user_id(&"x".repeat(USER_ID_MAX)).map(|u| u.len()), Some(USER_ID_MAX));
+        assert_eq!(encode_user_id(&"é".repeat(200)), None, "1,200 bytes once encoded");
+    }
+}

@@ -1,0 +1,59 @@
+//! Reading one secret's value from Secrets Manager or SSM Parameter Store, bounded in time.
+
+use std::time::Duration;
+
+use aws_config::SdkConfig;
+use aws_sdk_bedrockagentcore::error::DisplayErrorContext;
+
+use crate::config::SecretRef;
+
+/// How long one fetch may take: cold start must not hang on a slow network.
+const FETCH_BUDGET: Duration = Duration::from_secs(3);
+
+/// Reads secret values; clients are built once.
+#[derive(Debug, Clone)]
+pub struct SecretStore {
+    ssm: aws_sdk_ssm::Client,
+    secrets_manager: aws_sdk_secretsmanager::Client,
+}
+
+impl SecretStore {
+    /// Clients for both stores, from the SDK settings.
+    pub fn new(sdk_config: &SdkConfig) -> Self {
+        SecretStore {
+            ssm: aws_sdk_ssm::Client::new(sdk_config),
+            secrets_manager: aws_sdk_secretsmanager::Client::new(sdk_config),
+        }
+    }
+
+    /// The secret's value. The error is for logs: it never contains the value.
+    pub async fn fetch(&self, r: &SecretRef) -> Result<String, String> {
+        let fetch = async {
+            match r {
+                SecretRef::SecretsManager(id) => self
+                    .secrets_manager
+                    .get_secret_value()
+                    .secret_id(id)
+                    .send()
+                    .await
+                    .map_err(|e| DisplayErrorContext(&e).to_string())?
+                    .secret_string
+                    .ok_or_else(|| "the secret has no string value".to_owned()),
+                SecretRef::Ssm(name) => self
+                    .ssm
+                    .get_parameter()
+                    .name(name)
+                    .with_decryption(true)
+                    .send()
+                    .await
+                    .map_err(|e| DisplayErrorContext(&e).to_string())?
+                    .parameter
+                    .and_then(|p| p.value)
+                    .ok_or_else(|| "the parameter has no value".to_owned()),
+            }
+        };
+        tokio::time::timeout(FETCH_BUDGET, fetch)
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {FETCH_BUDGET:?}")))
+    }
+}

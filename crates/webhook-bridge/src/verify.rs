@@ -1,0 +1,91 @@
+//! Is the delivery from whom it claims? The source's signature over the raw body bytes, checked
+//! before anything is parsed, with the source's keys: none, given in the environment, or fetched
+//! from a secret store. A key that cannot be fetched fails closed (`CONFIGURATION_ERROR` for that
+//! source only) and is fetched again by the next delivery; the check is never skipped.
+
+use std::collections::HashMap;
+use std::time::SystemTime;
+
+use ticket_prompt::Source;
+use ticket_prompt::signature::{self, Presented, SigningKey};
+
+use crate::config::{Signing, SourceSettings, signing_keys};
+use crate::error::BridgeError;
+use crate::request::DeliveryHeaders;
+use crate::secrets::{Secret, SecretStore};
+
+/// Each signed source's keys.
+pub struct Signers {
+    keys: HashMap<Source, Secret<Vec<SigningKey>>>,
+    store: SecretStore,
+}
+
+impl Signers {
+    /// The keys of every source that has signing configured.
+    pub fn new(sources: &HashMap<Source, SourceSettings>, store: SecretStore) -> Self {
+        let keys = sources
+            .iter()
+            .filter_map(|(source, settings)| {
+                let keys = match &settings.signing {
+                    Signing::Off => return None,
+                    Signing::Keys(keys) => Secret::Given(keys.clone()),
+                    Signing::Ref { variable, secret } => Secret::fetched(variable, secret.clone()),
+                };
+                Some((*source, keys))
+            })
+            .collect();
+        Signers { keys, store }
+    }
+
+    /// Fetches every referenced secret (cold start); failures are logged and retried later.
+    pub async fn prefetch(&self) {
+        for source in Source::ALL {
+            let _ = self.keys(source).await;
+        }
+    }
+
+    /// Checks a delivery from `source`: its signature when the source is signed; when it is not,
+    /// a refusal if every delivery must be signed (the API without keys).
+    pub async fn verify(
+        &self,
+        source: Source,
+        require_signatures: bool,
+        body: &[u8],
+        headers: &DeliveryHeaders,
+        now: SystemTime,
+    ) -> Result<(), BridgeError> {
+        let Some(keys) = self.keys(source).await? else {
+            return if require_signatures {
+                Err(BridgeError::SigningRequired(source.as_str()))
+            } else {
+                Ok(())
+            };
+        };
+        let presented = Presented {
+            signature: headers.signature.as_deref(),
+            timestamp: headers.timestamp.as_deref(),
+        };
+        // Over the raw bytes, before anything is parsed: re-serialised JSON would not verify.
+        signature::verify(source, keys, body, presented, now)?;
+        Ok(())
+    }
+
+    /// The keys a delivery from `source` must be signed with; `None` when it is not signed.
+    async fn keys(&self, source: Source) -> Result<Option<&[SigningKey]>, BridgeError> {
+        let Some(keys) = self.keys.get(&source) else {
+            return Ok(None);
+        };
+        let keys = keys
+            .get(&self.store, |value| {
+                signing_keys(source, value).map_err(str::to_owned)
+            })
+            .await
+            .inspect_err(|_| {
+                tracing::error!(
+                    source = source.as_str(),
+                    "signing secret unavailable: deliveries for this source get CONFIGURATION_ERROR"
+                );
+            })?;
+        Ok(Some(keys))
+    }
+}

@@ -1,0 +1,18 @@
+//! Posting an analysis back to its ticket: a ServiceNow work note, a GitHub issue comment, a
+//! Jira comment. The bridge holds the ticket-system credentials, so the agent needs none; URLs
+//! are built from the configured base URL and validated ids only, never from a payload's URLs.
+
+mod error;
+mod target;
+
+mod render;
+
+mod client;
+mod credentials;
+
+mod post;
+
+pub use credentials::WriteBackCredentials;
+pub use error::WriteBackError;
+pub use post::{Posted, TicketWriter};
+pub use target::Target;
