@@ -13,16 +13,23 @@ pub enum TicketError {
     /// A required field is absent or empty.
     #[error("missing required field '{field}'{hint}")]
     MissingField {
+        /// The field's path in the body (`number`, `issue.fields.summary`).
         field: &'static str,
         /// Extra guidance, e.g. that either of two fields will do.
         hint: &'static str,
     },
     /// A field is present but has the wrong type or an unusable value.
     #[error("invalid field '{field}': {reason}")]
-    InvalidField { field: String, reason: String },
+    InvalidField {
+        /// The field's path in the body.
+        field: String,
+        /// What is wrong with it, without quoting the value.
+        reason: String,
+    },
 }
 
 impl TicketError {
+    /// An `InvalidField` error for `field`.
     pub(crate) fn invalid(field: &str, reason: impl Into<String>) -> Self {
         TicketError::InvalidField {
             field: field.to_owned(),

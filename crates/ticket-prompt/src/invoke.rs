@@ -7,21 +7,23 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::TicketError;
+use crate::error::TicketError;
+use crate::json::parse_object;
 use crate::session::validate_session_id;
-use crate::sources::parse_object;
 
 /// The longest `query` accepted, in characters (far above any prompt; the body cap is the
 /// practical limit).
-pub const QUERY_MAX_CHARS: usize = 200_000;
+const QUERY_MAX_CHARS: usize = 200_000;
 /// AgentCore's limit on `runtimeUserId`.
-pub const USER_ID_MAX: usize = 1024;
+const USER_ID_MAX: usize = 1024;
 
+/// Every field a request may carry.
 const FIELDS: [&str; 5] = ["query", "session_id", "context", "parameters", "user_id"];
 
 /// A checked invoke request.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InvokeRequest {
+    /// The caller's message for the agent, passed on as written (never empty or blank).
     pub query: String,
     /// The caller's session, to continue a conversation; validated like `X-Agent-Session-Id`.
     pub session_id: Option<String>,
@@ -29,6 +31,8 @@ pub struct InvokeRequest {
     pub context: Option<Map<String, Value>>,
     /// Model parameters; the well-known ones are range-checked, others passed through.
     pub parameters: Option<Map<String, Value>>,
+    /// The end user the agent acts for (AgentCore's `runtimeUserId`): 1-1024 bytes, no control
+    /// characters.
     pub user_id: Option<String>,
 }
 

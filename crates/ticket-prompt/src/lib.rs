@@ -1,29 +1,42 @@
 //! Pure ticket handling for the webhook bridge: vendor payload → typed [`Ticket`] → agent prompt,
-//! plus the vendors' webhook signature recipes.
+//! plus the vendors' other facts: webhook signature recipes and the headers senders use.
 //!
 //! Nothing here does I/O, async work or knows about Lambda or AWS; randomness (prompt nonces,
 //! session suffixes) and the clock are passed in by the caller, so every function is
 //! deterministic and testable.
+//!
+//! Modules are declared leaves first, in groups: each uses only those above it.
 
+// Leaves: the error type, session ids, the senders.
 mod error;
-mod invoke;
-mod prompt;
-mod sanitize;
 mod session;
-pub mod signature;
-mod sources;
+mod source;
+
+// Bodies as JSON objects; the ticket.
+mod json;
 mod ticket;
 
+// Vendor facts and text rules: delivery headers, cleaning and caps, signature recipes.
+mod headers;
+mod sanitize;
+pub mod signature;
+
+// Vendor payloads → tickets.
+mod sources;
+
+// What the agent receives: invoke requests, ticket prompts.
+mod invoke;
+mod prompt;
+
 pub use error::TicketError;
-pub use invoke::{InvokeRequest, QUERY_MAX_CHARS};
+pub use headers::{GITHUB_EVENT_HEADER, delivery_id_header};
+pub use invoke::InvokeRequest;
 pub use prompt::{agent_payload, render_prompt};
-pub use sanitize::{Capped, FieldLimits, clean_text};
-pub use session::{
-    CALLER_SESSION_ID_MAX, InvalidSessionId, SESSION_ID_MAX, SESSION_ID_MIN, delivery_session_id,
-    ticket_session_id, validate_session_id,
-};
+pub use sanitize::FieldLimits;
+pub use session::{InvalidSessionId, delivery_session_id, ticket_session_id, validate_session_id};
+pub use source::Source;
 pub use sources::{Delivery, default_events, read_delivery};
-pub use ticket::{Choice, Source, Ticket, TicketField};
+pub use ticket::{Choice, Ticket, TicketField};
 
 /// Parses a webhook body from `source` into a validated, cleaned and capped [`Ticket`],
 /// whatever event it reports.

@@ -54,7 +54,9 @@ fn is_invisible_format(c: char) -> bool {
 /// Per-field caps, in characters, applied after cleaning.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FieldLimits {
+    /// The title (summary, subject).
     pub title: usize,
+    /// The description; it also gives way first when `total` is exceeded.
     pub description: usize,
     /// Every other text field (category, group, caller, each label, …).
     pub short: usize,
@@ -109,13 +111,16 @@ pub(crate) fn enforce_total(t: &mut Ticket, limits: &FieldLimits) {
 /// neither the agent nor a human reading the prompt mistakes a partial field for the whole.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Capped {
+    /// The cleaned value, with the truncation note when it was cut.
     pub text: String,
     /// Characters in the cleaned value before any cut.
     pub original_chars: usize,
+    /// Whether the value was cut (the parsers list such fields in `truncated_fields`).
     pub truncated: bool,
 }
 
 impl Capped {
+    /// Cleans `raw` with [`clean_text`] and cuts it to `max_chars` characters.
     pub fn new(raw: &str, max_chars: usize) -> Self {
         let cleaned = clean_text(raw);
         let original_chars = cleaned.chars().count();

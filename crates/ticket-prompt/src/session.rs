@@ -4,7 +4,9 @@
 //! whose model allows only 1–100 characters of `[a-zA-Z0-9][a-zA-Z0-9-_]*`; ids made here stay
 //! inside both, so nothing the bridge sends can be refused or mangled on the way back.
 
+/// The shortest session id AgentCore accepts.
 pub const SESSION_ID_MIN: usize = 33;
+/// The longest session id made here: the most AgentCore's response header model allows.
 pub const SESSION_ID_MAX: usize = 100;
 
 /// A session id unique to one delivery: `{source}-{ticket}-{suffix}`. The source and ticket make

@@ -9,7 +9,7 @@
 //! | servicenow, generic | `X-Signature: <base64>` + `X-Signature-Timestamp` (epoch s or ms) | HMAC-SHA256(base64-decoded secret, timestamp + "." + body) |
 //!
 //! Comparisons are constant-time (`hmac`'s `verify_slice`). Where a timestamp is signed it must
-//! be within [`REPLAY_WINDOW`] of now. Several secrets may be active at once (rotation): any
+//! be within five minutes of now, either way. Several secrets may be active at once (rotation): any
 //! one verifying is enough.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -20,18 +20,22 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 use thiserror::Error;
 
-use crate::ticket::Source;
+use crate::source::Source;
 
 /// How far a signed timestamp may be from now, either way.
-pub const REPLAY_WINDOW: Duration = Duration::from_secs(300);
+const REPLAY_WINDOW: Duration = Duration::from_secs(300);
 
 /// The headers a source's signature travels in (lower-case).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignatureHeaders {
+    /// The header holding the MAC (or several, for PagerDuty's rotation).
     pub signature: &'static str,
+    /// The header holding the signed timestamp, for the schemes that sign one.
     pub timestamp: Option<&'static str>,
 }
 
+/// Where `source` sends its signature, so the caller knows which header values to present to
+/// [`verify`] (and which to name when one is missing).
 pub fn headers(source: Source) -> SignatureHeaders {
     let (signature, timestamp) = match source {
         Source::GitHub => ("x-hub-signature-256", None),
@@ -52,12 +56,17 @@ pub fn headers(source: Source) -> SignatureHeaders {
 /// Why a delivery's signature was refused.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum SignatureError {
+    /// The named header is absent or blank.
     #[error("missing {0} header")]
     Missing(&'static str),
+    /// The named header is not in the scheme's format (prefix, hex, base64, timestamp).
     #[error("malformed {0} header")]
     Malformed(&'static str),
+    /// No configured secret produces the presented MAC: wrong secret, or a changed body.
     #[error("signature does not match")]
     Mismatch,
+    /// The MAC matches but the signed timestamp is outside the replay window: a replay, or a
+    /// sender with a wrong clock.
     #[error("signed timestamp is more than 5 minutes from now")]
     Expired,
 }
@@ -94,7 +103,9 @@ impl SigningKey {
 /// The signature and (where the scheme signs one) timestamp header values of a delivery.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Presented<'a> {
+    /// The value of the source's signature header, if the delivery carried one.
     pub signature: Option<&'a str>,
+    /// The value of the source's timestamp header, if the delivery carried one.
     pub timestamp: Option<&'a str>,
 }
 
@@ -132,11 +143,7 @@ pub fn verify(
                 .ok_or(SignatureError::Mismatch)
         }
         Source::Zendesk => {
-            let ts_name = names.timestamp.unwrap_or_default();
-            let ts = presented
-                .timestamp
-                .map(str::trim)
-                .ok_or(SignatureError::Missing(ts_name))?;
+            let (ts_name, ts) = signed_timestamp(names, presented)?;
             let when = humantime::parse_rfc3339_weak(ts)
                 .map_err(|_| SignatureError::Malformed(ts_name))?;
             let mac = BASE64.decode(signature).map_err(|_| malformed)?;
@@ -144,11 +151,7 @@ pub fn verify(
             within_window(when, now)
         }
         Source::ServiceNow | Source::Generic => {
-            let ts_name = names.timestamp.unwrap_or_default();
-            let ts = presented
-                .timestamp
-                .map(str::trim)
-                .ok_or(SignatureError::Missing(ts_name))?;
+            let (ts_name, ts) = signed_timestamp(names, presented)?;
             let when = epoch(ts).ok_or(SignatureError::Malformed(ts_name))?;
             let b64 = signature.strip_prefix("v1=").unwrap_or(signature);
             let mac = BASE64.decode(b64).map_err(|_| malformed)?;
@@ -158,13 +161,31 @@ pub fn verify(
     }
 }
 
+/// The timestamp header's name and its trimmed value, for the schemes that sign one.
+fn signed_timestamp<'a>(
+    names: SignatureHeaders,
+    presented: Presented<'a>,
+) -> Result<(&'static str, &'a str), SignatureError> {
+    let ts_name = names.timestamp.unwrap_or_default();
+    let ts = presented
+        .timestamp
+        .map(str::trim)
+        .ok_or(SignatureError::Missing(ts_name))?;
+    Ok((ts_name, ts))
+}
+
+/// HMAC-SHA256 under `key` over the concatenated `message` parts.
+fn mac(key: &SigningKey, message: &[&[u8]]) -> Hmac<Sha256> {
+    let mut m = Hmac::<Sha256>::new_from_slice(&key.0).expect("HMAC takes keys of any length");
+    message.iter().for_each(|part| m.update(part));
+    m
+}
+
 /// The MAC is checked before the clock, so a forged request learns nothing about timing rules.
-fn any_key(keys: &[SigningKey], mac: &[u8], message: &[&[u8]]) -> Result<(), SignatureError> {
-    let ok = keys.iter().any(|key| {
-        let mut m = Hmac::<Sha256>::new_from_slice(&key.0).expect("HMAC takes keys of any length");
-        message.iter().for_each(|part| m.update(part));
-        m.verify_slice(mac).is_ok()
-    });
+fn any_key(keys: &[SigningKey], mac_bytes: &[u8], message: &[&[u8]]) -> Result<(), SignatureError> {
+    let ok = keys
+        .iter()
+        .any(|key| mac(key, message).verify_slice(mac_bytes).is_ok());
     if ok {
         Ok(())
     } else {
@@ -172,6 +193,7 @@ fn any_key(keys: &[SigningKey], mac: &[u8], message: &[&[u8]]) -> Result<(), Sig
     }
 }
 
+/// Whether the signed time is within [`REPLAY_WINDOW`] of `now`.
 fn within_window(when: SystemTime, now: SystemTime) -> Result<(), SignatureError> {
     let skew = now
         .duration_since(when)
@@ -195,18 +217,15 @@ fn epoch(ts: &str) -> Option<SystemTime> {
     UNIX_EPOCH.checked_add(d)
 }
 
-/// The bridge scheme's signature for a body, as a sender computes it (used by tests and tools).
-pub fn bridge_signature(key: &SigningKey, timestamp: &str, body: &[u8]) -> String {
-    let mut m = Hmac::<Sha256>::new_from_slice(&key.0).expect("HMAC takes keys of any length");
-    m.update(timestamp.as_bytes());
-    m.update(b".");
-    m.update(body);
-    BASE64.encode(m.finalize().into_bytes())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The bridge scheme's signature for a body, as a sender computes it.
+    fn bridge_signature(key: &SigningKey, timestamp: &str, body: &[u8]) -> String {
+        let signed = mac(key, &[timestamp.as_bytes(), b".", body]);
+        BASE64.encode(signed.finalize().into_bytes())
+    }
 
     fn key(source: Source, secret: &str) -> Vec<SigningKey> {
         vec![SigningKey::from_secret(source, secret).unwrap()]

@@ -1,64 +1,17 @@
-//! The vendor-neutral ticket every source is normalised into.
+//! The vendor-neutral ticket every source is normalised into, and the vendors' own words for its
+//! fields in the prompt.
 
 use serde::Serialize;
 
-/// Where a delivery came from: the path segment of `/webhook/{source}`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Source {
-    ServiceNow,
-    Jira,
-    Zendesk,
-    PagerDuty,
-    GitHub,
-    Generic,
-}
-
-impl Source {
-    /// Every source the bridge accepts, in the order the README lists them.
-    pub const ALL: [Source; 6] = [
-        Source::ServiceNow,
-        Source::Jira,
-        Source::Zendesk,
-        Source::PagerDuty,
-        Source::GitHub,
-        Source::Generic,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Source::ServiceNow => "servicenow",
-            Source::Jira => "jira",
-            Source::Zendesk => "zendesk",
-            Source::PagerDuty => "pagerduty",
-            Source::GitHub => "github",
-            Source::Generic => "generic",
-        }
-    }
-
-    /// Looks a `/webhook/{source}` segment up; source names are lowercase ASCII.
-    pub fn from_segment(segment: &str) -> Option<Source> {
-        Source::ALL.into_iter().find(|s| s.as_str() == segment)
-    }
-
-    /// What the vendor calls its tickets, for the prompt.
-    pub fn ticket_noun(self) -> &'static str {
-        match self {
-            Source::ServiceNow => "ServiceNow incident",
-            Source::Jira => "Jira issue",
-            Source::Zendesk => "Zendesk ticket",
-            Source::PagerDuty => "PagerDuty incident",
-            Source::GitHub => "GitHub issue",
-            Source::Generic => "ticket",
-        }
-    }
-}
+use crate::source::Source;
 
 /// A choice value such as a priority: the numeric code when the sender gave one, and a label
 /// for humans (the sender's display value, or the standard label for a bare code).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Choice {
+    /// The sender's numeric code (ServiceNow's `2`), when it gave one.
     pub code: Option<u32>,
+    /// What people read: the sender's label, or the standard one for a bare code.
     pub label: String,
 }
 
@@ -79,6 +32,7 @@ impl Serialize for Choice {
 /// send to the agent. Text fields already carry a `[truncated …]` note when they were cut.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Ticket {
+    /// The sender, which decides the field labels in the prompt.
     pub source: Source,
     /// The human-facing key: ServiceNow `INC0010001`, Jira `PROJ-123`, Zendesk `35436`,
     /// PagerDuty and GitHub numbers, the generic `id`.
@@ -86,28 +40,37 @@ pub struct Ticket {
     /// The sender's internal id (ServiceNow `sys_id`, Jira issue id, PagerDuty `P…` id, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source_id: Option<String>,
+    /// One-line summary (ServiceNow short description, Jira summary, …).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// The long text; a ticket always has it or a title.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// How soon the sender wants it handled.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub priority: Option<Choice>,
+    /// The sender's urgency, where it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub urgency: Option<Choice>,
+    /// The sender's impact, where it has one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub impact: Option<Choice>,
+    /// Where the ticket is in its workflow (`New`, `open`, `triggered`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<Choice>,
+    /// The sender's classification: category, issue type, service.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
     /// The team, project or repository the ticket belongs to.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub group: Option<String>,
+    /// Who raised or triggered it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requester: Option<String>,
     /// Last update (or event) time as the sender wrote it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub updated_at: Option<String>,
+    /// Labels or tags, each cleaned and capped; at most `FieldLimits::max_labels` of them.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub labels: Vec<String>,
     /// `labels` as one prompt line (kept so prompt fields can borrow from the ticket).
@@ -124,7 +87,9 @@ pub struct Ticket {
 /// One labelled line of the prompt's ticket block.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TicketField<'a> {
+    /// The vendor's name for the field (`Short description`, `Summary`, `Subject`, …).
     pub label: &'static str,
+    /// The cleaned, capped value.
     pub value: &'a str,
 }
 
@@ -307,15 +272,6 @@ impl Ticket {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn source_segments_round_trip() {
-        for s in Source::ALL {
-            assert_eq!(Source::from_segment(s.as_str()), Some(s));
-        }
-        assert_eq!(Source::from_segment("ServiceNow"), None);
-        assert_eq!(Source::from_segment("remedy"), None);
-    }
 
     #[test]
     fn choices_serialise_as_their_label() {

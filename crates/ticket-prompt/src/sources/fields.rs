@@ -2,7 +2,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::TicketError;
+use crate::error::TicketError;
 use crate::sanitize::Capped;
 
 /// A JSON object from a webhook body, read by dotted paths (`issue.fields.summary`).
@@ -123,26 +123,6 @@ fn display_of(obj: &Map<String, Value>) -> Option<String> {
         Some(Value::String(s)) if !s.trim().is_empty() => Some(s.clone()),
         _ => None,
     })
-}
-
-/// Parses a body into a JSON object, without echoing any of it in the error.
-pub(crate) fn parse_object(body: &[u8]) -> Result<Map<String, Value>, TicketError> {
-    let value: Value = serde_json::from_slice(body)
-        .map_err(|e| TicketError::InvalidJson(json_error_summary(&e)))?;
-    match value {
-        Value::Object(map) => Ok(map),
-        _ => Err(TicketError::NotAnObject),
-    }
-}
-
-fn json_error_summary(e: &serde_json::Error) -> String {
-    let what = match e.classify() {
-        serde_json::error::Category::Io => "could not be read",
-        serde_json::error::Category::Syntax => "syntax error",
-        serde_json::error::Category::Data => "unexpected data",
-        serde_json::error::Category::Eof => "unexpected end of input",
-    };
-    format!("{what} at line {} column {}", e.line(), e.column())
 }
 
 /// A ticket key: 1-64 of `A-Z a-z 0-9 . _ -` (it becomes part of session ids and log lines).

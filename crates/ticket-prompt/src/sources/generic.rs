@@ -2,11 +2,12 @@
 //! `{"id", "title", "description"?, "priority"?, "status"?, "category"?, "group"?, "requester"?,
 //! "url"?, "labels"?, "event"?}`. `id` and one of `title`/`description` are required.
 
-use super::Fields;
+use super::fields::Fields;
 use super::mapping::{Description, Mapping};
-use crate::TicketError;
+use crate::error::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Source, Ticket};
+use crate::source::Source;
+use crate::ticket::Ticket;
 
 const GENERIC: Mapping = Mapping {
     description: Description::Text("description"),

@@ -1,11 +1,12 @@
 //! GitHub `issues` webhooks. The event name is the `X-GitHub-Event` header plus the body's
 //! `action` (`issues.opened`); `issue.body` may be null.
 
-use super::Fields;
+use super::fields::Fields;
 use super::mapping::{Description, Mapping};
-use crate::TicketError;
+use crate::error::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Source, Ticket};
+use crate::source::Source;
+use crate::ticket::Ticket;
 
 const GITHUB: Mapping = Mapping {
     source_id: Some("issue.id"),

@@ -1,11 +1,12 @@
 //! Jira Cloud admin webhooks: `{"webhookEvent", "issue": {"id", "key", "self", "fields": {…}}}`.
 //! `fields.description` is a wiki-markup string (REST v2) or an ADF document (v3).
 
-use super::Fields;
+use super::fields::Fields;
 use super::mapping::{Description, Mapping};
-use crate::TicketError;
+use crate::error::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Source, Ticket};
+use crate::source::Source;
+use crate::ticket::Ticket;
 
 const JIRA: Mapping = Mapping {
     source_id: Some("issue.id"),

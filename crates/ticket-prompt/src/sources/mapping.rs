@@ -1,10 +1,12 @@
 //! Vendor payload → ticket as data: each vendor names the path of each ticket field, and one
 //! function reads, cleans, caps and validates them all the same way.
 
-use super::{Fields, adf, cap, require_text, required_key};
-use crate::TicketError;
+use super::adf;
+use super::fields::{Fields, cap, validate_key};
+use crate::error::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Choice, Source, Ticket};
+use crate::source::Source;
+use crate::ticket::{Choice, Ticket};
 
 /// How a description is written.
 #[derive(Debug, Clone, Copy)]
@@ -110,4 +112,25 @@ fn read(
         Some(p) => f.capped(p, max, truncated),
         None => Ok(None),
     }
+}
+
+/// The ticket's key at `path`, trimmed and checked by `validate_key`; `MissingField` when absent.
+fn required_key(f: &Fields<'_>, path: &'static str) -> Result<String, TicketError> {
+    let key = f
+        .text(path)?
+        .map(|k| k.trim().to_owned())
+        .ok_or(TicketError::MissingField {
+            field: path,
+            hint: "",
+        })?;
+    validate_key(path, &key)?;
+    Ok(key)
+}
+
+/// Tickets need some text to analyse: a title or a description.
+fn require_text(t: &Ticket, title: &'static str, hint: &'static str) -> Result<(), TicketError> {
+    if t.title.is_none() && t.description.is_none() {
+        return Err(TicketError::MissingField { field: title, hint });
+    }
+    Ok(())
 }

@@ -1,11 +1,12 @@
 //! PagerDuty webhooks v3: `{"event": {"event_type", "occurred_at", "agent", "data": {…}}}`. The
 //! incident carries no description (that lives in its alerts), so the title is required.
 
-use super::Fields;
+use super::fields::Fields;
 use super::mapping::{Description, Mapping};
-use crate::TicketError;
+use crate::error::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Source, Ticket};
+use crate::source::Source;
+use crate::ticket::Ticket;
 
 const PAGERDUTY: Mapping = Mapping {
     source_id: Some("event.data.id"),

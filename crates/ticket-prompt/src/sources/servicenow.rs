@@ -3,12 +3,12 @@
 //! in Table API form (`{"value": "…", "display_value": "…", "link": "…"}`); numbers are accepted
 //! for choice fields because hand-written scripts send them.
 
-use super::Fields;
+use super::fields::Fields;
 use super::mapping::{Description, Mapping};
-
-use crate::TicketError;
+use crate::error::TicketError;
 use crate::sanitize::{Capped, FieldLimits};
-use crate::ticket::{Choice, Source, Ticket};
+use crate::source::Source;
+use crate::ticket::{Choice, Ticket};
 
 const PRIORITY_LABELS: &[(u32, &str)] = &[
     (1, "1 - Critical"),

@@ -3,11 +3,12 @@
 //! with a `ticket` object (`id`, `title`, `description`, `priority`, `status`, `requester`, `url`,
 //! `tags`).
 
-use super::Fields;
+use super::fields::Fields;
 use super::mapping::{Description, Mapping};
-use crate::TicketError;
+use crate::error::TicketError;
 use crate::sanitize::FieldLimits;
-use crate::ticket::{Source, Ticket};
+use crate::source::Source;
+use crate::ticket::Ticket;
 
 const EVENT_PREFIX: &str = "zen:event-type:";
 
