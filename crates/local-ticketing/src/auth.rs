@@ -1,4 +1,5 @@
-//! The `Authorization` header, decoded, and the credentials each stubbed system accepts.
+//! The `Authorization` header, decoded, and the credentials each stubbed system accepts
+//! ([`TicketingConfig`]: what the routes check a request against).
 
 use base64::Engine;
 use serde::Serialize;
@@ -7,15 +8,40 @@ use serde::Serialize;
 /// HTTP Basic auth.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BasicCredentials {
+    /// The Basic auth user (ServiceNow's integration user, Jira's account email).
     pub username: String,
+    /// The Basic auth password (Jira: the API token).
     pub password: String,
 }
 
 impl BasicCredentials {
+    /// A pair from anything string-like.
     pub fn new(username: impl Into<String>, password: impl Into<String>) -> Self {
         BasicCredentials {
             username: username.into(),
             password: password.into(),
+        }
+    }
+}
+
+/// The credentials each stubbed system accepts.
+#[derive(Debug, Clone)]
+pub struct TicketingConfig {
+    /// ServiceNow Basic auth (an integration user).
+    pub servicenow: BasicCredentials,
+    /// GitHub token, accepted as `Bearer <token>` or `token <token>`.
+    pub github_token: String,
+    /// Jira Cloud Basic auth: account email and API token.
+    pub jira: BasicCredentials,
+}
+
+impl Default for TicketingConfig {
+    /// Fixed local-development credentials, matching the `local-ticketing` binary's defaults.
+    fn default() -> Self {
+        TicketingConfig {
+            servicenow: BasicCredentials::new("bridge", "local-servicenow-password"),
+            github_token: "local-github-token".into(),
+            jira: BasicCredentials::new("bridge@example.com", "local-jira-token"),
         }
     }
 }
@@ -25,20 +51,28 @@ impl BasicCredentials {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "scheme", rename_all = "snake_case")]
 pub enum PresentedAuth {
+    /// No `Authorization` header.
     None,
+    /// `Basic base64(username:password)`, decoded.
     Basic {
+        /// The part before the first colon.
         username: String,
+        /// The rest (it may contain colons).
         password: String,
     },
+    /// `Bearer <token>`.
     Bearer {
+        /// The token as sent.
         token: String,
     },
     /// GitHub's older `token <token>` scheme.
     Token {
+        /// The token as sent.
         token: String,
     },
     /// Anything else, verbatim (including Basic that is not valid base64 `user:password`).
     Other {
+        /// The whole header value.
         value: String,
     },
 }

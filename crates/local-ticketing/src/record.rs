@@ -11,16 +11,21 @@ use crate::auth::PresentedAuth;
 /// One request as the server saw it, and what it answered.
 #[derive(Debug, Clone)]
 pub struct RecordedRequest {
+    /// The HTTP method, e.g. `PATCH`.
     pub method: String,
     /// The path without the query string.
     pub path: String,
+    /// The query string without the `?`, if the request had one.
     pub query: Option<String>,
     /// Header names lower-cased, in arrival order (repeated headers appear repeatedly).
     pub headers: Vec<(String, String)>,
     /// The body parsed as JSON; `None` when it was empty or not JSON (see `raw_body`).
     pub body: Option<Value>,
+    /// The body as text (invalid UTF-8 replaced), whatever it was.
     pub raw_body: String,
+    /// The `Authorization` header, decoded.
     pub auth: PresentedAuth,
+    /// The status the server answered with.
     pub status: StatusCode,
     /// Answered by [`crate::RunningTicketing::fail_next`] rather than by the route.
     pub scripted: bool,

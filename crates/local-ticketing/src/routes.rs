@@ -6,8 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::auth::PresentedAuth;
-use crate::server::TicketingConfig;
+use crate::auth::{PresentedAuth, TicketingConfig};
 
 /// An answer: status, JSON document and any extra headers.
 pub(crate) struct Reply {

@@ -14,40 +14,22 @@ use thiserror::Error;
 use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
-use crate::auth::{BasicCredentials, PresentedAuth};
+use crate::auth::{PresentedAuth, TicketingConfig};
 use crate::record::{RecordedRequest, Recorder};
 use crate::routes::{self, Context, Incoming, Reply};
 
 /// Larger bodies get 413 (write-back notes are a few KiB).
 const MAX_BODY: usize = 1024 * 1024;
 
-/// The credentials each stubbed system accepts.
-#[derive(Debug, Clone)]
-pub struct TicketingConfig {
-    /// ServiceNow Basic auth (an integration user).
-    pub servicenow: BasicCredentials,
-    /// GitHub token, accepted as `Bearer <token>` or `token <token>`.
-    pub github_token: String,
-    /// Jira Cloud Basic auth: account email and API token.
-    pub jira: BasicCredentials,
-}
-
-impl Default for TicketingConfig {
-    /// Fixed local-development credentials, matching the `local-ticketing` binary's defaults.
-    fn default() -> Self {
-        TicketingConfig {
-            servicenow: BasicCredentials::new("bridge", "local-servicenow-password"),
-            github_token: "local-github-token".into(),
-            jira: BasicCredentials::new("bridge@example.com", "local-jira-token"),
-        }
-    }
-}
-
+/// Why the server could not start.
 #[derive(Debug, Error)]
 pub enum TicketingError {
+    /// The listening socket could not be opened.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address asked for.
         addr: String,
+        /// What the operating system said.
         source: std::io::Error,
     },
 }
@@ -95,6 +77,7 @@ impl RunningTicketing {
         })
     }
 
+    /// The address it listens on (with the port picked for `127.0.0.1:0`).
     pub fn addr(&self) -> SocketAddr {
         self.addr
     }
