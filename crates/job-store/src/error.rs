@@ -7,23 +7,39 @@ use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata, SdkErro
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use thiserror::Error;
 
+/// Why a jobs-table operation failed. `op` is always the store's own operation name (`claim`,
+/// `start_attempt`, `succeed`, …), never a table name or an SDK message.
 #[derive(Debug, Error)]
 pub enum StoreError {
     /// DynamoDB throttled the request even after the SDK's own retries. Retryable.
     #[error("job store throttled ({op})")]
-    Throttled { op: &'static str },
+    Throttled {
+        /// The store operation.
+        op: &'static str,
+    },
     /// Timeout, connection failure or a 5xx. Retryable.
     #[error("job store unavailable ({op})")]
-    Unavailable { op: &'static str },
+    Unavailable {
+        /// The store operation.
+        op: &'static str,
+    },
     /// The job is missing or not in the state the operation requires: another worker holds or
     /// finished it, or this worker's lease was taken over.
     #[error("job {job_id} is not in a state that allows {op}")]
-    Conflict { op: &'static str, job_id: String },
+    Conflict {
+        /// The store operation.
+        op: &'static str,
+        /// The job it was refused for.
+        job_id: String,
+    },
     /// A value too large for one item (DynamoDB's limit is 400 KB per item).
     #[error("{what} is {size} bytes; the limit is {limit}")]
     TooLarge {
+        /// Which value (`analysis`).
         what: &'static str,
+        /// Its size in bytes.
         size: usize,
+        /// The most this crate stores, in bytes.
         limit: usize,
     },
     /// An item that does not have the shape this crate writes (names the attribute, not its value).
@@ -31,7 +47,12 @@ pub enum StoreError {
     Malformed(String),
     /// Anything else, e.g. a missing table or denied permission: the service's error code only.
     #[error("job store request failed ({op}): {code}")]
-    Other { op: &'static str, code: String },
+    Other {
+        /// The store operation.
+        op: &'static str,
+        /// The service's error code, e.g. `ResourceNotFoundException`.
+        code: String,
+    },
 }
 
 impl StoreError {
@@ -44,22 +65,36 @@ impl StoreError {
     }
 }
 
+/// Why a job could not be enqueued.
 #[derive(Debug, Error)]
 pub enum QueueError {
     /// Refused before sending. The limit is this crate's, not SQS's: see `MAX_MESSAGE_BYTES`.
     #[error("job message is {size} bytes; the limit is {limit}")]
-    TooLarge { size: usize, limit: usize },
+    TooLarge {
+        /// The encoded message's size in bytes.
+        size: usize,
+        /// The most this crate sends, in bytes.
+        limit: usize,
+    },
+    /// The message could not be serialised (a payload JSON cannot represent).
     #[error("job message could not be encoded")]
     Encode(#[source] serde_json::Error),
+    /// SQS throttled the request even after the SDK's own retries. Retryable.
     #[error("job queue throttled")]
     Throttled,
+    /// Timeout, connection failure or a 5xx. Retryable.
     #[error("job queue unavailable")]
     Unavailable,
+    /// Anything else, e.g. a missing queue or denied permission: the service's error code only.
     #[error("job queue request failed: {code}")]
-    Other { code: String },
+    Other {
+        /// The service's error code, e.g. `AWS.SimpleQueueService.NonExistentQueue`.
+        code: String,
+    },
 }
 
 impl QueueError {
+    /// Worth retrying later (the sender's retry after a 503).
     pub fn is_retryable(&self) -> bool {
         matches!(self, QueueError::Throttled | QueueError::Unavailable)
     }
@@ -69,20 +104,29 @@ impl QueueError {
 /// dead-letter queue. The display never quotes the body (it holds ticket text).
 #[derive(Debug, Error)]
 pub enum MessageError {
+    /// The body is not JSON.
     #[error("job message is not valid JSON (line {line}, column {column})")]
     Syntax {
+        /// Where parsing stopped (1-based).
         line: usize,
+        /// Where parsing stopped (1-based).
         column: usize,
+        /// The parser's error.
         #[source]
         source: serde_json::Error,
     },
+    /// JSON, but not a `JobMessage` (a field missing or of the wrong type).
     #[error("job message does not match the schema (line {line}, column {column})")]
     Schema {
+        /// Where the mismatch was found (1-based).
         line: usize,
+        /// Where the mismatch was found (1-based).
         column: usize,
+        /// The parser's error.
         #[source]
         source: serde_json::Error,
     },
+    /// The job id does not have the shape of one this crate derives.
     #[error("job message has a malformed job id")]
     BadJobId,
 }
@@ -109,8 +153,11 @@ impl From<serde_json::Error> for MessageError {
 /// How an SDK failure should be treated, after the SDK's own retries.
 #[derive(Debug, PartialEq, Eq)]
 pub(crate) enum Class {
+    /// Throttled: retry later.
     Throttled,
+    /// Timeout, no connection or a 5xx: retry later.
     Unavailable,
+    /// Anything else, with the service's error code.
     Other(String),
 }
 
@@ -125,6 +172,7 @@ const THROTTLE_CODES: &[&str] = &[
     "KmsThrottled",
 ];
 
+/// Classifies `err` from `service`'s operation `op`, logging its full detail once.
 pub(crate) fn classify<E>(
     service: &'static str,
     op: &'static str,
@@ -154,6 +202,7 @@ where
 }
 
 impl StoreError {
+    /// The typed error for a DynamoDB failure of `op`.
     pub(crate) fn from_sdk<E>(op: &'static str, err: &SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,
@@ -167,6 +216,7 @@ impl StoreError {
 }
 
 impl QueueError {
+    /// The typed error for an SQS failure of `op`.
     pub(crate) fn from_sdk<E>(op: &'static str, err: &SdkError<E, HttpResponse>) -> Self
     where
         E: ProvideErrorMetadata + std::error::Error + 'static,

@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use crate::error::StoreError;
 use crate::job::{JobMode, JobRecord, JobStatus, WriteBack, WriteBackStatus};
 
+/// A DynamoDB item.
 pub(crate) type Item = HashMap<String, AttributeValue>;
 
 /// Attribute names, shared with the expressions in `store.rs`.
@@ -36,14 +37,17 @@ pub(crate) mod attr {
     pub const WB_LAST_ERROR_CODE: &str = "last_error_code";
 }
 
+/// A string attribute.
 pub(crate) fn s(v: &str) -> AttributeValue {
     AttributeValue::S(v.to_owned())
 }
 
+/// A number attribute.
 pub(crate) fn n(v: u64) -> AttributeValue {
     AttributeValue::N(v.to_string())
 }
 
+/// The item for a record; absent options are left out.
 pub(crate) fn to_item(r: &JobRecord) -> Item {
     let mut item = Item::new();
     item.insert(attr::JOB_ID.into(), s(&r.job_id));
@@ -75,6 +79,7 @@ pub(crate) fn to_item(r: &JobRecord) -> Item {
     item
 }
 
+/// The `write_back` map attribute.
 pub(crate) fn write_back_value(wb: &WriteBack) -> AttributeValue {
     let mut m = Item::new();
     m.insert(attr::WB_TARGET.into(), s(&wb.target));
@@ -86,6 +91,7 @@ pub(crate) fn write_back_value(wb: &WriteBack) -> AttributeValue {
     AttributeValue::M(m)
 }
 
+/// The record in an item; `Malformed` names the first attribute that does not fit.
 pub(crate) fn from_item(item: &Item) -> Result<JobRecord, StoreError> {
     Ok(JobRecord {
         job_id: req_s(item, attr::JOB_ID)?,

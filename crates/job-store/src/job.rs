@@ -15,13 +15,18 @@ use crate::key::IdempotencyKey;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
+    /// Claimed and waiting for a worker (or, in sync mode, for the webhook's own agent call).
     Queued,
+    /// A worker holds the lease and is running it.
     Running,
+    /// The analysis is recorded.
     Succeeded,
+    /// A failure is recorded, with its code and message.
     Failed,
 }
 
 impl JobStatus {
+    /// The stored and shown name (`queued`, `running`, `succeeded`, `failed`).
     pub fn as_str(self) -> &'static str {
         match self {
             JobStatus::Queued => "queued",
@@ -31,7 +36,8 @@ impl JobStatus {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
+    /// The status named by `as_str`, as stored in the table.
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "queued" => JobStatus::Queued,
             "running" => JobStatus::Running,
@@ -40,22 +46,20 @@ impl JobStatus {
             _ => return None,
         })
     }
-
-    /// Succeeded or failed: nothing will change the outcome any more.
-    pub fn is_final(self) -> bool {
-        matches!(self, JobStatus::Succeeded | JobStatus::Failed)
-    }
 }
 
 /// How the delivery was answered: with the analysis (`sync`) or with 202 and a job id (`async`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum JobMode {
+    /// The delivery waited for the analysis; a retry is answered with the stored one.
     Sync,
+    /// The delivery was answered 202 with the job id; a worker runs the job from the queue.
     Async,
 }
 
 impl JobMode {
+    /// The stored and shown name (`sync`, `async`).
     pub fn as_str(self) -> &'static str {
         match self {
             JobMode::Sync => "sync",
@@ -63,7 +67,8 @@ impl JobMode {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
+    /// The mode named by `as_str`, as stored in the table.
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "sync" => Some(JobMode::Sync),
             "async" => Some(JobMode::Async),
@@ -72,15 +77,20 @@ impl JobMode {
     }
 }
 
+/// Where posting the analysis back to the ticket stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum WriteBackStatus {
+    /// Not posted yet (or being retried).
     Pending,
+    /// Posted.
     Done,
+    /// Given up; `last_error_code` says why.
     Failed,
 }
 
 impl WriteBackStatus {
+    /// The stored and shown name (`pending`, `done`, `failed`).
     pub fn as_str(self) -> &'static str {
         match self {
             WriteBackStatus::Pending => "pending",
@@ -89,7 +99,8 @@ impl WriteBackStatus {
         }
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
+    /// The status named by `as_str`, as stored in the table.
+    pub(crate) fn parse(s: &str) -> Option<Self> {
         match s {
             "pending" => Some(WriteBackStatus::Pending),
             "done" => Some(WriteBackStatus::Done),
@@ -105,7 +116,9 @@ impl WriteBackStatus {
 pub struct WriteBack {
     /// Which integration, e.g. `servicenow` or `github`; never a URL with credentials.
     pub target: String,
+    /// Where the posting stands.
     pub status: WriteBackStatus,
+    /// Posts tried so far.
     pub attempts: u32,
     /// A stable code such as `WRITE_BACK_HTTP_5XX`, not the remote system's message.
     pub last_error_code: Option<String>,
@@ -114,23 +127,33 @@ pub struct WriteBack {
 /// What `claim` needs to create a record. The job id and source come from the key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewJob {
+    /// The delivery's identity; the job id is derived from it.
     pub key: IdempotencyKey,
+    /// How the delivery is answered.
     pub mode: JobMode,
+    /// The ticket's key, for people looking the job up.
     pub ticket_id: String,
+    /// The agent session the job runs in.
     pub session_id: String,
 }
 
 /// One job item as stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JobRecord {
+    /// `job_` + 32 hex digits, derived from the idempotency key.
     pub job_id: String,
+    /// Where the job is in its life.
     pub status: JobStatus,
+    /// How the delivery was answered.
     pub mode: JobMode,
+    /// The source the delivery came to (a route segment).
     pub source: String,
     /// The delivery id or body hash the job id was derived from: lets support find the job for a
     /// delivery in the sender's log.
     pub idempotency_key: String,
+    /// The ticket's key.
     pub ticket_id: String,
+    /// The agent session the job runs in.
     pub session_id: String,
     /// Set when `status` is `succeeded`.
     pub analysis: Option<String>,
@@ -138,7 +161,9 @@ pub struct JobRecord {
     pub error_code: Option<String>,
     /// Set when `status` is `failed`: a short message fit for the sender, not internal detail.
     pub error_message: Option<String>,
+    /// When the record was claimed (epoch milliseconds).
     pub created_at_ms: u64,
+    /// The latest transition (epoch milliseconds).
     pub updated_at_ms: u64,
     /// How many times a worker started the job (`start_attempt`); the latest doubles as the fencing
     /// token for `succeed`, `fail` and `release`.
@@ -148,6 +173,7 @@ pub struct JobRecord {
     pub lease_until_ms: Option<u64>,
     /// Epoch seconds; DynamoDB TTL deletes the item some time after this.
     pub expires_at: u64,
+    /// The write-back's state, once the worker has recorded one.
     pub write_back: Option<WriteBack>,
 }
 
@@ -159,18 +185,21 @@ impl JobRecord {
     }
 }
 
+/// Epoch milliseconds, as the table stores times.
 pub(crate) fn epoch_ms(t: SystemTime) -> u64 {
     // A clock before 1970 is a broken clock; 0 keeps every comparison well defined.
     let d = t.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO);
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
+/// Epoch seconds, as DynamoDB TTL reads `expires_at`.
 pub(crate) fn epoch_secs(t: SystemTime) -> u64 {
     t.duration_since(UNIX_EPOCH)
         .unwrap_or(Duration::ZERO)
         .as_secs()
 }
 
+/// A duration in whole milliseconds, saturating.
 pub(crate) fn duration_ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }

@@ -8,31 +8,37 @@ use sha2::{Digest, Sha256};
 use thiserror::Error;
 
 /// Longest accepted delivery id or `Idempotency-Key` value, in bytes (all ASCII, so also chars).
-pub const MAX_DELIVERY_ID_LEN: usize = 256;
+const MAX_DELIVERY_ID_LEN: usize = 256;
 
 /// Longest accepted source name. Sources are route segments (`servicenow`, `github`, ...).
-pub const MAX_SOURCE_LEN: usize = 64;
+const MAX_SOURCE_LEN: usize = 64;
 
 /// "job_" followed by this many lowercase hex characters (128 bits of SHA-256).
 const JOB_ID_HEX_LEN: usize = 32;
+/// What every job id starts with.
 const JOB_ID_PREFIX: &str = "job_";
 
 /// Why a key could not be built. Carries no part of the rejected value: it came from the sender.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum KeyError {
+    /// The source is not 1-64 characters of `a-z 0-9 - _` (a bug in the caller: sources are
+    /// route segments).
     #[error("source must be 1 to {MAX_SOURCE_LEN} characters of a-z, 0-9, '-' or '_'")]
     InvalidSource,
+    /// The delivery id is empty once surrounding spaces and tabs are trimmed.
     #[error("delivery id is empty")]
     EmptyDeliveryId,
+    /// The delivery id is longer than 256 characters.
     #[error("delivery id is longer than {MAX_DELIVERY_ID_LEN} characters")]
     DeliveryIdTooLong,
+    /// The delivery id holds a control character, a newline or non-ASCII text.
     #[error("delivery id contains a character outside printable ASCII")]
     DeliveryIdNotPrintable,
 }
 
 /// Where the key came from. Part of the job id so a delivery id can never collide with a body hash.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum KeyKind {
+enum KeyKind {
     /// A vendor delivery id header or an `Idempotency-Key` header.
     Delivery,
     /// SHA-256 of the source and the raw body (the sender gave no id).
@@ -40,7 +46,8 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
-    pub fn as_str(self) -> &'static str {
+    /// The kind's name in the job-id preimage.
+    fn as_str(self) -> &'static str {
         match self {
             KeyKind::Delivery => "delivery",
             KeyKind::Body => "body",
@@ -100,12 +107,9 @@ impl IdempotencyKey {
         })
     }
 
+    /// The source the delivery came to (a route segment).
     pub fn source(&self) -> &str {
         &self.source
-    }
-
-    pub fn kind(&self) -> KeyKind {
-        self.kind
     }
 
     /// The delivery id, or the body hash in hex.
@@ -141,6 +145,7 @@ pub fn is_job_id(s: &str) -> bool {
     })
 }
 
+/// Sources are route segments: 1-64 of `a-z 0-9 - _`.
 fn check_source(source: &str) -> Result<(), KeyError> {
     let ok = !source.is_empty()
         && source.len() <= MAX_SOURCE_LEN

@@ -9,18 +9,27 @@
 //! 3. The worker parses each message ([`JobMessage::from_sqs_body`]), [`JobStore::start_attempt`]s
 //!    the job (a lease, so a redelivery while it runs or after it finished does nothing), invokes
 //!    the agent and records [`JobStore::succeed`] or [`JobStore::fail`].
+//!
+//! Modules are declared leaves first, in groups: each uses only those above it.
 
+// Leaves: typed errors, idempotency keys.
 mod error;
-mod item;
-mod job;
 mod key;
+
+// The job record.
+mod job;
+
+// Its two encodings: the table item and the queue message.
+mod item;
 mod message;
+
+// The services: the job queue and the jobs table (neither uses the other).
 mod queue;
 mod store;
 
 pub use error::{MessageError, QueueError, StoreError};
 pub use job::{JobMode, JobRecord, JobStatus, NewJob, WriteBack, WriteBackStatus};
-pub use key::{IdempotencyKey, KeyError, KeyKind, MAX_DELIVERY_ID_LEN, MAX_SOURCE_LEN, is_job_id};
+pub use key::{IdempotencyKey, KeyError, is_job_id};
 pub use message::JobMessage;
 pub use queue::{JobQueue, MAX_MESSAGE_BYTES};
 pub use store::{Claim, JobStore, MAX_ANALYSIS_BYTES, MAX_ERROR_MESSAGE_BYTES};

@@ -9,10 +9,15 @@ use crate::key::is_job_id;
 /// ignored on parse, so a newer sender and an older worker can overlap during a deploy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobMessage {
+    /// The job to run; checked to have a job id's shape on parse.
     pub job_id: String,
+    /// The source the delivery came to (a route segment).
     pub source: String,
+    /// The ticket's key.
     pub ticket_id: String,
+    /// The agent session to run in.
     pub session_id: String,
+    /// The end user the agent acts for, if the delivery named one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_id: Option<String>,
     /// The agent payload, exactly as the synchronous path would send it.

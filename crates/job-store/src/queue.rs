@@ -10,6 +10,7 @@ use crate::message::JobMessage;
 /// long-standing SQS limit) keeps a full batch well inside it.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 
+/// The job queue: where the webhook Lambda hands async jobs to the worker.
 #[derive(Debug, Clone)]
 pub struct JobQueue {
     client: Client,
@@ -17,12 +18,9 @@ pub struct JobQueue {
 }
 
 impl JobQueue {
+    /// The queue at `queue_url`, reached with `client`.
     pub fn new(client: Client, queue_url: String) -> Self {
         Self { client, queue_url }
-    }
-
-    pub fn queue_url(&self) -> &str {
-        &self.queue_url
     }
 
     /// Sends one job as a JSON body and returns the SQS message id. Oversize messages are refused

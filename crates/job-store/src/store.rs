@@ -33,23 +33,27 @@ pub enum Claim {
 }
 
 impl Claim {
+    /// The record, created or existing.
     pub fn record(&self) -> &JobRecord {
         match self {
             Claim::Created(r) | Claim::Existing(r) => r,
         }
     }
 
+    /// The record, created or existing, by value.
     pub fn into_record(self) -> JobRecord {
         match self {
             Claim::Created(r) | Claim::Existing(r) => r,
         }
     }
 
+    /// Whether this call created the record (and so owns the delivery).
     pub fn is_created(&self) -> bool {
         matches!(self, Claim::Created(_))
     }
 }
 
+/// The jobs table: claims, leases and outcomes, each a conditional write.
 #[derive(Debug, Clone)]
 pub struct JobStore {
     client: Client,
@@ -64,10 +68,7 @@ impl JobStore {
         Self { client, table, ttl }
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
+    /// When a record written at `now` expires (epoch seconds).
     fn expires_at(&self, now: SystemTime) -> u64 {
         epoch_secs(now).saturating_add(self.ttl.as_secs())
     }
@@ -330,6 +331,7 @@ impl JobStore {
             .expression_attribute_values(":exp", n(self.expires_at(now)))
     }
 
+    /// Sends a transition; a failed condition is a `Conflict` for `job_id`.
     async fn send_transition(
         &self,
         op: &'static str,

@@ -1,6 +1,7 @@
-//! `JobQueue` against moto's SQS, through the real SDK client, including the dead-letter queue.
+//! `JobQueue` on moto's SQS: messages round-trip, poison and oversize messages are typed errors,
+//! and unacknowledged messages reach the dead-letter queue.
 
-use aws_sdk_sqs::types::{Message, QueueAttributeName};
+use aws_sdk_sqs::types::Message;
 use job_store::{JobMessage, JobQueue, MAX_MESSAGE_BYTES, MessageError, QueueError};
 use serde_json::json;
 
@@ -40,21 +41,6 @@ async fn receive(client: &aws_sdk_sqs::Client, url: &str) -> Vec<Message> {
         .expect("receive")
         .messages
         .unwrap_or_default()
-}
-
-async fn depth(client: &aws_sdk_sqs::Client, url: &str) -> usize {
-    let attributes = client
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .send()
-        .await
-        .expect("queue attributes")
-        .attributes
-        .unwrap_or_default();
-    attributes[&QueueAttributeName::ApproximateNumberOfMessages]
-        .parse()
-        .unwrap()
 }
 
 #[tokio::test]
@@ -129,7 +115,7 @@ async fn an_oversize_message_is_refused_before_sending() {
         }
         other => panic!("expected TooLarge, got {other:?}"),
     }
-    assert_eq!(depth(&client, &queues.url).await, 0);
+    assert_eq!(local_moto::depth(&client, &queues.url).await, 0);
 
     // The limit itself is accepted, and arrives intact.
     queue

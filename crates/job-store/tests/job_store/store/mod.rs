@@ -1,0 +1,6 @@
+//! `JobStore` on moto's DynamoDB: claims (the dedupe), leases, outcomes, and SDK failures.
+
+mod claim;
+mod failures;
+mod lease;
+mod outcome;

@@ -1,0 +1,128 @@
+//! `succeed`, `fail` and `set_write_back`: what a finished job records, and that it stays final.
+
+use std::time::Duration;
+
+use job_store::{
+    JobStatus, MAX_ANALYSIS_BYTES, MAX_ERROR_MESSAGE_BYTES, StoreError, WriteBack, WriteBackStatus,
+};
+
+use crate::support::{LEASE, existing, new_job, running_job, start, t0, unknown_job_id};
+
+#[tokio::test]
+async fn after_succeed_start_attempt_does_nothing_and_get_shows_the_analysis() {
+    let (store, job_id, attempt) = running_job().await;
+    let now = t0() + Duration::from_secs(30);
+    let done = store
+        .succeed(&job_id, attempt, "Likely area: Messaging", now)
+        .await
+        .unwrap();
+    assert_eq!(done.status, JobStatus::Succeeded);
+    assert_eq!(done.lease_until_ms, None);
+    // The answer is kept a full TTL after it exists.
+    assert_eq!(done.expires_at, 1_800_000_030 + 24 * 3600);
+
+    // A redelivered message, even long after, does nothing.
+    let much_later = now + LEASE * 2;
+    assert_eq!(start(&store, &job_id, much_later).await, None);
+    let got = store.get(&job_id).await.unwrap().unwrap();
+    assert_eq!(got, done);
+    assert_eq!(got.analysis.as_deref(), Some("Likely area: Messaging"));
+    assert_eq!(got.attempts, 1);
+
+    // And a retried delivery gets the stored answer.
+    let replayed = existing(store.claim(new_job("d-1"), much_later).await.unwrap());
+    assert_eq!(replayed.analysis.as_deref(), Some("Likely area: Messaging"));
+    // Finishing twice is refused.
+    assert!(matches!(
+        store
+            .fail(&job_id, attempt, "AGENT_ERROR", "x", much_later)
+            .await,
+        Err(StoreError::Conflict { .. })
+    ));
+}
+
+#[tokio::test]
+async fn fail_records_the_code_and_a_bounded_message() {
+    let (store, job_id, attempt) = running_job().await;
+    let long = "é".repeat(MAX_ERROR_MESSAGE_BYTES);
+    let failed = store
+        .fail(&job_id, attempt, "AGENT_TIMEOUT", &long, t0())
+        .await
+        .unwrap();
+    assert_eq!(failed.status, JobStatus::Failed);
+    assert_eq!(failed.error_code.as_deref(), Some("AGENT_TIMEOUT"));
+    let message = failed.error_message.unwrap();
+    assert_eq!(message.len(), MAX_ERROR_MESSAGE_BYTES);
+    assert!(message.chars().all(|c| c == 'é'));
+    assert_eq!(failed.analysis, None);
+    assert_eq!(start(&store, &job_id, t0() + LEASE * 2).await, None);
+}
+
+#[tokio::test]
+async fn an_oversize_analysis_is_refused_without_a_write() {
+    let (store, job_id, attempt) = running_job().await;
+    let big = "a".repeat(MAX_ANALYSIS_BYTES + 1);
+    assert!(matches!(
+        store.succeed(&job_id, attempt, &big, t0()).await,
+        Err(StoreError::TooLarge {
+            what: "analysis",
+            ..
+        })
+    ));
+    assert_eq!(
+        store.get(&job_id).await.unwrap().unwrap().status,
+        JobStatus::Running
+    );
+    // The largest accepted analysis fits in one item.
+    let largest = "a".repeat(MAX_ANALYSIS_BYTES);
+    let done = store
+        .succeed(&job_id, attempt, &largest, t0())
+        .await
+        .unwrap();
+    assert_eq!(done.analysis.map(|a| a.len()), Some(MAX_ANALYSIS_BYTES));
+}
+
+#[tokio::test]
+async fn write_back_status_is_recorded() {
+    let (store, job_id, attempt) = running_job().await;
+    store
+        .succeed(&job_id, attempt, "answer", t0())
+        .await
+        .unwrap();
+    let mut wb = WriteBack {
+        target: "servicenow".into(),
+        status: WriteBackStatus::Pending,
+        attempts: 0,
+        last_error_code: None,
+    };
+    let r = store.set_write_back(&job_id, &wb, t0()).await.unwrap();
+    assert_eq!(r.write_back.as_ref(), Some(&wb));
+
+    wb.status = WriteBackStatus::Failed;
+    wb.attempts = 1;
+    wb.last_error_code = Some("WRITE_BACK_HTTP_5XX".into());
+    let r = store
+        .set_write_back(&job_id, &wb, t0() + Duration::from_secs(1))
+        .await
+        .unwrap();
+    assert_eq!(r.write_back.as_ref(), Some(&wb));
+    assert_eq!(r.updated_at_ms, 1_800_000_001_000);
+    assert_eq!(r.status, JobStatus::Succeeded);
+
+    wb.status = WriteBackStatus::Done;
+    wb.attempts = 2;
+    wb.last_error_code = None;
+    store.set_write_back(&job_id, &wb, t0()).await.unwrap();
+    assert_eq!(
+        store.get(&job_id).await.unwrap().unwrap().write_back,
+        Some(wb.clone())
+    );
+
+    assert!(matches!(
+        store.set_write_back(&unknown_job_id(), &wb, t0()).await,
+        Err(StoreError::Conflict {
+            op: "set_write_back",
+            ..
+        })
+    ));
+}
