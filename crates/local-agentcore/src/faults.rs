@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::ServiceError;
+use crate::service_error::ServiceError;
 
 /// One injected behaviour. Over HTTP (`POST /_local/faults`) they are written as JSON, e.g.
 /// `{"kind": "error", "error": "ThrottlingException"}` or `{"kind": "silent_gap", "ms": 7000}`.
@@ -14,23 +14,43 @@ use crate::ServiceError;
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Fault {
     /// Answer with a modeled service error.
-    Error { error: ServiceError },
+    Error {
+        /// The error class (its status, type header and default message).
+        error: ServiceError,
+    },
     /// Answer with a bare status and a non-JSON body, as a broken proxy would.
-    RawStatus { status: u16, body: String },
+    RawStatus {
+        /// The HTTP status (an invalid one becomes 502).
+        status: u16,
+        /// The body, sent as `text/html`.
+        body: String,
+    },
     /// Wait before sending the response headers.
-    Delay { ms: u64 },
+    Delay {
+        /// Milliseconds to wait.
+        ms: u64,
+    },
     /// Built-in agent answers as an SSE stream, events split across network chunks.
     Sse,
     /// SSE answer with a silence of `ms` between the first event and the rest.
-    SilentGap { ms: u64 },
+    SilentGap {
+        /// Milliseconds of silence.
+        ms: u64,
+    },
     /// Send part of the answer, then drop the connection.
     CutStream,
     /// SSE answer whose second event is an in-band `{"error": …}`.
     InBandError,
     /// A JSON answer of about `bytes` bytes (agents that serialise too much exist).
-    Oversized { bytes: usize },
+    Oversized {
+        /// The answer's approximate size.
+        bytes: usize,
+    },
     /// A JSON answer with exactly this document (an agent that reports sources, usage, …).
-    Answer { body: serde_json::Value },
+    Answer {
+        /// The document sent as the answer.
+        body: serde_json::Value,
+    },
     /// SSE answer whose last event is held back until the test releases it
     /// ([`crate::RunningAgentCore::release_held`] or `POST /_local/release`): proves a reader
     /// forwards what it has without waiting for the end.
@@ -38,16 +58,19 @@ pub enum Fault {
 }
 
 impl Fault {
+    /// [`Fault::Error`] with `error`.
     pub fn error(error: ServiceError) -> Fault {
         Fault::Error { error }
     }
 
+    /// [`Fault::Delay`] of `d` (whole milliseconds).
     pub fn delay(d: Duration) -> Fault {
         Fault::Delay {
             ms: d.as_millis() as u64,
         }
     }
 
+    /// [`Fault::SilentGap`] of `d` (whole milliseconds).
     pub fn silent_gap(d: Duration) -> Fault {
         Fault::SilentGap {
             ms: d.as_millis() as u64,
@@ -55,6 +78,7 @@ impl Fault {
     }
 }
 
+/// The faults still to hand out, in the order they were queued.
 #[derive(Default)]
 pub(crate) struct FaultQueue(Mutex<VecDeque<Fault>>);
 

@@ -6,7 +6,7 @@ use bytes::Bytes;
 use futures_util::TryStreamExt;
 use http::{HeaderValue, StatusCode};
 
-use crate::ServiceError;
+use crate::service_error::ServiceError;
 
 pub(crate) const SESSION_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-session-id";
 

@@ -8,17 +8,30 @@
 //! `BedrockAgentCoreApp`), whose body is streamed through unchanged. Faults can be injected for
 //! tests. Test and local use only: the production Lambda never links this crate.
 
+// Leaves first, the server last: a module uses only modules declared above it (rustfmt keeps
+// each blank-line group in alphabetical order; a group's modules do not use each other).
 mod builtin_agent;
+mod recorder;
+mod respond;
+mod runtime_id;
+mod streaming;
+
+mod service_error;
+
 mod faults;
 mod forward;
-mod recorder;
-mod runtime_id;
+
+mod answers;
+mod state;
+
+mod control;
+mod data_plane;
+
 mod server;
-mod service_error;
-mod streaming;
 
 pub use faults::Fault;
 pub use recorder::{Invocation, StopRequest};
 pub use runtime_id::{LOCAL_RUNTIME_ARN, RuntimeRef};
-pub use server::{Backend, LocalAgentCore, RunningAgentCore};
+pub use server::{LocalAgentCore, RunningAgentCore};
 pub use service_error::ServiceError;
+pub use state::Backend;

@@ -20,7 +20,9 @@ static QUALIFIER: LazyLock<Regex> =
 /// A runtime, identified by account and runtime id (the two spellings of a request resolve to it).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct RuntimeRef {
+    /// The 12-digit AWS account id.
     pub account: String,
+    /// The runtime id, e.g. `local_triage-LOCAL00001`.
     pub runtime_id: String,
 }
 
@@ -57,6 +59,7 @@ impl RuntimeRef {
     }
 }
 
+/// Whether `q` is a valid endpoint name for `?qualifier`.
 pub(crate) fn valid_qualifier(q: &str) -> bool {
     QUALIFIER.is_match(q)
 }
