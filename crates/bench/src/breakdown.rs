@@ -10,8 +10,7 @@ use local_agentcore::LOCAL_RUNTIME_ARN;
 use ticket_prompt::{
     FieldLimits, Source, agent_payload, delivery_session_id, read_delivery, render_prompt,
 };
-use webhook_bridge::Config;
-use webhook_bridge::agent::{AgentCall, AgentClient, TraceContext, sdk_defaults};
+use webhook_bridge::{AgentCall, AgentClient, Config, TraceContext, sdk_defaults};
 
 use crate::stats::{median, ms};
 

@@ -3,8 +3,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use webhook_bridge::answer::{AnswerFormat, AnswerReader};
-use webhook_bridge::sse::SseDecoder;
+use webhook_bridge::{AnswerFormat, AnswerReader, SseDecoder};
 
 fuzz_target!(|input: (&[u8], u8)| {
     let (bytes, cut) = input;

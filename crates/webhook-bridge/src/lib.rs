@@ -54,7 +54,7 @@ pub use answer::{AnswerFormat, AnswerReader, Frame, SseDecoder};
 pub use app::{Aws, Bridge, Role};
 pub use config::{Config, ConfigError, WRITE_BACK_SOURCES};
 pub use error::BridgeError;
-pub use response::{ErrorSpec, error_catalogue};
+pub use response::{ErrorSpec, error_catalogue, error_spec};
 pub use route::{Route, route};
 pub use sdk::sdk_defaults;
 pub use write_back::WriteBackError;

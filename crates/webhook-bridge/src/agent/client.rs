@@ -2,7 +2,6 @@
 //! cap, everything inside one deadline; past the deadline the session is stopped so a runaway
 //! agent does not keep running (and billing) after the caller was told it timed out.
 
-use std::future::Future;
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
@@ -67,7 +66,9 @@ impl AgentClient {
         call: &AgentCall,
         deadline: Duration,
     ) -> Result<AgentReply, AgentError> {
-        self.within(call, deadline, "no complete answer", self.invoke_and_read(call))
+        let started = Instant::now();
+        let result = tokio::time::timeout(deadline, self.invoke_and_read(call)).await;
+        self.by_deadline(call, result, started, "no complete answer")
             .await
     }
 
@@ -78,21 +79,24 @@ impl AgentClient {
         call: &AgentCall,
         deadline: Duration,
     ) -> Result<AgentStream, AgentError> {
-        self.within(call, deadline, "no response headers", self.send(call))
+        let started = Instant::now();
+        let result = tokio::time::timeout(deadline, self.send(call)).await;
+        self.by_deadline(call, result, started, "no response headers")
             .await
     }
 
-    /// `work` on `call`, ended at `deadline`: then the session is stopped (best effort, briefly
-    /// awaited) and the call fails with [`AgentFailure::Timeout`].
-    async fn within<T>(
+    /// The result of work on `call` that was bounded by a deadline: when the deadline passed,
+    /// the session is stopped (best effort, briefly awaited) and the call fails with
+    /// [`AgentFailure::Timeout`]. (The work's future is awaited by the callers themselves, so
+    /// it is stored once in their state, not again in this one's.)
+    async fn by_deadline<T>(
         &self,
         call: &AgentCall,
-        deadline: Duration,
+        result: Result<Result<T, AgentError>, tokio::time::error::Elapsed>,
+        started: Instant,
         missing: &str,
-        work: impl Future<Output = Result<T, AgentError>>,
     ) -> Result<T, AgentError> {
-        let started = Instant::now();
-        match tokio::time::timeout(deadline, work).await {
+        match result {
             Ok(result) => result,
             Err(_) => {
                 let stopped = self.stop_session(call).await;

@@ -48,3 +48,4 @@ impl Bridge {
         response
     }
 }
+

@@ -6,7 +6,7 @@
 use ticket_prompt::signature::SignatureError;
 use ticket_prompt::{InvalidSessionId, TicketError};
 
-use super::failure::{retry_after, status};
+use super::failure::{public_message, retry_after, status};
 use crate::agent::{AgentError, AgentFailure};
 use crate::error::BridgeError;
 
@@ -19,20 +19,26 @@ pub struct ErrorSpec {
     pub status: u16,
     /// `retry_after` seconds, when the caller should retry.
     pub retry_after: Option<u64>,
+    /// The caller-safe message (for the catalogue's entries: one example of it).
+    pub message: String,
 }
 
-/// Every distinct (code, status, `retry_after`) the bridge can answer with, sorted.
+/// `err` as a caller sees it.
+pub fn error_spec(err: &BridgeError) -> ErrorSpec {
+    ErrorSpec {
+        code: err.code(),
+        status: status(err).as_u16(),
+        retry_after: retry_after(err),
+        message: public_message(err),
+    }
+}
+
+/// Every distinct (code, status, `retry_after`) the bridge can answer with, sorted, with one
+/// example message each.
 pub fn error_catalogue() -> Vec<ErrorSpec> {
-    let mut specs: Vec<ErrorSpec> = every_error()
-        .iter()
-        .map(|e| ErrorSpec {
-            code: e.code(),
-            status: status(e).as_u16(),
-            retry_after: retry_after(e),
-        })
-        .collect();
+    let mut specs: Vec<ErrorSpec> = every_error().iter().map(error_spec).collect();
     specs.sort();
-    specs.dedup();
+    specs.dedup_by(|a, b| (a.code, a.status, a.retry_after) == (b.code, b.status, b.retry_after));
     specs
 }
 

@@ -9,7 +9,7 @@ mod outcomes;
 
 mod catalogue;
 
-pub use catalogue::{ErrorSpec, error_catalogue};
+pub use catalogue::{ErrorSpec, error_catalogue, error_spec};
 pub use envelope::stream_head;
 pub use failure::{error, public_message, status};
 pub use outcomes::{Outcome, render};

@@ -2,8 +2,7 @@
 //! `local-moto` crate), AgentCore on the local emulator, and the worker built the same way.
 
 use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
-use webhook_bridge::worker::Worker;
-use webhook_bridge::{Bridge, Config, secrets::SecretStore};
+use webhook_bridge::{Aws, Bridge, Config, Role};
 
 pub struct JobsHarness {
     pub agentcore: RunningAgentCore,
@@ -39,7 +38,7 @@ impl JobsHarness {
         all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let bridge = {
             let (config, agent_sdk, jobs_sdk) = sdks(&agentcore.endpoint_url(), &all).await;
-            Bridge::with_services(config, &agent_sdk, &jobs_sdk, SecretStore::new(&jobs_sdk))
+            Bridge::new(config, aws(&agent_sdk, &jobs_sdk), Role::Webhook)
         };
         JobsHarness {
             agentcore,
@@ -53,11 +52,11 @@ impl JobsHarness {
     }
 
     /// A worker with the same configuration plus `env`.
-    pub async fn worker(&self, env: &[(&str, &str)]) -> Worker {
+    pub async fn worker(&self, env: &[(&str, &str)]) -> Bridge {
         let mut all = self.env.clone();
         all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let (config, agent_sdk, jobs_sdk) = sdks(&self.agentcore.endpoint_url(), &all).await;
-        Worker::from_parts(config, &agent_sdk, &jobs_sdk, SecretStore::new(&jobs_sdk))
+        Bridge::new(config, aws(&agent_sdk, &jobs_sdk), Role::Worker)
     }
 }
 
@@ -69,4 +68,13 @@ async fn sdks(
     let agent_sdk = super::sdk_at(&config, agentcore).await;
     let jobs_sdk = super::sdk_at(&config, &local_moto::moto().endpoint).await;
     (config, agent_sdk, jobs_sdk)
+}
+
+/// AgentCore on its emulator; the jobs table, queue and secret stores on moto.
+fn aws<'a>(agent_sdk: &'a aws_config::SdkConfig, jobs_sdk: &'a aws_config::SdkConfig) -> Aws<'a> {
+    Aws {
+        agentcore: agent_sdk,
+        jobs: jobs_sdk,
+        secrets: jobs_sdk,
+    }
 }

@@ -1,6 +1,5 @@
 //! Shared set-up for the handler tests: a local AgentCore on a free port, a `Bridge` whose real
 //! SDK client points at it, and the API Gateway events from `events/`.
-#![allow(dead_code)] // each test file uses a different subset
 
 pub mod jobs;
 pub mod secret_service;
@@ -12,7 +11,7 @@ use http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request};
 use local_agentcore::{Backend, Fault, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
 use serde_json::Value;
-use webhook_bridge::{Bridge, Config, agent::sdk_defaults, secrets::SecretStore};
+use webhook_bridge::{Aws, Bridge, Config, Role, sdk_defaults};
 
 pub struct Harness {
     pub agentcore: RunningAgentCore,
@@ -48,8 +47,13 @@ pub async fn bridge_with_secrets(
         .collect();
     let config = test_config(&env);
     let agent_sdk = sdk_at(&config, endpoint).await;
-    let secrets = SecretStore::new(&sdk_at(&config, secrets_endpoint).await);
-    Bridge::from_parts(config, &agent_sdk, secrets)
+    let secrets_sdk = sdk_at(&config, secrets_endpoint).await;
+    let aws = Aws {
+        agentcore: &agent_sdk,
+        jobs: &agent_sdk,
+        secrets: &secrets_sdk,
+    };
+    Bridge::new(config, aws, Role::Webhook)
 }
 
 /// The default test configuration (the local runtime, one SDK attempt) with `env` on top.

@@ -9,7 +9,7 @@
 //! The schema checker below implements the JSON Schema keywords the document uses (and panics
 //! on any other, so a new keyword cannot be silently ignored).
 
-mod support;
+use crate::support;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
@@ -28,14 +28,11 @@ use serde_json::{Value, json};
 use sha2::Sha256;
 use support::jobs::JobsHarness;
 use support::{Harness, Reply, call, event_json, harness, request};
-use ticket_prompt::signature::SignatureError;
-use ticket_prompt::{InvalidSessionId, Source, TicketError};
-use webhook_bridge::agent::{AgentError, AgentFailure};
-use webhook_bridge::error::BridgeError;
-use webhook_bridge::routing::{Route, route};
-use webhook_bridge::stream_frames::Frame;
-use webhook_bridge::write_back::WriteBackError;
-use webhook_bridge::{Bridge, ConfigError};
+use ticket_prompt::Source;
+use webhook_bridge::{
+    AgentError, AgentFailure, Bridge, BridgeError, ConfigError, Frame, Route, WRITE_BACK_SOURCES,
+    WriteBackError, error_catalogue, error_spec, route,
+};
 
 const WEBHOOK: &str = "/webhook/{source}";
 const INVOKE: &str = "/v1/agents/{agent}/invoke";
@@ -597,105 +594,11 @@ fn check_streamed(s: &Streamed, what: &str, seen: &mut BTreeSet<String>) -> Vec<
 // ---------------------------------------------------------------------------------------------
 // What the implementation and the template can produce.
 
-/// Every `BridgeError` the bridge can build, one per variant and per agent failure. The matches
-/// have no wildcard: a new variant does not compile until it is listed here.
-fn every_bridge_error() -> Vec<BridgeError> {
-    let failures = [
-        AgentFailure::RequestRejected,
-        AgentFailure::AccessDenied,
-        AgentFailure::NotFound,
-        AgentFailure::SessionBusy,
-        AgentFailure::Throttled,
-        AgentFailure::RuntimeFailed,
-        AgentFailure::Unavailable,
-        AgentFailure::StreamInterrupted,
-        AgentFailure::AnswerTooLarge,
-        AgentFailure::InBandError,
-        AgentFailure::EmptyAnswer,
-        AgentFailure::Timeout,
-        AgentFailure::Unknown,
-    ];
-    for f in failures {
-        match f {
-            AgentFailure::RequestRejected
-            | AgentFailure::AccessDenied
-            | AgentFailure::NotFound
-            | AgentFailure::SessionBusy
-            | AgentFailure::Throttled
-            | AgentFailure::RuntimeFailed
-            | AgentFailure::Unavailable
-            | AgentFailure::StreamInterrupted
-            | AgentFailure::AnswerTooLarge
-            | AgentFailure::InBandError
-            | AgentFailure::EmptyAnswer
-            | AgentFailure::Timeout
-            | AgentFailure::Unknown => {}
-        }
-    }
-    let mut errors = vec![
-        BridgeError::Ticket(TicketError::InvalidJson("syntax error".into())),
-        BridgeError::Ticket(TicketError::NotAnObject),
-        BridgeError::Ticket(TicketError::MissingField {
-            field: "number",
-            hint: "",
-        }),
-        BridgeError::Ticket(TicketError::InvalidField {
-            field: "sys_id".into(),
-            reason: "bad".into(),
-        }),
-        BridgeError::NotFound,
-        BridgeError::UnsupportedSource("remedy".into()),
-        BridgeError::MethodNotAllowed { allow: "POST" },
-        BridgeError::PayloadTooLarge { size: 2, limit: 1 },
-        BridgeError::Configuration,
-        BridgeError::InvalidSessionId(InvalidSessionId),
-        BridgeError::Signature(SignatureError::Missing("x-signature")),
-        BridgeError::Signature(SignatureError::Malformed("x-signature")),
-        BridgeError::Signature(SignatureError::Mismatch),
-        BridgeError::Signature(SignatureError::Expired),
-        BridgeError::SigningRequired("github"),
-        BridgeError::UnknownAgent("nobody".into()),
-        BridgeError::JobNotFound,
-        BridgeError::DuplicateInProgress,
-        BridgeError::AsyncNotEnabled,
-        BridgeError::InvalidMode("later".into()),
-        BridgeError::InvalidIdempotencyKey("it is empty"),
-        BridgeError::JobsUnavailable,
-    ];
-    errors.extend(failures.map(|f| BridgeError::Agent(AgentError::new(f, "detail for the logs"))));
-    for e in &errors {
-        match e {
-            BridgeError::Ticket(
-                TicketError::InvalidJson(_)
-                | TicketError::NotAnObject
-                | TicketError::MissingField { .. }
-                | TicketError::InvalidField { .. },
-            )
-            | BridgeError::NotFound
-            | BridgeError::UnsupportedSource(_)
-            | BridgeError::MethodNotAllowed { .. }
-            | BridgeError::PayloadTooLarge { .. }
-            | BridgeError::Configuration
-            | BridgeError::InvalidSessionId(_)
-            | BridgeError::Signature(_)
-            | BridgeError::SigningRequired(_)
-            | BridgeError::UnknownAgent(_)
-            | BridgeError::JobNotFound
-            | BridgeError::DuplicateInProgress
-            | BridgeError::AsyncNotEnabled
-            | BridgeError::InvalidMode(_)
-            | BridgeError::InvalidIdempotencyKey(_)
-            | BridgeError::JobsUnavailable
-            | BridgeError::Agent(_) => {}
-        }
-    }
-    errors
-}
-
+/// Every code the bridge can answer with (its own catalogue of failures).
 fn implementation_codes() -> BTreeSet<String> {
-    every_bridge_error()
+    error_catalogue()
         .iter()
-        .map(|e| e.code().to_owned())
+        .map(|e| e.code.to_owned())
         .collect()
 }
 
@@ -732,10 +635,10 @@ fn envelope(code: &str, status: u16) -> Value {
 
 /// The `retry_after` the bridge sends with `code` (the gateway's `RATE_LIMITED` sends the same).
 fn retry_after_of(code: &str) -> Option<u64> {
-    let all: BTreeSet<Option<u64>> = every_bridge_error()
+    let all: BTreeSet<Option<u64>> = error_catalogue()
         .iter()
-        .filter(|e| e.code() == code)
-        .map(BridgeError::retry_after)
+        .filter(|e| e.code == code)
+        .map(|e| e.retry_after)
         .collect();
     assert!(
         all.len() <= 1,
@@ -1046,10 +949,10 @@ async fn every_documented_operation_is_served_and_every_route_is_documented() {
             let r = route(method, path);
             let documented = documented_paths_for(path);
             let expected = match &r {
-                Route::Webhook(_) | Route::UnsupportedSource(_) => Some(WEBHOOK),
-                Route::Invoke(_) => Some(INVOKE),
-                Route::Job(_) => Some(JOBS),
-                Route::MethodNotAllowed(allow) => {
+                Ok(Route::Webhook(_)) | Err(BridgeError::UnsupportedSource(_)) => Some(WEBHOOK),
+                Ok(Route::Invoke(_)) => Some(INVOKE),
+                Ok(Route::Job(_)) => Some(JOBS),
+                Err(BridgeError::MethodNotAllowed { allow }) => {
                     let key = documented.first().copied();
                     let allowed = key.map(methods).unwrap_or_default();
                     assert!(
@@ -1058,9 +961,10 @@ async fn every_documented_operation_is_served_and_every_route_is_documented() {
                     );
                     key
                 }
-                Route::NotFound => None,
+                Err(BridgeError::NotFound) => None,
+                Err(other) => panic!("{method} {path}: the router answered {other:?}"),
             };
-            if r == Route::NotFound {
+            if matches!(r, Err(BridgeError::NotFound)) {
                 assert!(
                     documented.is_empty(),
                     "{method} {path} is documented ({documented:?}) but not served"
@@ -1388,8 +1292,8 @@ async fn the_error_code_enum_is_exactly_what_the_implementation_produces() {
 
     // Each error's status is one the document gives that code on some operation (NOT_FOUND:
     // paths outside the document, so any envelope).
-    for e in every_bridge_error() {
-        let (code, status) = (e.code(), e.status().as_u16());
+    for e in error_catalogue() {
+        let (code, status) = (e.code, e.status);
         if code == "NOT_FOUND" {
             assert_conforms(schema("ErrorEnvelope"), &envelope(code, status), code);
             continue;
@@ -1849,14 +1753,13 @@ fn every_frame_the_stream_can_write_matches_the_documented_frames() {
         },
     ];
     // An error frame for every failure the bridge can report after the first byte.
-    for e in every_bridge_error() {
-        if let BridgeError::Agent(_) = e {
-            frames.push(Frame::Error {
-                code: e.code(),
-                message: e.public_message(),
-                status: e.status().as_u16(),
-            });
-        }
+    for failure in AgentFailure::ALL {
+        let e = error_spec(&BridgeError::Agent(AgentError::new(failure, "detail")));
+        frames.push(Frame::Error {
+            code: e.code,
+            message: e.message,
+            status: e.status,
+        });
     }
     for f in &frames {
         let v = f.to_json();
@@ -2044,7 +1947,7 @@ async fn acknowledgements_and_job_records_match_the_document() {
     }
     let codes: Vec<&str> = wb_errors.iter().map(|e| e.code()).collect();
     assert_eq!(schema("WriteBackErrorCode")["enum"], json!(codes));
-    let targets: Vec<&str> = webhook_bridge::source_config::WRITE_BACK_SOURCES
+    let targets: Vec<&str> = WRITE_BACK_SOURCES
         .iter()
         .map(|s| s.as_str())
         .collect();
@@ -2150,15 +2053,12 @@ async fn acknowledgements_and_job_records_match_the_document() {
         .unwrap()
         .unwrap()
         .attempts;
-    let timeout = BridgeError::Agent(AgentError::new(AgentFailure::Timeout, "detail"));
+    let timeout = error_spec(&BridgeError::Agent(AgentError::new(
+        AgentFailure::Timeout,
+        "detail",
+    )));
     store
-        .fail(
-            &failed.job_id,
-            attempt,
-            timeout.code(),
-            &timeout.public_message(),
-            now,
-        )
+        .fail(&failed.job_id, attempt, timeout.code, &timeout.message, now)
         .await
         .unwrap();
     let record = read_job(&j, &failed.job_id, "a failed job").await;

@@ -1,6 +1,6 @@
 //! Rejected input: a clear JSON error with a stable code, never a 5xx, never an agent call.
 
-mod support;
+use crate::support;
 
 use support::{assert_error, call, event, event_with_body, harness};
 use webhook_bridge::{Bridge, ConfigError};

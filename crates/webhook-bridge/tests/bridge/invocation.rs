@@ -1,7 +1,7 @@
 //! The AgentCore call in depth: retries as AgentCore sees them, the deadline and its
 //! StopRuntimeSession, every request parameter, session policies and the cold-start warm-up.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! response contract, named agents, the payload on the wire, and refusals that never call the
 //! agent.
 
-mod support;
+use crate::support;
 
 use local_agentcore::{Backend, Fault, LOCAL_RUNTIME_ARN, LocalAgentCore, ServiceError};
 use serde_json::{Value, json};

@@ -1,6 +1,6 @@
 //! Every ticketing system through the handler: vendor payloads, event filtering, signatures.
 
-mod support;
+use crate::support;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

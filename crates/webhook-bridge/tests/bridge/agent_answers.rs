@@ -1,7 +1,7 @@
 //! The handler through the real SDK over HTTP to the local AgentCore: answers, and every agent
 //! failure mapped to its code.
 
-mod support;
+use crate::support;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! Gateway events that must each get a 4xx JSON error with the expected code, with no panic, no
 //! 5xx and no agent call.
 
-mod support;
+use crate::support;
 
 use serde_json::Value;
 use support::{Harness, assert_error, call, harness, request};

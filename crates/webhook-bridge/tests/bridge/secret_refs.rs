@@ -1,7 +1,7 @@
 //! Signing secrets referenced in Secrets Manager or SSM, fetched at cold start by the real SDK
 //! clients over HTTP.
 
-mod support;
+use crate::support;
 
 use hmac::{Hmac, Mac};
 use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore};

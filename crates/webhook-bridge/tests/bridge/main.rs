@@ -1,0 +1,15 @@
+//! The handler tests, one binary (each test binary links the whole AWS SDK): the real `Bridge`
+//! behind real Lambda event JSON, its SDK clients speaking real HTTP to the local AgentCore,
+//! moto's DynamoDB/SQS and a Secrets Manager/SSM wire stub.
+
+mod support;
+
+mod agent_answers;
+mod bad_input;
+mod corpus;
+mod invocation;
+mod invoke_api;
+mod jobs;
+mod openapi;
+mod secret_refs;
+mod sources;
