@@ -59,33 +59,43 @@ mod tests {
     use super::*;
     use crate::exit;
 
+    /// The error for `status` and `body` reads `line` and exits with `code`.
+    fn assert_error(status: StatusCode, body: &[u8], line: &str, code: u8) {
+        let err = status_error(status, body);
+        assert_eq!(err.to_string(), line);
+        assert_eq!(err.exit_code(), code);
+    }
+
     #[test]
     fn the_bridge_envelope_shows_code_status_and_message() {
         let body = br#"{"success":false,"error":{"code":"AGENT_NOT_FOUND","message":"no agent named 'x'","status":404},"request_id":"r1"}"#;
-        let err = status_error(StatusCode::NOT_FOUND, body);
-        assert_eq!(
-            err.to_string(),
-            "AGENT_NOT_FOUND (HTTP 404): no agent named 'x'"
+        assert_error(
+            StatusCode::NOT_FOUND,
+            body,
+            "AGENT_NOT_FOUND (HTTP 404): no agent named 'x'",
+            exit::REFUSED,
         );
-        assert_eq!(err.exit_code(), exit::REFUSED);
     }
 
     #[test]
     fn retry_after_is_shown_when_present() {
         let body = br#"{"success":false,"error":{"code":"AGENT_THROTTLED","message":"slow down","status":503,"retry_after":7},"request_id":"r"}"#;
-        let err = status_error(StatusCode::SERVICE_UNAVAILABLE, body);
-        assert_eq!(
-            err.to_string(),
-            "AGENT_THROTTLED (HTTP 503): slow down; retry after 7 s"
+        assert_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            body,
+            "AGENT_THROTTLED (HTTP 503): slow down; retry after 7 s",
+            exit::FAILED,
         );
-        assert_eq!(err.exit_code(), exit::FAILED);
     }
 
     #[test]
     fn api_gateway_refusals_show_their_message() {
-        let err = status_error(StatusCode::FORBIDDEN, br#"{"message":"Forbidden"}"#);
-        assert_eq!(err.to_string(), "Forbidden (HTTP 403)");
-        assert_eq!(err.exit_code(), exit::REFUSED);
+        assert_error(
+            StatusCode::FORBIDDEN,
+            br#"{"message":"Forbidden"}"#,
+            "Forbidden (HTTP 403)",
+            exit::REFUSED,
+        );
     }
 
     #[test]

@@ -217,24 +217,35 @@ mod tests {
         assert_eq!(err, "(heartbeat)\nsession: s-1 request: r-1\n");
     }
 
+    /// Runs `payloads`, which must fail with `message` and exit `code`; returns stdout.
+    fn failing(payloads: &[&str], message: &str, code: u8) -> String {
+        let (out, _, result) = run(payloads);
+        let err = result.unwrap_err();
+        assert_eq!(err.to_string(), message);
+        assert_eq!(err.exit_code(), code);
+        out
+    }
+
     #[test]
     fn an_inline_error_is_an_agent_failure() {
-        let (out, _, result) = run(&[
-            r#"{"content":"partial"}"#,
-            r#"{"error":{"code":"AGENT_ERROR","message":"the agent crashed","status":502}}"#,
-        ]);
-        let err = result.unwrap_err();
-        assert_eq!(err.to_string(), "AGENT_ERROR: the agent crashed");
-        assert_eq!(err.exit_code(), exit::FAILED);
+        let out = failing(
+            &[
+                r#"{"content":"partial"}"#,
+                r#"{"error":{"code":"AGENT_ERROR","message":"the agent crashed","status":502}}"#,
+            ],
+            "AGENT_ERROR: the agent crashed",
+            exit::FAILED,
+        );
         assert_eq!(out, "partial\n");
     }
 
     #[test]
     fn a_stream_without_done_is_an_error() {
-        let (out, _, result) = run(&[r#"{"content":"cut"}"#]);
-        let err = result.unwrap_err();
-        assert_eq!(err.to_string(), "stream ended before the agent finished");
-        assert_eq!(err.exit_code(), exit::TRANSPORT);
+        let out = failing(
+            &[r#"{"content":"cut"}"#],
+            "stream ended before the agent finished",
+            exit::TRANSPORT,
+        );
         assert_eq!(out, "cut\n");
     }
 

@@ -19,6 +19,8 @@ use crate::stream::Decoder;
 const ACCEPT_VALUE: &str = "application/x-ndjson, application/json";
 const JSON: &str = "application/json";
 
+/// Sends the question (signed with `--sigv4`, else with the API key) and prints the answer:
+/// streamed as it arrives, or the buffered document's answer.
 pub async fn run(args: &InvokeArgs) -> Result<(), CliError> {
     let url = endpoint_url(&args.endpoint.url, &["v1", "agents", &args.agent, "invoke"]);
     let body = serde_json::to_vec(&request_body(args)).expect("a JSON value serialises");
@@ -54,27 +56,14 @@ pub async fn run(args: &InvokeArgs) -> Result<(), CliError> {
     if !response.status().is_success() {
         return Err(http::status_error(response, url.as_str()).await);
     }
-    match http::framing(&response) {
-        Framing::Ndjson => {
-            stream(
-                response,
-                Decoder::ndjson(),
-                args.endpoint.verbose,
-                url.as_str(),
-            )
-            .await
+    let decoder = match http::framing(&response) {
+        Framing::Ndjson => Decoder::ndjson(),
+        Framing::Sse => Decoder::sse(),
+        Framing::Json | Framing::Other(_) => {
+            return buffered(&mut response, args.json, url.as_str()).await;
         }
-        Framing::Sse => {
-            stream(
-                response,
-                Decoder::sse(),
-                args.endpoint.verbose,
-                url.as_str(),
-            )
-            .await
-        }
-        Framing::Json | Framing::Other(_) => buffered(&mut response, args.json, url.as_str()).await,
-    }
+    };
+    stream(response, decoder, args.endpoint.verbose, url.as_str()).await
 }
 
 /// `{"query", "session_id"?, "context"?, "user_id"?}`: absent options are left out rather than
@@ -93,6 +82,8 @@ pub fn request_body(args: &InvokeArgs) -> Value {
     body
 }
 
+/// Prints a streamed answer as its payloads complete; the end of the body without `done` is an
+/// error.
 async fn stream(
     mut response: Response,
     mut decoder: Decoder,

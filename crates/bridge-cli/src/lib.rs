@@ -1,12 +1,27 @@
-//! `bridge`, the command-line client of the webhook bridge. The binary (`main.rs`) only wires
-//! these modules together; everything testable lives here.
+//! `bridge`, the command-line client of the webhook bridge. The binary (`main.rs`) only calls
+//! [`run`]; everything testable lives in these modules.
+//!
+//! Modules are declared leaves first, in groups: each uses only those above it.
 
-pub mod cli;
-pub mod envelope;
-pub mod exit;
-pub mod frame;
-pub mod http;
-pub mod invoke;
-pub mod sigv4;
-pub mod stream;
-pub mod ticket;
+// Leaves: exit codes and the error every command returns.
+mod exit;
+
+// The command line; the pieces of an answer (error envelopes, stream frames and their framing);
+// request signing. Each uses only `exit`.
+mod cli;
+mod envelope;
+mod frame;
+mod sigv4;
+mod stream;
+
+// The HTTP client both commands share.
+mod http;
+
+// The commands.
+mod invoke;
+mod ticket;
+
+// The binary's flow.
+mod app;
+
+pub use app::run;

@@ -1,6 +1,7 @@
-//! `bridge ticket` against a stand-in webhook route.
+//! `bridge ticket` against a stand-in webhook route: proxy events replayed, raw payloads sent,
+//! refusals and unusable input told apart by exit code.
 
-mod support;
+use std::process::Output;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -10,12 +11,13 @@ use axum::response::IntoResponse;
 use axum::routing::post;
 use serde_json::{Value, json};
 
-use support::{Recorder, run, serve, stderr, stdout};
+use crate::support::{Recorder, assert_failed, run, serve, stderr, stdout};
 
 fn fixture(name: &str) -> String {
     format!("{}/../../events/{name}", env!("CARGO_MANIFEST_DIR"))
 }
 
+/// A webhook route that records each request and answers `status` with `answer`.
 fn webhook(recorder: Recorder, status: StatusCode, answer: Value) -> Router {
     Router::new()
         .route(
@@ -38,26 +40,20 @@ fn webhook(recorder: Recorder, status: StatusCode, answer: Value) -> Router {
         .with_state(recorder)
 }
 
+/// `bridge ticket FILE --source SOURCE --url URL ARGS…` with a clean environment.
+async fn ticket(file: &str, source: &str, url: &str, args: &[&str]) -> Output {
+    let mut argv = vec!["ticket", file, "--source", source, "--url", url];
+    argv.extend(args);
+    run(&argv, &[]).await
+}
+
 #[tokio::test]
 async fn a_proxy_event_is_replayed_and_the_analysis_printed() {
     let recorder = Recorder::default();
     let answer = json!({"success": true, "incident_number": "INC0010001", "analysis": "Check the mail relay.", "request_id": "r"});
     let url = serve(webhook(recorder.clone(), StatusCode::OK, answer.clone())).await;
     let file = fixture("servicenow-incident.json");
-    let out = run(
-        &[
-            "ticket",
-            &file,
-            "--source",
-            "servicenow",
-            "--url",
-            &url,
-            "--api-key",
-            "mine",
-        ],
-        &[],
-    )
-    .await;
+    let out = ticket(&file, "servicenow", &url, &["--api-key", "mine"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(stdout(&out), "Check the mail relay.\n");
 
@@ -73,19 +69,7 @@ async fn a_proxy_event_is_replayed_and_the_analysis_printed() {
     assert_eq!(seen.header("user-agent"), Some("ServiceNow/1.0"));
     assert_eq!(seen.header("x-forwarded-for"), None);
 
-    let out = run(
-        &[
-            "ticket",
-            &file,
-            "--source",
-            "servicenow",
-            "--url",
-            &url,
-            "--json",
-        ],
-        &[],
-    )
-    .await;
+    let out = ticket(&file, "servicenow", &url, &["--json"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         serde_json::from_str::<Value>(&stdout(&out)).unwrap(),
@@ -102,20 +86,7 @@ async fn a_raw_payload_with_an_event_header_gets_the_acknowledgement() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("ping.json");
     std::fs::write(&file, br#"{"zen":"Keep it simple."}"#).unwrap();
-    let out = run(
-        &[
-            "ticket",
-            file.to_str().unwrap(),
-            "--source",
-            "github",
-            "--event",
-            "ping",
-            "--url",
-            &url,
-        ],
-        &[],
-    )
-    .await;
+    let out = ticket(file.to_str().unwrap(), "github", &url, &["--event", "ping"]).await;
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(
         stdout(&out),
@@ -138,45 +109,18 @@ async fn a_refused_ticket_exits_3_and_a_missing_file_exits_2() {
         answer,
     ))
     .await;
-    let out = run(
-        &[
-            "ticket",
-            &fixture("servicenow-malformed.json"),
-            "--source",
-            "servicenow",
-            "--url",
-            &url,
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(3));
-    assert!(
-        stderr(&out).contains("error: INVALID_JSON (HTTP 400): the body is not valid JSON"),
-        "{}",
-        stderr(&out)
+    let malformed = fixture("servicenow-malformed.json");
+    let out = ticket(&malformed, "servicenow", &url, &[]).await;
+    assert_failed(
+        &out,
+        3,
+        "error: INVALID_JSON (HTTP 400): the body is not valid JSON",
     );
 
-    let out = run(
-        &[
-            "ticket",
-            "/nonexistent/ticket.json",
-            "--source",
-            "generic",
-            "--url",
-            &url,
-        ],
-        &[],
-    )
-    .await;
-    assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("cannot read /nonexistent/ticket.json"));
+    let out = ticket("/nonexistent/ticket.json", "generic", &url, &[]).await;
+    assert_failed(&out, 2, "cannot read /nonexistent/ticket.json");
 
-    let out = run(
-        &["ticket", "x.json", "--source", "freshdesk", "--url", &url],
-        &[],
-    )
-    .await;
+    let out = ticket("x.json", "freshdesk", &url, &[]).await;
     assert_eq!(
         out.status.code(),
         Some(2),

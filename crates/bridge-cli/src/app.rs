@@ -1,0 +1,27 @@
+//! The `bridge` command from start to end: parse the command line, run the command, turn its
+//! outcome into the exit code.
+
+use std::process::ExitCode;
+
+use crate::cli::{Cli, Command};
+use crate::exit::CliError;
+use crate::{invoke, ticket};
+
+/// Runs `bridge` with the process's arguments. Usage errors exit with clap's code 2 (`--help`
+/// and `--version` with 0); a failed command prints `error: …` on stderr and exits with its
+/// class's code (see `EXIT_CODES_HELP`).
+pub async fn run() -> ExitCode {
+    let cli = Cli::parse_checked();
+    let outcome = match &cli.command {
+        Command::Invoke(args) => invoke::run(args).await,
+        Command::Ticket(args) => ticket::run(args).await,
+    };
+    match outcome {
+        // The reader of stdout stopped reading (`bridge … | head`): nothing to report.
+        Ok(()) | Err(CliError::StdoutClosed) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::from(err.exit_code())
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The built `bridge` binary against stand-in bridges on loopback: one test binary, one module
+//! per command.
+
+mod support;
+
+mod invoke;
+mod ticket;
