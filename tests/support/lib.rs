@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
-use local_lambda::sigv4::{self, LocalCredentials};
 use local_lambda::{
-    FunctionProcess, FunctionUrl, FunctionUrlConfig, Gateway, GatewayConfig, Outcome, RuntimeApi,
+    FunctionProcess, FunctionUrl, FunctionUrlConfig, Gateway, GatewayConfig, LocalCredentials,
+    Outcome, RuntimeApi, sigv4_post_headers,
 };
 use serde_json::Value;
 use tokio::process::{Child, Command};
@@ -415,31 +415,15 @@ impl StreamStack {
     pub async fn post_signed(&self, path: &str, body: &Value, accept: &str) -> reqwest::Response {
         let url = format!("{}{path}", self.url.url());
         let body = body.to_string();
-        let host = url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap()
-            .to_owned();
-        let headers = [
-            ("host", host.as_str()),
-            ("content-type", "application/json"),
-            ("accept", accept),
-        ];
-        let signature = sigv4::sign(
+        let headers = sigv4_post_headers(
             &url_credentials(),
-            "POST",
             &url,
-            &headers,
             body.as_bytes(),
+            accept,
             std::time::SystemTime::now(),
         );
-        let mut req = reqwest::Client::new()
-            .post(&url)
-            .header("content-type", "application/json")
-            .header("accept", accept)
-            .body(body);
-        for (k, v) in signature {
+        let mut req = reqwest::Client::new().post(&url).body(body);
+        for (k, v) in headers {
             req = req.header(k, v);
         }
         req.send().await.expect("the Function URL answered")

@@ -9,9 +9,9 @@ use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::Context;
 use local_agentcore::{Fault, RunningAgentCore};
-use local_lambda::sigv4::{self, LocalCredentials};
 use local_lambda::{
-    FunctionProcess, FunctionUrl, FunctionUrlConfig, Gateway, GatewayConfig, RuntimeApi,
+    FunctionProcess, FunctionUrl, FunctionUrlConfig, Gateway, GatewayConfig, LocalCredentials,
+    RuntimeApi, sigv4_post_headers,
 };
 
 use crate::stats::ms;
@@ -158,33 +158,15 @@ impl Caller {
     /// Sends the signed streaming request (signed before the clock starts, as a caller would
     /// sign before sending); returns the response once its headers are in, and when it was sent.
     async fn open(&self) -> anyhow::Result<(Lines, Instant)> {
-        let host = self
-            .stream_url
-            .trim_start_matches("http://")
-            .split('/')
-            .next()
-            .unwrap_or_default()
-            .to_owned();
-        let headers = [
-            ("host", host.as_str()),
-            ("content-type", "application/json"),
-            ("accept", NDJSON),
-        ];
-        let signature = sigv4::sign(
+        let headers = sigv4_post_headers(
             &credentials(),
-            "POST",
             &self.stream_url,
-            &headers,
             self.body.as_bytes(),
+            NDJSON,
             SystemTime::now(),
         );
-        let mut req = self
-            .http
-            .post(&self.stream_url)
-            .header("content-type", "application/json")
-            .header("accept", NDJSON)
-            .body(self.body.clone());
-        for (k, v) in signature {
+        let mut req = self.http.post(&self.stream_url).body(self.body.clone());
+        for (k, v) in headers {
             req = req.header(k, v);
         }
         let sent = Instant::now();

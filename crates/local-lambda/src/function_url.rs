@@ -3,7 +3,6 @@
 //! `InvokeMode: RESPONSE_STREAM` out: the status and headers come from the function's prelude,
 //! the body is relayed chunk by chunk as the function writes it.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -11,15 +10,13 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use axum::serve::ListenerExt;
 use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::{Map, Value, json};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 use crate::runtime_api::{Outcome, RuntimeApi, StreamedResponse};
+use crate::serve::{Background, Writes};
 use crate::sigv4::{self, LocalCredentials};
 
 /// Function URLs take requests of up to 6 MB.
@@ -27,6 +24,7 @@ const MAX_REQUEST: usize = 6 * 1024 * 1024;
 const ACCOUNT_ID: &str = "123456789012";
 const URL_ID: &str = "localfunctionurl0000000000000000";
 
+/// How the Function URL is configured: its auth type and the function timeout.
 #[derive(Debug, Clone)]
 pub struct FunctionUrlConfig {
     /// `Some`: `AuthType: AWS_IAM`, requests must be signed with these credentials.
@@ -38,8 +36,7 @@ pub struct FunctionUrlConfig {
 
 /// A running Function URL; stops when dropped.
 pub struct FunctionUrl {
-    addr: SocketAddr,
-    task: JoinHandle<()>,
+    server: Background,
 }
 
 struct Shared {
@@ -48,40 +45,29 @@ struct Shared {
 }
 
 impl FunctionUrl {
+    /// Listens on `addr` (`127.0.0.1:0` picks a free port) and invokes the function behind
+    /// `runtime` for each request that passes the auth check.
     pub async fn start(
         addr: &str,
         config: FunctionUrlConfig,
         runtime: Arc<RuntimeApi>,
     ) -> std::io::Result<FunctionUrl> {
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
-        // No Nagle: each streamed line must leave at once, not wait for a delayed ACK (~40 ms).
-        let listener = listener.tap_io(|tcp| {
-            let _ = tcp.set_nodelay(true);
-        });
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::new(Shared { config, runtime }));
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(FunctionUrl { addr, task })
+        // Each streamed line must leave at once, not wait for a delayed ACK.
+        let server = Background::start(addr, app, Writes::Immediate).await?;
+        Ok(FunctionUrl { server })
     }
 
     /// Like `https://{url-id}.lambda-url.{region}.on.aws`.
     pub fn url(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("http://{}", self.server.addr())
     }
 
-    pub async fn wait(mut self) {
-        let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
-        let _ = task.await;
-    }
-}
-
-impl Drop for FunctionUrl {
-    fn drop(&mut self) {
-        self.task.abort();
+    /// Serves until the server task ends (for the binary).
+    pub async fn wait(self) {
+        self.server.wait().await;
     }
 }
 

@@ -12,11 +12,10 @@ use base64::Engine;
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::Value;
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
 
 use crate::proxy_event::{ProxyRequest, proxy_event};
 use crate::runtime_api::{Outcome, RuntimeApi};
+use crate::serve::{Background, Writes};
 
 /// API Gateway's own payload limit.
 const MAX_REQUEST: usize = 10 * 1024 * 1024;
@@ -24,16 +23,22 @@ const MAX_REQUEST: usize = 10 * 1024 * 1024;
 /// One method on one resource template (`{name}` matches one path segment).
 #[derive(Debug, Clone)]
 pub struct RouteSpec {
+    /// The HTTP method, e.g. `POST` (matched case-insensitively).
     pub method: String,
+    /// The resource template, e.g. `/webhook/{source}`.
     pub resource: String,
+    /// Whether a request must carry the API key in `x-api-key`.
     pub api_key_required: bool,
 }
 
+/// The REST API as deployed: its stage, key and routes, and the integration timeout.
 #[derive(Debug, Clone)]
 pub struct GatewayConfig {
+    /// The stage name, the first path segment of every URL.
     pub stage: String,
     /// The one valid API key; `None` means keys are not checked.
     pub api_key: Option<String>,
+    /// The methods and resources served; anything else is API Gateway's 403.
     pub routes: Vec<RouteSpec>,
     /// The integration timeout (29 s by default in API Gateway).
     pub integration_timeout: Duration,
@@ -64,8 +69,7 @@ impl GatewayConfig {
 
 /// A running gateway; stops when dropped.
 pub struct Gateway {
-    addr: SocketAddr,
-    task: JoinHandle<()>,
+    server: Background,
 }
 
 struct Shared {
@@ -74,40 +78,33 @@ struct Shared {
 }
 
 impl Gateway {
+    /// Listens on `addr` (`127.0.0.1:0` picks a free port) and turns each request into a proxy
+    /// event for the function behind `runtime`.
     pub async fn start(
         addr: &str,
         config: GatewayConfig,
         runtime: Arc<RuntimeApi>,
     ) -> std::io::Result<Gateway> {
-        let listener = TcpListener::bind(addr).await?;
-        let addr = listener.local_addr()?;
         let app = Router::new()
             .fallback(handle)
             .with_state(Arc::new(Shared { config, runtime }));
-        let task = tokio::spawn(async move {
-            let _ = axum::serve(listener, app).await;
-        });
-        Ok(Gateway { addr, task })
+        let server = Background::start(addr, app, Writes::Batched).await?;
+        Ok(Gateway { server })
     }
 
+    /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The invoke URL, like `https://{api}.execute-api.{region}.amazonaws.com/{stage}`.
     pub fn url(&self, stage: &str) -> String {
-        format!("http://{}/{stage}", self.addr)
+        format!("http://{}/{stage}", self.addr())
     }
 
-    pub async fn wait(mut self) {
-        let task = std::mem::replace(&mut self.task, tokio::spawn(async {}));
-        let _ = task.await;
-    }
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        self.task.abort();
+    /// Serves until the server task ends (for the binary).
+    pub async fn wait(self) {
+        self.server.wait().await;
     }
 }
 

@@ -12,17 +12,22 @@
 //!
 //! Used by `make local`, the end-to-end tests and the benchmarks; never deployed.
 
-mod function_url;
-mod gateway;
+// Leaves first, the fronts last: a module uses only modules declared above it (rustfmt keeps
+// each blank-line group in alphabetical order; a group's modules do not use each other).
 mod process;
 mod proxy_event;
+mod serve;
+mod sigv4;
+
 mod runtime_api;
-pub mod sigv4;
+
+mod function_url;
+mod gateway;
 mod sqs_source;
 
 pub use function_url::{FunctionUrl, FunctionUrlConfig};
 pub use gateway::{Gateway, GatewayConfig, RouteSpec};
 pub use process::FunctionProcess;
-pub use proxy_event::{ProxyRequest, proxy_event};
 pub use runtime_api::{InvokeError, Outcome, RuntimeApi, StreamedResponse};
+pub use sigv4::{LocalCredentials, sigv4_post_headers};
 pub use sqs_source::{SqsEventSource, SqsSourceConfig, SqsSourceError};

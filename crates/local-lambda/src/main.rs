@@ -6,9 +6,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use local_lambda::sigv4::LocalCredentials;
 use local_lambda::{
-    FunctionProcess, FunctionUrl, FunctionUrlConfig, Gateway, GatewayConfig, Outcome, RuntimeApi,
+    FunctionProcess, FunctionUrl, FunctionUrlConfig, Gateway, GatewayConfig, LocalCredentials,
+    Outcome, RuntimeApi,
 };
 
 /// Serves `POST /{stage}/webhook/{source}` and `POST /{stage}/v1/agents/{agent}/invoke` like the

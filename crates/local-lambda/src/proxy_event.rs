@@ -5,22 +5,23 @@ use http::HeaderMap;
 use serde_json::{Map, Value, json};
 
 /// What the gateway knows about one request after routing.
-pub struct ProxyRequest<'a> {
-    pub method: &'a str,
+pub(crate) struct ProxyRequest<'a> {
+    pub(crate) method: &'a str,
     /// The resource path without the stage, e.g. `/webhook/servicenow`.
-    pub path: &'a str,
+    pub(crate) path: &'a str,
     /// The matched resource template, e.g. `/webhook/{source}`.
-    pub resource: &'a str,
-    pub path_parameters: &'a [(String, String)],
-    pub query: Option<&'a str>,
-    pub headers: &'a HeaderMap,
-    pub body: &'a [u8],
-    pub stage: &'a str,
-    pub request_id: &'a str,
-    pub api_key: Option<&'a str>,
+    pub(crate) resource: &'a str,
+    pub(crate) path_parameters: &'a [(String, String)],
+    pub(crate) query: Option<&'a str>,
+    pub(crate) headers: &'a HeaderMap,
+    pub(crate) body: &'a [u8],
+    pub(crate) stage: &'a str,
+    pub(crate) request_id: &'a str,
+    pub(crate) api_key: Option<&'a str>,
 }
 
-pub fn proxy_event(r: &ProxyRequest<'_>) -> Value {
+/// The REST proxy event for one routed request.
+pub(crate) fn proxy_event(r: &ProxyRequest<'_>) -> Value {
     let (headers, multi_headers) = single_and_multi(r.headers.iter().map(|(name, value)| {
         (
             name.as_str().to_owned(),

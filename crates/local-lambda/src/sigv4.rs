@@ -13,20 +13,24 @@ use http::HeaderMap;
 use thiserror::Error;
 
 /// Function URLs are signed for the `lambda` service.
-pub const SERVICE: &str = "lambda";
+const SERVICE: &str = "lambda";
 /// How far a request's `x-amz-date` may be from now (AWS allows 5 minutes).
 const MAX_SKEW: Duration = Duration::from_secs(300);
 
 /// A key pair the local Function URL accepts.
 #[derive(Debug, Clone)]
 pub struct LocalCredentials {
+    /// The access key id (`AKID…`), named in the signature's scope.
     pub access_key_id: String,
+    /// The secret the signature is computed with.
     pub secret_access_key: String,
+    /// The region requests are signed for.
     pub region: String,
 }
 
+/// Why a request's signature is refused.
 #[derive(Debug, Error, PartialEq, Eq)]
-pub enum SigV4Error {
+pub(crate) enum SigV4Error {
     #[error("missing or malformed Authorization header")]
     Malformed,
     #[error("unknown access key")]
@@ -41,29 +45,60 @@ pub enum SigV4Error {
     Mismatch,
 }
 
-/// The headers to add to a request so that it carries a SigV4 signature:
-/// `authorization`, `x-amz-date`, `x-amz-content-sha256` (and `x-amz-security-token` for
-/// temporary credentials). `headers` must include `host`.
-pub fn sign(
+/// Every header a SigV4-signed JSON `POST` to `url` sends besides `host`: `content-type`,
+/// `accept`, and the signature's `authorization`, `x-amz-date` and `x-amz-content-sha256` (as
+/// `bridge invoke --sigv4` signs). `host` is taken from `url` and signed; HTTP clients send it.
+pub fn sigv4_post_headers(
     creds: &LocalCredentials,
-    method: &str,
     url: &str,
-    headers: &[(&str, &str)],
     body: &[u8],
+    accept: &str,
+    time: SystemTime,
+) -> Vec<(String, String)> {
+    let host = url
+        .split_once("://")
+        .map_or(url, |(_, rest)| rest)
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let sent = [("content-type", "application/json"), ("accept", accept)];
+    let signed: Vec<(&str, &str)> = [("host", host)].into_iter().chain(sent).collect();
+    let request = Request {
+        method: "POST",
+        url,
+        headers: &signed,
+        body,
+    };
+    sent.iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .chain(sign(creds, &request, time))
+        .collect()
+}
+
+/// A request as SigV4 sees it.
+struct Request<'a> {
+    method: &'a str,
+    url: &'a str,
+    /// The headers to sign, `host` included.
+    headers: &'a [(&'a str, &'a str)],
+    body: &'a [u8],
+}
+
+/// The headers that make `request` carry a SigV4 signature: `authorization`, `x-amz-date`,
+/// `x-amz-content-sha256`.
+fn sign(
+    creds: &LocalCredentials,
+    request: &Request<'_>,
     time: SystemTime,
 ) -> Vec<(String, String)> {
     let mut settings = SigningSettings::default();
     settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
-    signature_headers(creds, method, url, headers, body, time, settings)
-        .expect("a well-formed request signs")
+    signature_headers(creds, request, time, settings).expect("a well-formed request signs")
 }
 
 fn signature_headers(
     creds: &LocalCredentials,
-    method: &str,
-    url: &str,
-    headers: &[(&str, &str)],
-    body: &[u8],
+    request: &Request<'_>,
     time: SystemTime,
     settings: SigningSettings,
 ) -> Result<Vec<(String, String)>, SigV4Error> {
@@ -85,10 +120,10 @@ fn signature_headers(
         .map_err(|_| SigV4Error::Malformed)?
         .into();
     let signable = SignableRequest::new(
-        method,
-        url,
-        headers.iter().copied(),
-        SignableBody::Bytes(body),
+        request.method,
+        request.url,
+        request.headers.iter().copied(),
+        SignableBody::Bytes(request.body),
     )
     .map_err(|_| SigV4Error::Malformed)?;
     let (instructions, _) = sigv4_sign(signable, &params)
@@ -101,7 +136,7 @@ fn signature_headers(
 }
 
 /// Checks a request's signature. `url` is the request URL as the caller addressed it.
-pub fn verify(
+pub(crate) fn verify(
     accepted: &LocalCredentials,
     method: &str,
     url: &str,
@@ -144,7 +179,13 @@ pub fn verify(
     let mut settings = SigningSettings::default();
     // The caller chose what to sign; sign the same set, with nothing added or left out.
     settings.excluded_headers = None;
-    let expected = signature_headers(accepted, method, url, &signed, body, time, settings)?;
+    let request = Request {
+        method,
+        url,
+        headers: &signed,
+        body,
+    };
+    let expected = signature_headers(accepted, &request, time, settings)?;
     let expected_auth = expected
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))
@@ -242,7 +283,13 @@ mod tests {
             ("host", "abc.lambda-url.us-east-1.on.aws"),
             ("content-type", "application/json"),
         ];
-        for (k, v) in sign(&creds(), "POST", url, &pairs, body, time) {
+        let request = Request {
+            method: "POST",
+            url,
+            headers: &pairs,
+            body,
+        };
+        for (k, v) in sign(&creds(), &request, time) {
             headers.insert(
                 http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
                 v.parse().unwrap(),
@@ -289,6 +336,30 @@ mod tests {
             Err(SigV4Error::Mismatch),
             "another secret"
         );
+    }
+
+    #[test]
+    fn post_headers_carry_a_signature_over_host_type_and_accept() {
+        let now = SystemTime::now();
+        let url = "http://127.0.0.1:3001/v1/agents/default/invoke";
+        let sent = sigv4_post_headers(&creds(), url, b"{}", "application/x-ndjson", now);
+        let mut headers = HeaderMap::new();
+        headers.insert("host", "127.0.0.1:3001".parse().unwrap());
+        for (k, v) in &sent {
+            headers.insert(
+                http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                v.parse().unwrap(),
+            );
+        }
+        assert_eq!(headers["accept"], "application/x-ndjson");
+        assert_eq!(headers["content-type"], "application/json");
+        assert!(
+            headers["authorization"]
+                .to_str()
+                .unwrap()
+                .contains("SignedHeaders=accept;content-type;host;")
+        );
+        assert_eq!(verify(&creds(), "POST", url, &headers, b"{}", now), Ok(()));
     }
 
     #[test]

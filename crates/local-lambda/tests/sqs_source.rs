@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 /// What the fake function does with one event.
+#[derive(Clone)]
 enum Reply {
     /// Posts this document to `…/response`.
     Respond(Value),
@@ -21,6 +22,20 @@ enum Reply {
 }
 
 type Script = dyn Fn(&Value) -> Reply + Send + Sync;
+
+/// A script that answers the first event with `first` and every later one with `later`.
+fn first_then(first: Reply, later: Reply) -> Box<Script> {
+    let calls = Mutex::new(0);
+    Box::new(move |_| {
+        let mut calls = calls.lock().unwrap();
+        *calls += 1;
+        if *calls == 1 {
+            first.clone()
+        } else {
+            later.clone()
+        }
+    })
+}
 
 /// A function that polls the Runtime API over HTTP and answers as `script` says; records every
 /// event it was given.
@@ -252,19 +267,12 @@ async fn reported_failures_come_back_and_end_in_the_dead_letter_queue() {
 #[tokio::test]
 async fn a_function_error_leaves_the_whole_batch_for_redelivery() {
     let s = setup(&["a", "b"]).await;
-    let calls = Arc::new(Mutex::new(0));
-    let counted = calls.clone();
     let function = FakeFunction::start(
         &s.runtime,
-        Box::new(move |_| {
-            let mut calls = counted.lock().unwrap();
-            *calls += 1;
-            if *calls == 1 {
-                Reply::Fail(json!({"errorType": "Handler", "errorMessage": "boom"}))
-            } else {
-                Reply::Respond(json!({"batchItemFailures": null}))
-            }
-        }),
+        first_then(
+            Reply::Fail(json!({"errorType": "Handler", "errorMessage": "boom"})),
+            Reply::Respond(json!({"batchItemFailures": null})),
+        ),
     );
     let source = s.source();
     wait_until("both messages deleted", || source.deleted() == 2).await;
@@ -292,19 +300,12 @@ async fn a_function_error_leaves_the_whole_batch_for_redelivery() {
 #[tokio::test]
 async fn a_timed_out_invocation_leaves_the_batch_for_redelivery() {
     let s = setup(&["slow"]).await;
-    let calls = Arc::new(Mutex::new(0));
-    let counted = calls.clone();
     let function = FakeFunction::start(
         &s.runtime,
-        Box::new(move |_| {
-            let mut calls = counted.lock().unwrap();
-            *calls += 1;
-            if *calls == 1 {
-                Reply::Stall(Duration::from_millis(1500))
-            } else {
-                Reply::Respond(json!({}))
-            }
-        }),
+        first_then(
+            Reply::Stall(Duration::from_millis(1500)),
+            Reply::Respond(json!({})),
+        ),
     );
     let source = s.source();
     wait_until("the retried message deleted", || source.deleted() == 1).await;
