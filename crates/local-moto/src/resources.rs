@@ -1,0 +1,132 @@
+//! What the tests create on the server: unique names, the jobs table, a queue with its
+//! dead-letter queue, and a queue's depth.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+    TimeToLiveSpecification,
+};
+use aws_sdk_sqs::types::QueueAttributeName;
+
+/// A name no other test in this run (or a concurrent run of another binary) uses.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}-{}-{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// The jobs table as the template will define it: `job_id` (S) partition key, on-demand, TTL on
+/// `expires_at`.
+pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
+    client
+        .create_table()
+        .table_name(name)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(
+            AttributeDefinition::builder()
+                .attribute_name("job_id")
+                .attribute_type(ScalarAttributeType::S)
+                .build()
+                .unwrap(),
+        )
+        .key_schema(
+            KeySchemaElement::builder()
+                .attribute_name("job_id")
+                .key_type(KeyType::Hash)
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("create table");
+    client
+        .update_time_to_live()
+        .table_name(name)
+        .time_to_live_specification(
+            TimeToLiveSpecification::builder()
+                .enabled(true)
+                .attribute_name("expires_at")
+                .build()
+                .unwrap(),
+        )
+        .send()
+        .await
+        .expect("enable TTL");
+}
+
+/// Receives before a message moves to the dead-letter queue (the redrive policy's
+/// `maxReceiveCount`).
+pub const MAX_RECEIVE_COUNT: u32 = 2;
+
+/// A queue and its dead-letter queue, as [`create_queues`] made them.
+pub struct Queues {
+    /// The queue's URL.
+    pub url: String,
+    /// The queue's ARN (for an event source mapping).
+    pub arn: String,
+    /// The dead-letter queue's URL.
+    pub dlq_url: String,
+}
+
+/// A queue's ARN.
+pub async fn arn_of(client: &aws_sdk_sqs::Client, url: &str) -> String {
+    client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::QueueArn)
+        .send()
+        .await
+        .expect("queue attributes")
+        .attributes
+        .and_then(|mut a| a.remove(&QueueAttributeName::QueueArn))
+        .expect("queue arn")
+}
+
+/// A queue and its dead-letter queue (RedrivePolicy maxReceiveCount = [`MAX_RECEIVE_COUNT`]).
+pub async fn create_queues(client: &aws_sdk_sqs::Client, name: &str) -> Queues {
+    let dlq_url = client
+        .create_queue()
+        .queue_name(format!("{name}-dlq"))
+        .send()
+        .await
+        .expect("create DLQ")
+        .queue_url
+        .expect("DLQ url");
+    let policy = serde_json::json!({
+        "deadLetterTargetArn": arn_of(client, &dlq_url).await,
+        "maxReceiveCount": MAX_RECEIVE_COUNT.to_string(),
+    });
+    let url = client
+        .create_queue()
+        .queue_name(name)
+        .attributes(QueueAttributeName::RedrivePolicy, policy.to_string())
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url
+        .expect("queue url");
+    let arn = arn_of(client, &url).await;
+    Queues { url, arn, dlq_url }
+}
+
+/// Messages in the queue, visible or in flight.
+pub async fn depth(client: &aws_sdk_sqs::Client, url: &str) -> u64 {
+    let attributes = client
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .expect("queue depth")
+        .attributes
+        .unwrap_or_default();
+    attributes
+        .values()
+        .map(|v| v.parse::<u64>().expect("a count"))
+        .sum()
+}
