@@ -17,7 +17,7 @@ pub struct Choice {
 
 impl Choice {
     /// A label with no code (vendors whose values are names: `High`, `urgent`, `P1`).
-    pub fn label(label: String) -> Choice {
+    pub(crate) fn label(label: String) -> Choice {
         Choice { code: None, label }
     }
 }
@@ -255,7 +255,7 @@ impl Ticket {
     }
 
     /// The label the description is shown under.
-    pub fn description_label(&self) -> &'static str {
+    pub(crate) fn description_label(&self) -> &'static str {
         self.labels().description
     }
 
