@@ -6,20 +6,22 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use bridge_bench::measure::rss_kib;
+use bridge_bench::setup;
 use bytes::Bytes;
 use clap::Parser;
-use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore};
 use local_lambda::{FunctionProcess, Outcome, RuntimeApi};
 
 #[derive(Parser)]
 #[command(about = "Load and leak check for the webhook bridge")]
 struct Args {
+    /// The webhook binary to run.
     #[arg(long, default_value = "target/release/webhook")]
     binary: PathBuf,
+    /// The Lambda event every request sends.
     #[arg(long, default_value = "events/servicenow-incident.json")]
     event: PathBuf,
+    /// Deliveries after the warm-up.
     #[arg(long, default_value_t = 10_000)]
     requests: usize,
     /// Deliveries in flight at once.
@@ -41,21 +43,14 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let event =
-        Bytes::from(std::fs::read(&args.event).with_context(|| args.event.display().to_string())?);
-    let agentcore = LocalAgentCore::new()
-        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-        .start("127.0.0.1:0")
-        .await?;
+    let event = setup::read_event(&args.event)?;
+    let agentcore = setup::builtin_agentcore().await?;
     let runtime = Arc::new(RuntimeApi::start().await?);
     runtime.fixed_trace_id(args.fixed_trace_id);
-    let mut env = agentcore.function_env();
-    env.push(("AWS_LAMBDA_LOG_LEVEL".to_owned(), "WARN".to_owned()));
+    let env = setup::function_env(&agentcore);
     let mut functions = Vec::new();
     for _ in 0..args.instances {
-        let mut cmd = tokio::process::Command::new(&args.binary);
-        cmd.stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
+        let cmd = setup::quiet_command(&args.binary);
         functions.push(FunctionProcess::spawn_command(
             cmd,
             &runtime.address(),

@@ -8,12 +8,10 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use bytes::Bytes;
 use clap::Parser;
-use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore};
 
 use bridge_bench::measure::{self, FunctionSpec};
-use bridge_bench::{report, stats};
+use bridge_bench::{report, setup, stats};
 
 #[derive(Parser)]
 #[command(about = "Benchmark the webhook bridge against a Python baseline")]
@@ -72,15 +70,9 @@ async fn main() -> anyhow::Result<()> {
         "{} is missing: make bench creates .venv-bench",
         args.python.display()
     );
-    let event =
-        Bytes::from(std::fs::read(&args.event).with_context(|| args.event.display().to_string())?);
-    let agentcore = LocalAgentCore::new()
-        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-        .start("127.0.0.1:0")
-        .await?;
-
-    let mut common = agentcore.function_env();
-    common.push(("AWS_LAMBDA_LOG_LEVEL".to_owned(), "WARN".to_owned()));
+    let event = setup::read_event(&args.event)?;
+    let agentcore = setup::builtin_agentcore().await?;
+    let common = setup::function_env(&agentcore);
     let rust = |warm_up: bool| FunctionSpec {
         program: args.rust_binary.display().to_string(),
         args: vec![],

@@ -4,37 +4,44 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use local_lambda::{FunctionProcess, Outcome, RuntimeApi};
-use tokio::process::Command;
 
+use crate::setup::quiet_command;
 use crate::stats::ms;
 
 /// How to start a function.
 #[derive(Clone)]
 pub struct FunctionSpec {
+    /// The executable (the bootstrap binary, or a Python with the runtime interface client).
     pub program: String,
+    /// Its arguments.
     pub args: Vec<String>,
+    /// The directory to start it in, if not this one.
     pub cwd: Option<String>,
+    /// Environment on top of Lambda's (see [`FunctionProcess::spawn_command`]).
     pub env: Vec<(String, String)>,
 }
 
 /// What one cold start measured.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Run {
+    /// Process start to the first `/next`: the function's init.
     pub init_ms: f64,
+    /// Resident memory after init, before any request.
     pub idle_rss_kib: u64,
     /// The first request, on a connection the function may or may not have opened already.
     pub first_request_ms: f64,
     /// Handler time of each warm request (Runtime API `/next` → `/response`).
     pub warm_ms: Vec<f64>,
+    /// Resident memory after the last warm request.
     pub rss_after_kib: u64,
 }
 
+/// One cold start of `spec` under its own Runtime API, then `requests` warm requests of `event`
+/// (every one must answer 200).
 pub async fn run(spec: &FunctionSpec, event: &Bytes, requests: usize) -> anyhow::Result<Run> {
     let runtime = RuntimeApi::start().await?;
-    let mut cmd = Command::new(&spec.program);
-    cmd.args(&spec.args)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+    let mut cmd = quiet_command(&spec.program);
+    cmd.args(&spec.args);
     if let Some(dir) = &spec.cwd {
         cmd.current_dir(dir);
     }

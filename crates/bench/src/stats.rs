@@ -13,10 +13,12 @@ pub fn percentile(values: &[f64], p: f64) -> f64 {
     sorted[rank.min(sorted.len()) - 1]
 }
 
+/// The 50th percentile (nearest-rank).
 pub fn median(values: &[f64]) -> f64 {
     percentile(values, 50.0)
 }
 
+/// `d` in milliseconds.
 pub fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }

@@ -14,6 +14,7 @@ use local_lambda::{
     RuntimeApi, sigv4_post_headers,
 };
 
+use crate::setup::quiet_command;
 use crate::stats::ms;
 
 const INVOKE: &str = "/v1/agents/default/invoke";
@@ -68,6 +69,9 @@ fn credentials() -> LocalCredentials {
     }
 }
 
+/// Starts the `stream` binary behind a Function URL and the `webhook` binary behind the REST
+/// gateway, both with `env` and in front of `agentcore`, and times `streams` streams of each kind
+/// (after a warm-up).
 pub async fn measure(
     stream_binary: &Path,
     webhook_binary: &Path,
@@ -75,14 +79,9 @@ pub async fn measure(
     env: &[(String, String)],
     streams: usize,
 ) -> anyhow::Result<Streaming> {
-    let quiet = || {
-        let mut cmd = tokio::process::Command::new(stream_binary);
-        cmd.stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        cmd
-    };
     let runtime = Arc::new(RuntimeApi::start().await?);
-    let _stream_fn = FunctionProcess::spawn_command(quiet(), &runtime.address(), env)?;
+    let _stream_fn =
+        FunctionProcess::spawn_command(quiet_command(stream_binary), &runtime.address(), env)?;
     let url = FunctionUrl::start(
         "127.0.0.1:0",
         FunctionUrlConfig {
@@ -94,10 +93,11 @@ pub async fn measure(
     .await?;
 
     let gateway_runtime = Arc::new(RuntimeApi::start().await?);
-    let mut cmd = tokio::process::Command::new(webhook_binary);
-    cmd.stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    let _webhook_fn = FunctionProcess::spawn_command(cmd, &gateway_runtime.address(), env)?;
+    let _webhook_fn = FunctionProcess::spawn_command(
+        quiet_command(webhook_binary),
+        &gateway_runtime.address(),
+        env,
+    )?;
     let gateway = Gateway::start(
         "127.0.0.1:0",
         GatewayConfig::webhook(STAGE, Some(API_KEY.into())),
@@ -112,39 +112,50 @@ pub async fn measure(
         body: serde_json::json!({ "query": QUERY }).to_string(),
     };
     let (full, head) = expected_answer();
-    let mut out = Streaming::default();
-
-    for i in 0..WARM_UP + streams {
+    let (full, head) = (full.as_str(), head.as_str());
+    let held = sample(streams, "held stream", || {
         agentcore.inject(Fault::HeldSse);
-        let (first, chunk) = held_stream(&caller, agentcore, &full, &head)
-            .await
-            .with_context(|| format!("held stream {i}"))?;
-        if i >= WARM_UP {
-            out.first_content_ms.push(first);
-            out.chunk_ms.push(chunk);
-        }
-    }
-    for i in 0..WARM_UP + streams {
+        held_stream(&caller, agentcore, full, head)
+    })
+    .await?;
+    let paced = sample(streams, "paced stream", || {
         agentcore.inject(Fault::Sse);
-        let (first, total) = paced_stream(&caller, &full)
-            .await
-            .with_context(|| format!("paced stream {i}"))?;
-        if i >= WARM_UP {
-            out.paced_first_content_ms.push(first);
-            out.paced_total_ms.push(total);
-        }
-    }
-    for i in 0..WARM_UP + streams {
+        paced_stream(&caller, full)
+    })
+    .await?;
+    let buffered_total_ms = sample(streams, "buffered invoke", || {
         agentcore.inject(Fault::Sse);
-        let total = caller
-            .buffered(QUERY)
-            .await
-            .with_context(|| format!("buffered invoke {i}"))?;
+        caller.buffered(QUERY)
+    })
+    .await?;
+    let (first_content_ms, chunk_ms) = held.into_iter().unzip();
+    let (paced_first_content_ms, paced_total_ms) = paced.into_iter().unzip();
+    Ok(Streaming {
+        chunk_ms,
+        first_content_ms,
+        paced_first_content_ms,
+        paced_total_ms,
+        buffered_total_ms,
+    })
+}
+
+/// Runs `one` [`WARM_UP`] times, then `streams` times more; returns the measured results.
+async fn sample<T, F>(
+    streams: usize,
+    what: &str,
+    mut one: impl FnMut() -> F,
+) -> anyhow::Result<Vec<T>>
+where
+    F: Future<Output = anyhow::Result<T>>,
+{
+    let mut measured = Vec::with_capacity(streams);
+    for i in 0..WARM_UP + streams {
+        let result = one().await.with_context(|| format!("{what} {i}"))?;
         if i >= WARM_UP {
-            out.buffered_total_ms.push(total);
+            measured.push(result);
         }
     }
-    Ok(out)
+    Ok(measured)
 }
 
 struct Caller {
