@@ -114,9 +114,15 @@ test: venv lint ## Run every test: unit, handler, end to end (real agent), templ
 	cfn-lint template.yaml
 	$(VENV)/bin/python -m unittest discover -s tests/template -v
 
-lint: ## cargo fmt --check and clippy with warnings as errors
+lint: ## cargo fmt --check, clippy with warnings as errors (the fuzz crate too), the one-way module rule
 	cargo fmt --all -- --check
+	cargo fmt --manifest-path crates/fuzz/Cargo.toml -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
+	@# The fuzz crate is a workspace of its own; with the shared target/ and the same lock file
+	@# it reuses the dependency checks above.
+	CARGO_TARGET_DIR=target cargo clippy --manifest-path crates/fuzz/Cargo.toml --all-targets --features sse -- -D warnings
+	@# Inside every crate a module uses only modules declared above it (no import cycles).
+	cargo run -q -p layering
 
 arm64-target:
 	@rustup target list --installed 2>/dev/null | grep -qx $(ARM64_TARGET) || rustup target add $(ARM64_TARGET) || { \

@@ -7,12 +7,12 @@ use ticket_prompt::{FieldLimits, Source, read_delivery, render_prompt};
 
 fuzz_target!(|data: &[u8]| {
     for source in Source::ALL {
-        if let Ok(delivery) = read_delivery(source, data, Some("issues")) {
-            if let Ok(ticket) = delivery.ticket(&FieldLimits::default()) {
-                let prompt = render_prompt(&ticket, "0123456789abcdef");
-                assert!(prompt.ends_with("</ticket_data id=\"0123456789abcdef\">\n"));
-                assert_eq!(prompt.matches("</ticket_data id=\"0123456789abcdef\">").count(), 1);
-            }
+        if let Ok(delivery) = read_delivery(source, data, Some("issues"))
+            && let Ok(ticket) = delivery.ticket(&FieldLimits::default())
+        {
+            let prompt = render_prompt(&ticket, "0123456789abcdef");
+            assert!(prompt.ends_with("</ticket_data id=\"0123456789abcdef\">\n"));
+            assert_eq!(prompt.matches("</ticket_data id=\"0123456789abcdef\">").count(), 1);
         }
     }
 });
