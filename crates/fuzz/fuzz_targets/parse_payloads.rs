@@ -12,7 +12,12 @@ fuzz_target!(|data: &[u8]| {
         {
             let prompt = render_prompt(&ticket, "0123456789abcdef");
             assert!(prompt.ends_with("</ticket_data id=\"0123456789abcdef\">\n"));
-            assert_eq!(prompt.matches("</ticket_data id=\"0123456789abcdef\">").count(), 1);
+            assert_eq!(
+                prompt
+                    .matches("</ticket_data id=\"0123456789abcdef\">")
+                    .count(),
+                1
+            );
         }
     }
 });

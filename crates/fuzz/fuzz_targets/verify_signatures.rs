@@ -16,7 +16,10 @@ fuzz_target!(|input: (&[u8], &str, &str)| {
             _ => "fuzz-key",
         };
         let key = SigningKey::from_secret(source, secret).unwrap();
-        let presented = Presented { signature: Some(signature), timestamp: Some(timestamp) };
+        let presented = Presented {
+            signature: Some(signature),
+            timestamp: Some(timestamp),
+        };
         let _ = verify(source, &[key], body, presented, SystemTime::now());
     }
 });
