@@ -2,9 +2,10 @@
 //! behind a local Function URL (SigV4, RESPONSE_STREAM), in front of the local AgentCore with
 //! the built-in agent or a real `BedrockAgentCoreApp` agent.
 
-use e2e_tests::{AgentProcess, StreamStack, read_until};
 use local_agentcore::{Backend, Fault, ServiceError};
 use serde_json::{Value, json};
+
+use crate::support::{AgentProcess, StreamStack, read_until};
 
 const INVOKE: &str = "/v1/agents/default/invoke";
 const NDJSON: &str = "application/x-ndjson";
@@ -260,7 +261,7 @@ async fn the_function_url_event_fixture_streams_through_the_binary() {
     // events/function-url/stream-invoke.json is what `sam local invoke StreamFunction -e` takes.
     let stack = StreamStack::start_with(Backend::Builtin, &[]).await;
     stack.agentcore.inject(Fault::Sse);
-    let event = e2e_tests::event("function-url/stream-invoke.json");
+    let event = crate::support::event("function-url/stream-invoke.json");
     let outcome = stack
         .runtime
         .invoke(

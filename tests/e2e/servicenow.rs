@@ -2,9 +2,10 @@
 //! real HTTP through the local API Gateway, with a real BedrockAgentCoreApp agent behind the
 //! local AgentCore.
 
-use e2e_tests::{API_KEY, AgentProcess, Stack, event};
 use local_agentcore::Backend;
 use serde_json::json;
+
+use crate::support::{API_KEY, AgentProcess, Stack, event};
 
 #[tokio::test]
 async fn events_through_the_lambda_runtime_with_a_json_agent() {
@@ -141,7 +142,8 @@ async fn a_misconfigured_function_answers_500_and_keeps_running() {
         ("AWS_REGION".to_owned(), "us-east-1".to_owned()),
     ];
     let mut function =
-        FunctionProcess::spawn(&e2e_tests::webhook_binary(), &runtime.address(), &env).unwrap();
+        FunctionProcess::spawn(&crate::support::webhook_binary(), &runtime.address(), &env)
+            .unwrap();
     for _ in 0..2 {
         let outcome = runtime
             .invoke(

@@ -4,9 +4,10 @@
 
 use std::time::Duration;
 
-use e2e_tests::{AsyncStack, AsyncTiming};
 use local_agentcore::Fault;
 use serde_json::{Value, json};
+
+use crate::support::{AsyncStack, AsyncTiming};
 
 const SYS_ID: &str = "46d44a5ea9fe198101b9e1ac8f0d0f7d";
 

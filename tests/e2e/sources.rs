@@ -1,10 +1,11 @@
 //! Every ticketing system end to end: vendor fixtures through the built binary under the local
 //! Lambda runtime, a real BedrockAgentCoreApp agent, and a signed GitHub delivery over HTTP.
 
-use e2e_tests::{API_KEY, AgentProcess, Stack, event};
 use hmac::{Hmac, Mac};
 use local_agentcore::Backend;
 use sha2::Sha256;
+
+use crate::support::{API_KEY, AgentProcess, Stack, event};
 
 #[tokio::test]
 async fn each_source_reaches_the_agent_and_ignored_events_do_not() {
