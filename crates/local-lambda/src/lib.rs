@@ -16,8 +16,10 @@
 // each blank-line group in alphabetical order; a group's modules do not use each other).
 mod process;
 mod proxy_event;
-mod serve;
 mod sigv4;
+mod task;
+
+mod serve;
 
 mod runtime_api;
 

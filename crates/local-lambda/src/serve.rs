@@ -6,12 +6,13 @@ use std::net::SocketAddr;
 use axum::Router;
 use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
+
+use crate::task::OwnedTask;
 
 /// A router being served; the server stops when this is dropped.
 pub(crate) struct Background {
     addr: SocketAddr,
-    task: Option<JoinHandle<()>>,
+    task: OwnedTask,
 }
 
 /// Whether connections send small writes at once (`TCP_NODELAY`), or wait for ACKs (Nagle).
@@ -44,7 +45,7 @@ impl Background {
         };
         Ok(Background {
             addr: local,
-            task: Some(task),
+            task: OwnedTask::new(task),
         })
     }
 
@@ -54,17 +55,7 @@ impl Background {
     }
 
     /// Serves until the server task ends (for the binary).
-    pub(crate) async fn wait(mut self) {
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for Background {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+    pub(crate) async fn wait(self) {
+        self.task.join().await;
     }
 }

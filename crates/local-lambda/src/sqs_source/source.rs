@@ -5,18 +5,18 @@ use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use tokio::sync::watch;
-use tokio::task::JoinHandle;
 
 use super::config::{SqsSourceConfig, SqsSourceError, region_of, validate};
 use super::poller::{Counters, Poller};
 use crate::runtime_api::RuntimeApi;
+use crate::task::OwnedTask;
 
 /// A running event source mapping; its poller stops when this is dropped (an invocation in
 /// progress is abandoned, its messages reappear after the visibility timeout).
 pub struct SqsEventSource {
     counters: Arc<Counters>,
     stop: watch::Sender<bool>,
-    task: Option<JoinHandle<()>>,
+    task: OwnedTask,
 }
 
 impl SqsEventSource {
@@ -47,7 +47,7 @@ impl SqsEventSource {
         Ok(SqsEventSource {
             counters,
             stop,
-            task: Some(task),
+            task: OwnedTask::new(task),
         })
     }
 
@@ -69,18 +69,8 @@ impl SqsEventSource {
 
     /// Stops polling after the batch in progress, if any, has been invoked and settled (at most
     /// the function timeout).
-    pub async fn stop(mut self) {
+    pub async fn stop(self) {
         let _ = self.stop.send(true);
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for SqsEventSource {
-    fn drop(&mut self) {
-        if let Some(task) = self.task.take() {
-            task.abort();
-        }
+        self.task.join().await;
     }
 }
