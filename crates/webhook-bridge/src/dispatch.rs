@@ -35,8 +35,9 @@ pub enum Dispatched {
         /// Answered from the jobs table: the agent was not called again.
         replayed: bool,
     },
-    /// Queued for the worker (or a retry of a delivery recorded as asynchronous).
-    Accepted(JobRecord),
+    /// Queued for the worker (or a retry of a delivery recorded as asynchronous). Boxed: a
+    /// record is several times larger than an analysis's handle.
+    Accepted(Box<JobRecord>),
 }
 
 /// A dispatch's outcome and, when the agent was called, the call's trace.
@@ -114,7 +115,9 @@ pub async fn dispatch(
     };
     if mode == DeliveryMode::Async {
         return Dispatch {
-            result: enqueue(jobs, new, ready).await.map(Dispatched::Accepted),
+            result: enqueue(jobs, new, ready)
+                .await
+                .map(|job| Dispatched::Accepted(Box::new(job))),
             agent: None,
         };
     }
@@ -124,7 +127,7 @@ pub async fn dispatch(
             agent: None,
         },
         Ok(Recorded::Accepted(job)) => Dispatch {
-            result: Ok(Dispatched::Accepted(job)),
+            result: Ok(Dispatched::Accepted(Box::new(job))),
             agent: None,
         },
         Ok(Recorded::Replay(job)) => Dispatch {

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 use ticket_prompt::{
-    InvokeRequest, Source, Ticket, TicketError, agent_payload, delivery_session_id,
-    render_prompt, ticket_session_id, validate_session_id,
+    InvokeRequest, Source, Ticket, TicketError, agent_payload, delivery_session_id, render_prompt,
+    ticket_session_id, validate_session_id,
 };
 
 use crate::agent::AgentCall;
@@ -157,11 +157,21 @@ mod tests {
 
     #[test]
     fn user_ids_are_trimmed_percent_encoded_and_capped() {
-        assert_eq!(encode_user_id("  alice@example.com "), Some("alice@example.com".into()));
+        assert_eq!(
+            encode_user_id("  alice@example.com "),
+            Some("alice@example.com".into())
+        );
         assert_eq!(encode_user_id("José"), Some("Jos%C3%A9".into()));
         assert_eq!(encode_user_id("a\u{7}b"), Some("a%07b".into()));
         assert_eq!(encode_user_id("   "), None);
-        assert_eq!(encode_user_id(&"x".repeat(USER_ID_MAX)).map(|u| u.len()), Some(USER_ID_MAX));
-        assert_eq!(encode_user_id(&"é".repeat(200)), None, "1,200 bytes once encoded");
+        assert_eq!(
+            encode_user_id(&"x".repeat(USER_ID_MAX)).map(|u| u.len()),
+            Some(USER_ID_MAX)
+        );
+        assert_eq!(
+            encode_user_id(&"é".repeat(200)),
+            None,
+            "1,200 bytes once encoded"
+        );
     }
 }

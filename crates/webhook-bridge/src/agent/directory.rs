@@ -34,7 +34,9 @@ impl AgentDirectory {
         let named = match source {
             AgentsSource::None => None,
             AgentsSource::Inline(map) => Some(Secret::Given(map)),
-            AgentsSource::Parameter(reference) => Some(Secret::fetched("AGENTS_PARAMETER", reference)),
+            AgentsSource::Parameter(reference) => {
+                Some(Secret::fetched("AGENTS_PARAMETER", reference))
+            }
         };
         AgentDirectory {
             default,
@@ -68,7 +70,9 @@ impl AgentDirectory {
             return Ok(&EMPTY);
         };
         named
-            .get(&self.store, |json| parse_agents(json, &self.default.qualifier))
+            .get(&self.store, |json| {
+                parse_agents(json, &self.default.qualifier)
+            })
             .await
             .map_err(|_| {
                 tracing::error!(

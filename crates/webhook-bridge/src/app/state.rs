@@ -98,9 +98,7 @@ impl Bridge {
     /// `CONFIGURATION_ERROR` (and hands every job message back) instead of crashing, so the
     /// problem is visible and nothing loops.
     pub fn misconfigured(err: ConfigError) -> Bridge {
-        Bridge {
-            services: Err(err),
-        }
+        Bridge { services: Err(err) }
     }
 
     /// Reads the environment, builds the clients once, prepares what `role` needs (bounded),

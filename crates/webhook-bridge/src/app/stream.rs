@@ -204,16 +204,12 @@ async fn pump(
                 )));
             }
             Ok(Some(Ok(chunk))) => {
-                let texts = translator
-                    .push(&chunk)
-                    .map_err(|e| Cut::Agent(e.into()))?;
+                let texts = translator.push(&chunk).map_err(|e| Cut::Agent(e.into()))?;
                 send_content(tx, f, stats, texts).await?;
             }
         }
     }
-    let (rest, usage) = translator
-        .finish()
-        .map_err(|e| Cut::Agent(e.into()))?;
+    let (rest, usage) = translator.finish().map_err(|e| Cut::Agent(e.into()))?;
     send_content(tx, f, stats, rest).await?;
     Ok(usage)
 }

@@ -104,7 +104,7 @@ pub(super) async fn deliver(
             Dispatched::Accepted(job) => Outcome::Accepted {
                 source,
                 status_url: jobs::status_url(&inbound.api_base, &job.job_id),
-                job,
+                job: *job,
             },
         })
     }

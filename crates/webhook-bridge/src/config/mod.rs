@@ -14,7 +14,9 @@ mod sources;
 
 mod settings;
 
-pub use agents::{AgentEndpoint, AgentTarget, AgentsSource, DEFAULT_AGENT, is_agent_name, parse_agents};
+pub use agents::{
+    AgentEndpoint, AgentTarget, AgentsSource, DEFAULT_AGENT, is_agent_name, parse_agents,
+};
 pub use jobs::JobsConfig;
 pub use policies::{RetryMode, SessionPolicy, UserIdSource};
 pub use secret_ref::SecretRef;

@@ -160,8 +160,10 @@ mod tests {
                 .collect();
             assert_eq!(retry.len(), 1, "{}: retry_after differs", spec.code);
         }
-        assert!(catalogue.iter().any(|s| s.code == "RATE_LIMITED"
-            && s.status == 429
-            && s.retry_after == Some(5)));
+        assert!(
+            catalogue
+                .iter()
+                .any(|s| s.code == "RATE_LIMITED" && s.status == 429 && s.retry_after == Some(5))
+        );
     }
 }

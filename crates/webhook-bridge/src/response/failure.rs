@@ -29,9 +29,9 @@ pub fn status(err: &BridgeError) -> StatusCode {
         BridgeError::DuplicateInProgress => StatusCode::CONFLICT,
         BridgeError::JobsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         BridgeError::Signature(_) | BridgeError::SigningRequired(_) => StatusCode::UNAUTHORIZED,
-        BridgeError::NotFound | BridgeError::UnsupportedSource(_) | BridgeError::UnknownAgent(_) => {
-            StatusCode::NOT_FOUND
-        }
+        BridgeError::NotFound
+        | BridgeError::UnsupportedSource(_)
+        | BridgeError::UnknownAgent(_) => StatusCode::NOT_FOUND,
         BridgeError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
         BridgeError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         BridgeError::Configuration => StatusCode::INTERNAL_SERVER_ERROR,

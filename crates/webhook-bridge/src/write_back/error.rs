@@ -42,7 +42,10 @@ impl WriteBackError {
 
     /// Whether a later try may succeed.
     pub fn is_transient(self) -> bool {
-        matches!(self, WriteBackError::ServerError | WriteBackError::Unreachable)
+        matches!(
+            self,
+            WriteBackError::ServerError | WriteBackError::Unreachable
+        )
     }
 
     pub(super) fn from_status(status: u16) -> WriteBackError {
