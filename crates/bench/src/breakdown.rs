@@ -5,8 +5,7 @@
 use std::collections::HashMap;
 use std::time::Instant;
 
-use aws_sdk_bedrockagentcore::config::{Credentials, Region};
-use local_agentcore::LOCAL_RUNTIME_ARN;
+use local_agentcore::{LOCAL_RUNTIME_ARN, local_sdk};
 use ticket_prompt::{
     FieldLimits, Source, agent_payload, delivery_session_id, read_delivery, render_prompt,
 };
@@ -14,6 +13,7 @@ use webhook_bridge::{AgentCall, AgentClient, Config, TraceContext, sdk_defaults}
 
 use crate::stats::{median, ms};
 
+/// The in-process breakdown of one warm request.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Breakdown {
     /// Parse, validate, clean, render the prompt and the payload: mean per delivery.
@@ -22,6 +22,8 @@ pub struct Breakdown {
     pub agent_call_ms: f64,
 }
 
+/// Times the ticket work over `iterations` deliveries of `body`, then up to 2,000 agent calls to
+/// the local AgentCore at `agentcore_endpoint`.
 pub async fn measure(
     body: &[u8],
     agentcore_endpoint: &str,
@@ -47,16 +49,7 @@ pub async fn measure(
         ("AGENT_WARM_UP", "false"),
     ]);
     let config = Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))?;
-    let sdk = sdk_defaults(&config)
-        .endpoint_url(agentcore_endpoint)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDLOCAL",
-            "local-secret",
-            None,
-            None,
-            "bench",
-        ))
+    let sdk = local_sdk(sdk_defaults(&config), agentcore_endpoint)
         .load()
         .await;
     let client = AgentClient::new(&sdk, &config);

@@ -10,6 +10,8 @@
 
 // Leaves first, the server last: a module uses only modules declared above it (rustfmt keeps
 // each blank-line group in alphabetical order; a group's modules do not use each other).
+mod sdk;
+
 mod builtin_agent;
 mod recorder;
 mod respond;
@@ -32,6 +34,7 @@ mod server;
 pub use faults::Fault;
 pub use recorder::{Invocation, StopRequest};
 pub use runtime_id::{LOCAL_RUNTIME_ARN, RuntimeRef};
+pub use sdk::{LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, local_sdk};
 pub use server::{LocalAgentCore, RunningAgentCore};
 pub use service_error::ServiceError;
 pub use state::Backend;

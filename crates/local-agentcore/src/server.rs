@@ -15,6 +15,7 @@ use crate::data_plane::{invoke, stop_session, unknown_operation};
 use crate::faults::Fault;
 use crate::recorder::{Invocation, StopRequest};
 use crate::runtime_id::{LOCAL_RUNTIME_ARN, RuntimeRef};
+use crate::sdk::{LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY};
 use crate::state::{Backend, Shared};
 
 /// Builder for an emulator instance.
@@ -86,10 +87,10 @@ impl RunningAgentCore {
         [
             ("AGENT_RUNTIME_ARN", LOCAL_RUNTIME_ARN.to_owned()),
             ("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", self.endpoint_url()),
-            ("AWS_REGION", "us-east-1".to_owned()),
-            ("AWS_DEFAULT_REGION", "us-east-1".to_owned()),
-            ("AWS_ACCESS_KEY_ID", "AKIDLOCAL".to_owned()),
-            ("AWS_SECRET_ACCESS_KEY", "local-secret".to_owned()),
+            ("AWS_REGION", LOCAL_REGION.to_owned()),
+            ("AWS_DEFAULT_REGION", LOCAL_REGION.to_owned()),
+            ("AWS_ACCESS_KEY_ID", LOCAL_ACCESS_KEY_ID.to_owned()),
+            ("AWS_SECRET_ACCESS_KEY", LOCAL_SECRET_ACCESS_KEY.to_owned()),
             ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
         ]
         .into_iter()

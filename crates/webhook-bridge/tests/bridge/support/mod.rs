@@ -6,10 +6,11 @@ pub mod secret_service;
 
 use std::collections::HashMap;
 
-use aws_sdk_bedrockagentcore::config::{Credentials, Region};
 use http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request};
-use local_agentcore::{Backend, Fault, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
+use local_agentcore::{
+    Backend, Fault, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore, local_sdk,
+};
 use serde_json::Value;
 use webhook_bridge::{Aws, Bridge, Config, Role, sdk_defaults};
 
@@ -66,20 +67,10 @@ pub fn test_config(env: &[(String, String)]) -> Config {
     Config::from_lookup(|k| vars.get(k).cloned()).expect("valid test config")
 }
 
-/// SDK settings for `config` with every service at `url`, in us-east-1, with dummy credentials.
+/// SDK settings for `config` with every service at `url`, in the local region, with dummy
+/// credentials.
 pub async fn sdk_at(config: &Config, url: &str) -> aws_config::SdkConfig {
-    sdk_defaults(config)
-        .endpoint_url(url)
-        .region(Region::new("us-east-1"))
-        .credentials_provider(Credentials::new(
-            "AKIDLOCAL",
-            "local-secret",
-            None,
-            None,
-            "tests",
-        ))
-        .load()
-        .await
+    local_sdk(sdk_defaults(config), url).load().await
 }
 
 pub fn event_json(name: &str) -> Value {
