@@ -51,7 +51,7 @@ mod app;
 
 pub use agent::{AgentCall, AgentClient, AgentError, AgentFailure, TraceContext};
 pub use answer::{AnswerFormat, AnswerReader, Frame, SseDecoder};
-pub use app::{Aws, Bridge, Role};
+pub use app::{Aws, Bridge, Role, Worker};
 pub use config::{Config, ConfigError, WRITE_BACK_SOURCES};
 pub use error::BridgeError;
 pub use response::{ErrorSpec, error_catalogue, error_spec};

@@ -12,3 +12,4 @@ mod stream;
 mod worker;
 
 pub use state::{Aws, Bridge, Role};
+pub use worker::Worker;

@@ -1,5 +1,5 @@
-//! What the three Lambdas share, built once per cold start: the configuration and the clients
-//! and caches built from it; or, when the configuration is unusable, the reason, so every request
+//! What the Lambdas share, built once per cold start: the configuration and the clients and
+//! caches built from it; or, when the configuration is unusable, the reason, so every request
 //! is answered `CONFIGURATION_ERROR` (and every job message handed back) instead of the function
 //! crash-looping.
 
@@ -14,12 +14,13 @@ use crate::jobs::Jobs;
 use crate::sdk::sdk_defaults;
 use crate::secrets::SecretStore;
 use crate::verify::Signers;
-use crate::write_back::{TicketWriter, WriteBackCredentials};
 
 /// The most cold start may spend warming the AgentCore connection (Lambda allows 10 s of init).
 const WARM_UP_BUDGET: Duration = Duration::from_secs(2);
 
-/// Which Lambda this is, and so what its cold start prepares.
+/// Which request function this is, and so what its cold start prepares. (The worker is a
+/// [`crate::Worker`]: this same state plus the write-back client, which the request functions'
+/// binaries therefore never link.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Role {
     /// The REST API's function (webhooks, the invoke API, jobs): warms AgentCore, fetches the
@@ -28,8 +29,6 @@ pub enum Role {
     /// The streaming Function URL (the invoke API only): warms AgentCore, fetches the agent
     /// directory; no webhook signatures to check.
     Stream,
-    /// The queue's worker: runs jobs and writes back; holds the write-back credentials.
-    Worker,
 }
 
 /// Where the AWS clients reach their services (tests put each on its own local server).
@@ -61,8 +60,7 @@ pub(super) struct Services {
     pub(super) agents: AgentDirectory,
     pub(super) signers: Signers,
     pub(super) jobs: Option<Jobs>,
-    /// The worker's only.
-    pub(super) writer: Option<TicketWriter>,
+    pub(super) secrets: SecretStore,
 }
 
 /// A Lambda's state across invocations.
@@ -71,12 +69,9 @@ pub struct Bridge {
 }
 
 impl Bridge {
-    /// A bridge for `role` that serves with `config`; its AWS clients use `aws`.
-    pub fn new(config: Config, aws: Aws<'_>, role: Role) -> Bridge {
+    /// A bridge that serves with `config`; its AWS clients use `aws`.
+    pub fn new(config: Config, aws: Aws<'_>) -> Bridge {
         let secrets = SecretStore::new(aws.secrets);
-        let writer = (role == Role::Worker).then(|| {
-            TicketWriter::new(WriteBackCredentials::new(&config.sources, secrets.clone()))
-        });
         let services = Services {
             agent: AgentClient::new(aws.agentcore, &config),
             agents: AgentDirectory::new(
@@ -84,9 +79,9 @@ impl Bridge {
                 config.agents.clone(),
                 secrets.clone(),
             ),
-            signers: Signers::new(&config.sources, secrets),
+            signers: Signers::new(&config.sources, secrets.clone()),
             jobs: config.jobs.as_ref().map(|j| Jobs::new(aws.jobs, j)),
-            writer,
+            secrets,
             config,
         };
         Bridge {
@@ -104,19 +99,7 @@ impl Bridge {
     /// Reads the environment, builds the clients once, prepares what `role` needs (bounded),
     /// and logs any configuration problem.
     pub async fn from_env(role: Role) -> Bridge {
-        let config = match Config::from_env() {
-            Ok(config) => config,
-            Err(err) => {
-                tracing::error!(
-                    variable = err.variable,
-                    problem = %err.problem,
-                    "configuration error: every request will be answered with 500 CONFIGURATION_ERROR until it is fixed"
-                );
-                return Bridge::misconfigured(err);
-            }
-        };
-        let sdk = sdk_defaults(&config).load().await;
-        let bridge = Bridge::new(config, Aws::same(&sdk), role);
+        let bridge = load_env(Bridge::new, Bridge::misconfigured).await;
         // All bounded; running them together keeps cold start short.
         match role {
             Role::Webhook => {
@@ -125,7 +108,6 @@ impl Bridge {
             Role::Stream => {
                 tokio::join!(bridge.warm_up(), bridge.prefetch_agents());
             }
-            Role::Worker => {}
         }
         bridge
     }
@@ -160,16 +142,16 @@ impl Bridge {
         }
     }
 
+    /// The services, or why the configuration is unusable.
+    pub(super) fn loaded(&self) -> Result<&Services, &ConfigError> {
+        self.services.as_ref()
+    }
+
     /// The services, or `CONFIGURATION_ERROR`.
     pub(super) fn services(&self) -> Result<&Services, BridgeError> {
         self.services
             .as_ref()
             .map_err(|_| BridgeError::Configuration)
-    }
-
-    /// Why the configuration is unusable, if it is.
-    pub(super) fn config_error(&self) -> Option<&ConfigError> {
-        self.services.as_ref().err()
     }
 
     /// The header `AGENT_USER_ID_SOURCE` names, read at the edge.
@@ -179,4 +161,25 @@ impl Bridge {
             _ => None,
         }
     }
+}
+
+/// Reads the environment and builds with `build`, or, when the configuration is unusable, logs
+/// why (naming the variable) and builds with `misconfigured`.
+pub(super) async fn load_env<T>(
+    build: impl FnOnce(Config, Aws<'_>) -> T,
+    misconfigured: impl FnOnce(ConfigError) -> T,
+) -> T {
+    let config = match Config::from_env() {
+        Ok(config) => config,
+        Err(err) => {
+            tracing::error!(
+                variable = err.variable,
+                problem = %err.problem,
+                "configuration error: every request will be answered with 500 CONFIGURATION_ERROR until it is fixed"
+            );
+            return misconfigured(err);
+        }
+    };
+    let sdk = sdk_defaults(&config).load().await;
+    build(config, Aws::same(&sdk))
 }

@@ -14,13 +14,14 @@ use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent
 use job_store::{JobMessage, JobRecord, JobStatus, StoreError, WriteBackStatus};
 use ticket_prompt::Source;
 
-use super::state::{Bridge, Services};
+use super::state::{Aws, Bridge, Services, load_env};
 use crate::agent::{AgentCall, AgentError, AgentFailure, AgentReply, TraceContext};
+use crate::config::{Config, ConfigError};
 use crate::deadline::{Margin, agent_deadline};
 use crate::error::BridgeError;
 use crate::jobs::Jobs;
 use crate::response;
-use crate::write_back::{Posted, Target, TicketWriter};
+use crate::write_back::{Posted, Target, TicketWriter, WriteBackCredentials};
 
 /// A message to hand back to SQS (redelivered after the visibility timeout).
 struct Retry;
@@ -34,22 +35,56 @@ struct Received {
     last_try: bool,
 }
 
-/// What the worker needs, present only when it can run jobs.
-struct Worker<'a> {
+/// The worker Lambda's state: what every Lambda shares, plus the write-back client and the
+/// ticket systems' credentials (fetched on first use).
+pub struct Worker {
+    bridge: Bridge,
+    writer: Option<TicketWriter>,
+}
+
+/// One batch's view of the worker, present only when it can run jobs.
+struct Run<'a> {
     s: &'a Services,
     jobs: &'a Jobs,
     writer: Option<&'a TicketWriter>,
 }
 
-impl Bridge {
-    /// One batch of job messages. `deadline_ms` is the Lambda deadline (epoch ms; 0 when unknown).
-    /// Messages that are to be retried come back as batch item failures.
-    pub async fn handle_jobs(&self, event: SqsEvent, deadline_ms: u64) -> SqsBatchResponse {
-        let worker = self.worker();
+impl Worker {
+    /// A worker that runs jobs with `config`; its AWS clients use `aws`.
+    pub fn new(config: Config, aws: Aws<'_>) -> Worker {
+        let bridge = Bridge::new(config, aws);
+        let writer = bridge.loaded().ok().map(|s| {
+            TicketWriter::new(WriteBackCredentials::new(
+                &s.config.sources,
+                s.secrets.clone(),
+            ))
+        });
+        Worker { bridge, writer }
+    }
+
+    /// A worker whose configuration is unusable: it hands every message back (so they reach the
+    /// dead-letter queue, not the bin) and logs why.
+    pub fn misconfigured(err: ConfigError) -> Worker {
+        Worker {
+            bridge: Bridge::misconfigured(err),
+            writer: None,
+        }
+    }
+
+    /// Reads the environment and builds the clients once (write-back credentials are fetched
+    /// on first use).
+    pub async fn from_env() -> Worker {
+        load_env(Worker::new, Worker::misconfigured).await
+    }
+
+    /// One batch of job messages. `deadline_ms` is the Lambda deadline (epoch ms; 0 when
+    /// unknown). Messages that are to be retried come back as batch item failures.
+    pub async fn handle(&self, event: SqsEvent, deadline_ms: u64) -> SqsBatchResponse {
+        let run = self.run();
         let mut response = SqsBatchResponse::default();
         for message in event.records {
-            let outcome = match &worker {
-                Ok(worker) => worker.process(&message, deadline_ms).await,
+            let outcome = match &run {
+                Ok(run) => run.process(&message, deadline_ms).await,
                 Err(()) => Err(Retry),
             };
             if outcome.is_err() {
@@ -61,22 +96,21 @@ impl Bridge {
         response
     }
 
-    /// The worker's view, or `Err` (logged) when it cannot run jobs: every message is then
-    /// handed back, so it reaches the dead-letter queue, not the bin.
-    fn worker(&self) -> Result<Worker<'_>, ()> {
-        let (variable, problem) = match (self.services(), self.config_error()) {
-            (Ok(s), _) => match &s.jobs {
+    /// The batch's view, or `Err` (logged) when the worker cannot run jobs: every message is
+    /// then handed back.
+    fn run(&self) -> Result<Run<'_>, ()> {
+        let (variable, problem) = match self.bridge.loaded() {
+            Ok(s) => match &s.jobs {
                 Some(jobs) => {
-                    return Ok(Worker {
+                    return Ok(Run {
                         s,
                         jobs,
-                        writer: s.writer.as_ref(),
+                        writer: self.writer.as_ref(),
                     });
                 }
                 None => ("JOBS_TABLE", "is required by the worker".to_owned()),
             },
-            (Err(_), Some(err)) => (err.variable, err.problem.clone()),
-            (Err(_), None) => ("", String::new()),
+            Err(err) => (err.variable, err.problem.clone()),
         };
         tracing::error!(
             variable,
@@ -87,7 +121,7 @@ impl Bridge {
     }
 }
 
-impl Worker<'_> {
+impl Run<'_> {
     async fn process(&self, message: &SqsMessage, deadline_ms: u64) -> Result<(), Retry> {
         let started = Instant::now();
         let received = self.receive(message)?;

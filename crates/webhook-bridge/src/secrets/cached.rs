@@ -62,10 +62,7 @@ impl<T> Secret<T> {
             } => {
                 value
                     .get_or_try_init(|| async {
-                        let raw = store.fetch(reference).await.map_err(|problem| {
-                            tracing::error!(variable, problem, "secret could not be fetched");
-                            SecretError::Unreachable
-                        })?;
+                        let raw = fetch(store, variable, reference).await?;
                         parse(&raw).map_err(|problem| {
                             tracing::error!(variable, problem, "secret is not usable");
                             SecretError::Unusable
@@ -75,4 +72,16 @@ impl<T> Secret<T> {
             }
         }
     }
+}
+
+/// The raw value (not generic, so each kind of secret shares this code).
+async fn fetch(
+    store: &SecretStore,
+    variable: &str,
+    reference: &SecretRef,
+) -> Result<String, SecretError> {
+    store.fetch(reference).await.map_err(|problem| {
+        tracing::error!(variable, problem, "secret could not be fetched");
+        SecretError::Unreachable
+    })
 }

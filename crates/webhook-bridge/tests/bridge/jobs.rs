@@ -15,7 +15,7 @@ use local_ticketing::{RunningTicketing, TicketingConfig};
 use serde_json::{Value, json};
 use support::jobs::JobsHarness;
 use support::{assert_error, call, event_json, request};
-use webhook_bridge::Bridge;
+use webhook_bridge::Worker;
 
 const SYS_ID: &str = "46d44a5ea9fe198101b9e1ac8f0d0f7d";
 
@@ -51,7 +51,7 @@ fn job_request(job_id: &str) -> lambda_http::Request {
 }
 
 /// Receives what is on the queue now and hands it to the worker as Lambda would.
-async fn run_worker(h: &JobsHarness, worker: &Bridge) -> (Vec<SqsMessage>, Vec<String>) {
+async fn run_worker(h: &JobsHarness, worker: &Worker) -> (Vec<SqsMessage>, Vec<String>) {
     let received = h
         .sqs
         .receive_message()
@@ -82,7 +82,7 @@ async fn run_worker(h: &JobsHarness, worker: &Bridge) -> (Vec<SqsMessage>, Vec<S
         .collect();
     let mut event = SqsEvent::default();
     event.records = messages.clone();
-    let response = worker.handle_jobs(event, 0).await;
+    let response = worker.handle(event, 0).await;
     let failed: Vec<String> = response
         .batch_item_failures
         .into_iter()

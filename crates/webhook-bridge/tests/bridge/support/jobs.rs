@@ -2,7 +2,7 @@
 //! `local-moto` crate), AgentCore on the local emulator, and the worker built the same way.
 
 use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
-use webhook_bridge::{Aws, Bridge, Config, Role};
+use webhook_bridge::{Aws, Bridge, Config, Worker};
 
 pub struct JobsHarness {
     pub agentcore: RunningAgentCore,
@@ -38,7 +38,7 @@ impl JobsHarness {
         all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let bridge = {
             let (config, agent_sdk, jobs_sdk) = sdks(&agentcore.endpoint_url(), &all).await;
-            Bridge::new(config, aws(&agent_sdk, &jobs_sdk), Role::Webhook)
+            Bridge::new(config, aws(&agent_sdk, &jobs_sdk))
         };
         JobsHarness {
             agentcore,
@@ -52,11 +52,11 @@ impl JobsHarness {
     }
 
     /// A worker with the same configuration plus `env`.
-    pub async fn worker(&self, env: &[(&str, &str)]) -> Bridge {
+    pub async fn worker(&self, env: &[(&str, &str)]) -> Worker {
         let mut all = self.env.clone();
         all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
         let (config, agent_sdk, jobs_sdk) = sdks(&self.agentcore.endpoint_url(), &all).await;
-        Bridge::new(config, aws(&agent_sdk, &jobs_sdk), Role::Worker)
+        Worker::new(config, aws(&agent_sdk, &jobs_sdk))
     }
 }
 

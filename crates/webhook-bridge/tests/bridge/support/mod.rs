@@ -12,7 +12,7 @@ use local_agentcore::{
     Backend, Fault, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore, local_sdk,
 };
 use serde_json::Value;
-use webhook_bridge::{Aws, Bridge, Config, Role, sdk_defaults};
+use webhook_bridge::{Aws, Bridge, Config, sdk_defaults};
 
 pub struct Harness {
     pub agentcore: RunningAgentCore,
@@ -54,7 +54,7 @@ pub async fn bridge_with_secrets(
         jobs: &agent_sdk,
         secrets: &secrets_sdk,
     };
-    Bridge::new(config, aws, Role::Webhook)
+    Bridge::new(config, aws)
 }
 
 /// The default test configuration (the local runtime, one SDK attempt) with `env` on top.
