@@ -10,7 +10,8 @@
 //! ```
 //! Pure ticket work (payload mappings, validation, sanitising, prompts, session ids, signature
 //! recipes) is `ticket_prompt`'s; the jobs table and queue are `job_store`'s. This crate owns the
-//! I/O around them. The three Lambdas (`src/bin/`) only wire a [`Bridge`] to the runtime.
+//! I/O around them. The three Lambdas (`src/bin/`) only wire a [`Bridge`] (the request
+//! functions) or a [`Worker`] (the queue) to the runtime.
 //!
 //! # The rule
 //! Modules are declared below in flow order, leaves first and the application flows last, and

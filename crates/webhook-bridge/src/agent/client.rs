@@ -17,7 +17,7 @@ use crate::answer::{Answer, AnswerFormat, AnswerReader};
 use crate::config::{AgentEndpoint, AgentTarget, Config};
 
 /// How long the best-effort `StopRuntimeSession` after a timeout (or a departed caller) may take.
-pub const STOP_BUDGET: Duration = Duration::from_secs(1);
+const STOP_BUDGET: Duration = Duration::from_secs(1);
 
 /// A successful answer.
 #[derive(Debug, Clone)]
@@ -111,7 +111,7 @@ impl AgentClient {
         }
     }
 
-    /// Asks AgentCore to stop the call's session, waiting at most [`STOP_BUDGET`]. Returns what
+    /// Asks AgentCore to stop the call's session, waiting at most a second. Returns what
     /// happened, for the log; failures are expected (the session may already be gone) and never
     /// surface.
     pub async fn stop_session(&self, call: &AgentCall) -> String {
