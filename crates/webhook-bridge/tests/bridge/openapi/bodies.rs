@@ -11,7 +11,7 @@ use ticket_prompt::Source;
 
 use super::document::{INVOKE, WEBHOOK, check_reply, content_type, operation, rest_path_for};
 use super::requests::{call_stream, check_streamed, invoke, stream_invoke, webhook};
-use super::schema::{DOC, assert_conforms, conforms, resolve, schema};
+use super::schema::{DOC, assert_conforms, conforms, resolve, schema, source_schema};
 use crate::support::{call, event_json, harness, request};
 
 #[tokio::test]
@@ -99,12 +99,7 @@ async fn request_examples_and_fixtures_are_accepted_and_answered_as_documented()
         check_reply(key, &reply, &name);
         if reply.status == 200 && key == WEBHOOK {
             let source = reply.json["source"].as_str().unwrap_or("servicenow");
-            let own = DOC["components"]["schemas"]
-                .as_object()
-                .unwrap()
-                .values()
-                .find(|s| s["x-source"] == source)
-                .unwrap();
+            let own = source_schema(source);
             let raw = ev["body"].as_str().unwrap();
             let raw = if ev["isBase64Encoded"] == true {
                 String::from_utf8(BASE64.decode(raw).unwrap()).unwrap()

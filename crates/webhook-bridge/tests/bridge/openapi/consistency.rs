@@ -11,7 +11,9 @@ use ticket_prompt::Source;
 use super::codes::{documented_codes, documents_error, envelope};
 use super::document::{JOBS, OPERATIONS, WEBHOOK, methods, operation};
 use super::requests::STORE_SESSION;
-use super::schema::{DOC, assert_conforms, conforms, pointer, resolve, schema, schema_errors};
+use super::schema::{
+    DOC, assert_conforms, conforms, pointer, resolve, schema, schema_errors, source_schema,
+};
 
 /// Every `$ref` in `v` resolves.
 fn walk_refs(v: &'static Value, at: &str) {
@@ -163,12 +165,7 @@ fn every_example_in_the_document_matches_its_schema() {
                 for v in values {
                     assert_conforms(&media["schema"], &v, &format!("{what} example {name}"));
                     if let Some(source) = e["x-source"].as_str() {
-                        let own = DOC["components"]["schemas"]
-                            .as_object()
-                            .unwrap()
-                            .values()
-                            .find(|s| s["x-source"] == source)
-                            .unwrap();
+                        let own = source_schema(source);
                         assert_conforms(own, &v, &format!("{what} example {name} ({source})"));
                     }
                     checked += 1;

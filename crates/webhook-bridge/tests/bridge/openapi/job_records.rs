@@ -62,14 +62,7 @@ async fn acknowledgements_and_job_records_match_the_document() {
     }
     let names: Vec<&str> = wb_statuses.iter().map(|w| w.as_str()).collect();
     assert_eq!(write_back["status"]["enum"], json!(names));
-    let wb_errors = [
-        WriteBackError::Unauthorized,
-        WriteBackError::NotFound,
-        WriteBackError::Rejected,
-        WriteBackError::ServerError,
-        WriteBackError::Unreachable,
-        WriteBackError::Misconfigured,
-    ];
+    let wb_errors = WriteBackError::ALL;
     for e in wb_errors {
         match e {
             WriteBackError::Unauthorized

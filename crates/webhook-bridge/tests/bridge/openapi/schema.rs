@@ -167,3 +167,13 @@ pub(super) fn schema(name: &str) -> &'static Value {
     assert!(!s.is_null(), "no schema {name}");
     s
 }
+
+/// The body schema the document gives `source` (the one marked `x-source: <source>`).
+pub(super) fn source_schema(source: &str) -> &'static Value {
+    DOC["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .values()
+        .find(|s| s["x-source"] == source)
+        .unwrap_or_else(|| panic!("no body schema for {source}"))
+}
