@@ -1,3 +1,6 @@
+//! Why a body was refused: one variant per stable error code, with messages that never quote
+//! the body.
+
 use thiserror::Error;
 
 /// Why a webhook body was rejected. Each variant maps to one stable error code in the handler,

@@ -1,8 +1,14 @@
 //! The bridge with its jobs table and queue on moto (DynamoDB + SQS on loopback, see the
 //! `local-moto` crate), AgentCore on the local emulator, and the worker built the same way.
 
+use std::collections::HashMap;
+
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
+use serde_json::Value;
 use webhook_bridge::{Aws, Bridge, Config, Worker};
+
+use super::{event_json, request};
 
 pub struct JobsHarness {
     pub agentcore: RunningAgentCore,
@@ -77,4 +83,91 @@ fn aws<'a>(agent_sdk: &'a aws_config::SdkConfig, jobs_sdk: &'a aws_config::SdkCo
         jobs: jobs_sdk,
         secrets: jobs_sdk,
     }
+}
+
+/// The incident fixture's sys_id.
+pub const SYS_ID: &str = "46d44a5ea9fe198101b9e1ac8f0d0f7d";
+
+/// The ServiceNow incident fixture with extra headers and query parameters.
+pub fn delivery(headers: &[(&str, &str)], query: &[(&str, &str)]) -> lambda_http::Request {
+    let mut ev = event_json("servicenow-incident.json");
+    for (k, v) in headers {
+        ev["headers"][*k] = Value::from(*v);
+        ev["multiValueHeaders"][*k] = Value::from(vec![*v]);
+    }
+    if !query.is_empty() {
+        let q: serde_json::Map<String, Value> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(*v)))
+            .collect();
+        let mq: serde_json::Map<String, Value> = query
+            .iter()
+            .map(|(k, v)| (k.to_string(), Value::from(vec![*v])))
+            .collect();
+        ev["queryStringParameters"] = Value::Object(q);
+        ev["multiValueQueryStringParameters"] = Value::Object(mq);
+    }
+    request(&ev)
+}
+
+/// `GET /jobs/{job_id}` through the stage, as API Gateway sends it.
+pub fn job_request(job_id: &str) -> lambda_http::Request {
+    let mut ev = event_json("servicenow-incident.json");
+    ev["httpMethod"] = Value::from("GET");
+    ev["path"] = Value::from(format!("/jobs/{job_id}"));
+    ev["requestContext"]["path"] = Value::from(format!("/prod/jobs/{job_id}"));
+    ev["body"] = Value::Null;
+    request(&ev)
+}
+
+/// Receives what is on the queue now and hands it to the worker as Lambda would.
+pub async fn run_worker(h: &JobsHarness, worker: &Worker) -> (Vec<SqsMessage>, Vec<String>) {
+    let received = h
+        .sqs
+        .receive_message()
+        .queue_url(&h.queues.url)
+        .max_number_of_messages(10)
+        .visibility_timeout(1)
+        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
+        .send()
+        .await
+        .unwrap();
+    let messages: Vec<SqsMessage> = received
+        .messages
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            let mut msg = SqsMessage::default();
+            msg.message_id = m.message_id;
+            msg.receipt_handle = m.receipt_handle;
+            msg.body = m.body;
+            msg.attributes = m
+                .attributes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|(k, v)| (k.as_str().to_owned(), v))
+                .collect::<HashMap<_, _>>();
+            msg
+        })
+        .collect();
+    let mut event = SqsEvent::default();
+    event.records = messages.clone();
+    let response = worker.handle(event, 0).await;
+    let failed: Vec<String> = response
+        .batch_item_failures
+        .into_iter()
+        .map(|f| f.item_identifier)
+        .collect();
+    for m in &messages {
+        if !failed.contains(m.message_id.as_ref().unwrap()) {
+            h.sqs
+                .delete_message()
+                .queue_url(&h.queues.url)
+                .receipt_handle(m.receipt_handle.clone().unwrap())
+                .send()
+                .await
+                .unwrap();
+        }
+    }
+    (messages, failed)
 }

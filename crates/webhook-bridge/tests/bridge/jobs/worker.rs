@@ -1,192 +1,16 @@
-//! Idempotent and asynchronous deliveries with the real SDK clients against real protocol
-//! servers: DynamoDB and SQS on moto, AgentCore on the local emulator, the ticket systems'
-//! write-back APIs on the local recording stub. The worker is driven with SQS events built from
-//! messages actually received from the queue.
+//! Asynchronous deliveries and the worker: queued, polled and run once, written back (and the
+//! write-back retried without a second agent call), agent failures retried then recorded,
+//! poison messages and the bridge's own updates.
 
-use crate::support;
-
-use std::collections::HashMap;
 use std::time::Duration;
 
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use http::StatusCode;
 use local_agentcore::{Fault, ServiceError};
 use local_ticketing::{RunningTicketing, TicketingConfig};
 use serde_json::{Value, json};
-use support::jobs::JobsHarness;
-use support::{assert_error, call, event_json, request};
-use webhook_bridge::Worker;
 
-const SYS_ID: &str = "46d44a5ea9fe198101b9e1ac8f0d0f7d";
-
-/// The ServiceNow incident fixture with extra headers and query parameters.
-fn delivery(headers: &[(&str, &str)], query: &[(&str, &str)]) -> lambda_http::Request {
-    let mut ev = event_json("servicenow-incident.json");
-    for (k, v) in headers {
-        ev["headers"][*k] = Value::from(*v);
-        ev["multiValueHeaders"][*k] = Value::from(vec![*v]);
-    }
-    if !query.is_empty() {
-        let q: serde_json::Map<String, Value> = query
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(*v)))
-            .collect();
-        let mq: serde_json::Map<String, Value> = query
-            .iter()
-            .map(|(k, v)| (k.to_string(), Value::from(vec![*v])))
-            .collect();
-        ev["queryStringParameters"] = Value::Object(q);
-        ev["multiValueQueryStringParameters"] = Value::Object(mq);
-    }
-    request(&ev)
-}
-
-fn job_request(job_id: &str) -> lambda_http::Request {
-    let mut ev = event_json("servicenow-incident.json");
-    ev["httpMethod"] = Value::from("GET");
-    ev["path"] = Value::from(format!("/jobs/{job_id}"));
-    ev["requestContext"]["path"] = Value::from(format!("/prod/jobs/{job_id}"));
-    ev["body"] = Value::Null;
-    request(&ev)
-}
-
-/// Receives what is on the queue now and hands it to the worker as Lambda would.
-async fn run_worker(h: &JobsHarness, worker: &Worker) -> (Vec<SqsMessage>, Vec<String>) {
-    let received = h
-        .sqs
-        .receive_message()
-        .queue_url(&h.queues.url)
-        .max_number_of_messages(10)
-        .visibility_timeout(1)
-        .message_system_attribute_names(aws_sdk_sqs::types::MessageSystemAttributeName::All)
-        .send()
-        .await
-        .unwrap();
-    let messages: Vec<SqsMessage> = received
-        .messages
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| {
-            let mut msg = SqsMessage::default();
-            msg.message_id = m.message_id;
-            msg.receipt_handle = m.receipt_handle;
-            msg.body = m.body;
-            msg.attributes = m
-                .attributes
-                .unwrap_or_default()
-                .into_iter()
-                .map(|(k, v)| (k.as_str().to_owned(), v))
-                .collect::<HashMap<_, _>>();
-            msg
-        })
-        .collect();
-    let mut event = SqsEvent::default();
-    event.records = messages.clone();
-    let response = worker.handle(event, 0).await;
-    let failed: Vec<String> = response
-        .batch_item_failures
-        .into_iter()
-        .map(|f| f.item_identifier)
-        .collect();
-    for m in &messages {
-        if !failed.contains(m.message_id.as_ref().unwrap()) {
-            h.sqs
-                .delete_message()
-                .queue_url(&h.queues.url)
-                .receipt_handle(m.receipt_handle.clone().unwrap())
-                .send()
-                .await
-                .unwrap();
-        }
-    }
-    (messages, failed)
-}
-
-#[tokio::test]
-async fn a_retried_sync_delivery_is_answered_from_the_record() {
-    let h = JobsHarness::start(&[]).await;
-    let first = call(&h.bridge, delivery(&[], &[])).await;
-    assert_eq!(first.status, StatusCode::OK, "{}", first.raw);
-    assert!(first.json.get("replayed").is_none());
-
-    let retry = call(&h.bridge, delivery(&[], &[])).await;
-    assert_eq!(retry.status, StatusCode::OK, "{}", retry.raw);
-    assert_eq!(retry.json["replayed"], true);
-    assert_eq!(retry.headers["idempotent-replayed"], "true");
-    assert_eq!(retry.json["analysis"], first.json["analysis"]);
-    assert_eq!(retry.json["session_id"], first.json["session_id"]);
-    assert_eq!(retry.json["incident_number"], "INC0010001");
-    assert_eq!(h.agentcore.invocation_count(), 1, "the agent ran once");
-}
-
-#[tokio::test]
-async fn concurrent_duplicates_run_the_agent_once() {
-    let h = JobsHarness::start(&[]).await;
-    h.agentcore.inject(Fault::delay(Duration::from_millis(800)));
-    let key = [("Idempotency-Key", "change-4711-update-3")];
-    let replies =
-        futures_util::future::join_all((0..6).map(|_| call(&h.bridge, delivery(&key, &[])))).await;
-    let ok: Vec<_> = replies
-        .iter()
-        .filter(|r| r.status == StatusCode::OK)
-        .collect();
-    let busy: Vec<_> = replies
-        .iter()
-        .filter(|r| r.status == StatusCode::CONFLICT)
-        .collect();
-    assert_eq!(
-        ok.len(),
-        1,
-        "{:?}",
-        replies.iter().map(|r| &r.raw).collect::<Vec<_>>()
-    );
-    assert_eq!(busy.len(), 5);
-    for r in busy {
-        assert_error(r, 409, "DUPLICATE_IN_PROGRESS");
-        assert_eq!(r.headers["retry-after"], "10");
-    }
-    assert_eq!(h.agentcore.invocation_count(), 1);
-    let later = call(&h.bridge, delivery(&key, &[])).await;
-    assert_eq!(later.json["replayed"], true, "{}", later.raw);
-    assert_eq!(later.json["analysis"], ok[0].json["analysis"]);
-    assert_eq!(h.agentcore.invocation_count(), 1);
-}
-
-#[tokio::test]
-async fn a_failed_sync_delivery_may_be_retried() {
-    let h = JobsHarness::start(&[]).await;
-    h.agentcore
-        .inject(Fault::error(ServiceError::ThrottlingException));
-    let first = call(&h.bridge, delivery(&[], &[])).await;
-    assert_error(&first, 429, "RATE_LIMITED");
-    let retry = call(&h.bridge, delivery(&[], &[])).await;
-    assert_eq!(retry.status, StatusCode::OK, "{}", retry.raw);
-    assert!(
-        retry.json.get("replayed").is_none(),
-        "the agent answered this time"
-    );
-    assert_eq!(h.agentcore.invocation_count(), 2);
-}
-
-#[tokio::test]
-async fn vendor_delivery_ids_identify_retries() {
-    let h = JobsHarness::start(&[]).await;
-    let mut ev = event_json("github-issue-opened.json");
-    ev["headers"]["X-GitHub-Delivery"] = Value::from("72d3162e-cc78-11e3-81ab-4c9367dc0958");
-    let first = call(&h.bridge, request(&ev)).await;
-    assert_eq!(first.status, StatusCode::OK, "{}", first.raw);
-    // GitHub's redelivery of the same delivery id is the same delivery, whatever the body.
-    let retry = call(&h.bridge, request(&ev)).await;
-    assert_eq!(retry.json["replayed"], true, "{}", retry.raw);
-    ev["headers"]["X-GitHub-Delivery"] = Value::from("a-different-delivery");
-    let other = call(&h.bridge, request(&ev)).await;
-    assert!(other.json.get("replayed").is_none(), "{}", other.raw);
-    assert_eq!(h.agentcore.invocation_count(), 2);
-
-    let bad = call(&h.bridge, delivery(&[("Idempotency-Key", "")], &[])).await;
-    assert_error(&bad, 400, "INVALID_IDEMPOTENCY_KEY");
-    assert_eq!(h.agentcore.invocation_count(), 2);
-}
+use crate::support::jobs::{JobsHarness, SYS_ID, delivery, job_request, run_worker};
+use crate::support::{assert_error, call, event_json, request};
 
 #[tokio::test]
 async fn async_deliveries_are_queued_polled_and_run_once_by_the_worker() {
@@ -403,13 +227,4 @@ async fn poison_messages_and_the_bridges_own_updates() {
     )
     .await;
     assert_error(&unknown, 404, "JOB_NOT_FOUND");
-}
-
-#[tokio::test]
-async fn a_store_that_is_down_refuses_rather_than_risking_duplicates() {
-    let h = JobsHarness::start(&[("JOBS_TABLE", "no-such-table")]).await;
-    let reply = call(&h.bridge, delivery(&[], &[])).await;
-    assert_error(&reply, 503, "JOBS_UNAVAILABLE");
-    assert_eq!(reply.headers["retry-after"], "5");
-    assert_eq!(h.agentcore.invocation_count(), 0);
 }

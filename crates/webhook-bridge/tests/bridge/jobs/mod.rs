@@ -1,0 +1,7 @@
+//! Idempotent and asynchronous deliveries with the real SDK clients against real protocol
+//! servers: DynamoDB and SQS on moto, AgentCore on the local emulator, the ticket systems'
+//! write-back APIs on the local recording stub. The worker is driven with SQS events built from
+//! messages actually received from the queue.
+
+mod sync;
+mod worker;
