@@ -145,6 +145,8 @@ fn load_one(vars: &Vars, source: Source) -> Result<SourceSettings, ConfigError> 
             .map(|e| (*e).to_owned())
             .collect()
     });
+    // Checked in the variables' documented order, so the first bad one is the one reported.
+    let signing = signing(vars, source, &names)?;
     let mode = match vars.get(names.mode).as_deref() {
         None | Some("sync") => DeliveryMode::Sync,
         Some("async") => DeliveryMode::Async,
@@ -157,7 +159,7 @@ fn load_one(vars: &Vars, source: Source) -> Result<SourceSettings, ConfigError> 
     };
     Ok(SourceSettings {
         events,
-        signing: signing(vars, source, &names)?,
+        signing,
         mode,
         integration_users: vars.list(names.integration_users).unwrap_or_default(),
         write_back: write_back(vars, source, &names)?,
