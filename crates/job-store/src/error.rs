@@ -32,6 +32,13 @@ pub enum StoreError {
         /// The job it was refused for.
         job_id: String,
     },
+    /// A live job exists under the key, for another request (its fingerprint differs): the key
+    /// was reused, by mistake or to claim it ahead of the real delivery. Nothing was written.
+    #[error("job {job_id} belongs to another request under the same key")]
+    KeyReused {
+        /// The job the key already names.
+        job_id: String,
+    },
     /// A value too large for one item (DynamoDB's limit is 400 KB per item).
     #[error("{what} is {size} bytes; the limit is {limit}")]
     TooLarge {

@@ -29,6 +29,7 @@ pub(crate) mod attr {
     pub const LEASE_UNTIL: &str = "lease_until";
     pub const EXPIRES_AT: &str = "expires_at";
     pub const WRITE_BACK: &str = "write_back";
+    pub const FINGERPRINT: &str = "fingerprint";
 
     // Inside the `write_back` map.
     pub const WB_TARGET: &str = "target";
@@ -76,6 +77,9 @@ pub(crate) fn to_item(r: &JobRecord) -> Item {
     if let Some(wb) = &r.write_back {
         item.insert(attr::WRITE_BACK.into(), write_back_value(wb));
     }
+    if let Some(v) = &r.fingerprint {
+        item.insert(attr::FINGERPRINT.into(), s(v));
+    }
     item
 }
 
@@ -121,6 +125,7 @@ pub(crate) fn from_item(item: &Item) -> Result<JobRecord, StoreError> {
             }),
             Some(_) => return Err(bad(attr::WRITE_BACK)),
         },
+        fingerprint: opt_s(item, attr::FINGERPRINT)?,
     })
 }
 
@@ -181,6 +186,7 @@ mod tests {
                 attempts: 3,
                 last_error_code: Some("WRITE_BACK_HTTP_5XX".into()),
             }),
+            fingerprint: Some("9f".repeat(32)),
         }
     }
 
@@ -193,6 +199,7 @@ mod tests {
             error_message: None,
             lease_until_ms: None,
             write_back: None,
+            fingerprint: None,
             ..r
         };
         assert_eq!(from_item(&to_item(&bare)).unwrap(), bare);

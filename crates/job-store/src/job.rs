@@ -135,6 +135,8 @@ pub struct NewJob {
     pub ticket_id: String,
     /// The agent session the job runs in.
     pub session_id: String,
+    /// The request's [`crate::request_fingerprint`]: a later claim under the same key must match.
+    pub fingerprint: String,
 }
 
 /// One job item as stored.
@@ -175,6 +177,9 @@ pub struct JobRecord {
     pub expires_at: u64,
     /// The write-back's state, once the worker has recorded one.
     pub write_back: Option<WriteBack>,
+    /// The fingerprint of the request that created the job (absent on records written before
+    /// fingerprints were kept; those expire with their TTL).
+    pub fingerprint: Option<String>,
 }
 
 impl JobRecord {

@@ -96,14 +96,10 @@ impl IdempotencyKey {
     /// until the record expires; senders without delivery ids offer nothing better.
     pub fn from_body(source: &str, body: &[u8]) -> Result<Self, KeyError> {
         check_source(source)?;
-        let mut hasher = Sha256::new();
-        hasher.update(source.as_bytes());
-        hasher.update(b"\n");
-        hasher.update(body);
         Ok(Self {
             source: source.to_owned(),
             kind: KeyKind::Body,
-            value: hex::encode(hasher.finalize()),
+            value: request_fingerprint(source, body),
         })
     }
 
@@ -132,6 +128,17 @@ impl IdempotencyKey {
         let digest = hex::encode(hasher.finalize());
         format!("{JOB_ID_PREFIX}{}", &digest[..JOB_ID_HEX_LEN])
     }
+}
+
+/// What a request was: hex SHA-256 of `source "\n" body`. A job keeps its request's fingerprint,
+/// and a key presented again with another fingerprint is refused (`StoreError::KeyReused`), so a
+/// key cannot be claimed ahead with a forged body and then answer the real delivery.
+pub fn request_fingerprint(source: &str, body: &[u8]) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(source.as_bytes());
+    hasher.update(b"\n");
+    hasher.update(body);
+    hex::encode(hasher.finalize())
 }
 
 /// True if `s` has the shape of a job id. Lets `GET /jobs/{id}` answer 404 for garbage without a

@@ -4,7 +4,9 @@
 //! The flow it supports:
 //! 1. The webhook Lambda derives an [`IdempotencyKey`] from the delivery and [`JobStore::claim`]s
 //!    it. [`Claim::Created`]: this delivery is new; [`Claim::Existing`]: a retry, answered from the
-//!    stored record (the analysis in sync mode, the same job id in async mode).
+//!    stored record (the analysis in sync mode, the same job id in async mode);
+//!    [`StoreError::KeyReused`]: the key names a job of another request (its
+//!    [`request_fingerprint`] differs), and nothing is answered from it.
 //! 2. Async mode: [`JobQueue::enqueue`] a [`JobMessage`] and answer 202 with the job id.
 //! 3. The worker parses each message ([`JobMessage::from_sqs_body`]), [`JobStore::start_attempt`]s
 //!    the job (a lease, so a redelivery while it runs or after it finished does nothing), invokes
@@ -29,7 +31,7 @@ mod store;
 
 pub use error::{MessageError, QueueError, StoreError};
 pub use job::{JobMode, JobRecord, JobStatus, NewJob, WriteBack, WriteBackStatus};
-pub use key::{IdempotencyKey, KeyError, is_job_id};
+pub use key::{IdempotencyKey, KeyError, is_job_id, request_fingerprint};
 pub use message::JobMessage;
 pub use queue::{JobQueue, MAX_MESSAGE_BYTES};
 pub use store::{Claim, JobStore, MAX_ANALYSIS_BYTES, MAX_ERROR_MESSAGE_BYTES};

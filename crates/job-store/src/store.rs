@@ -73,7 +73,8 @@ impl JobStore {
         epoch_secs(now).saturating_add(self.ttl.as_secs())
     }
 
-    /// Creates the record for a delivery unless a live one exists: the dedupe.
+    /// Creates the record for a delivery unless a live one exists: the dedupe. A live record for
+    /// another request under the same key (a different fingerprint) is `StoreError::KeyReused`.
     ///
     /// One conditional PutItem: `attribute_not_exists(job_id) OR expires_at < :now`, because TTL
     /// deletion lags expiry by up to days and an expired record must count as absent. On
@@ -99,6 +100,7 @@ impl JobStore {
             lease_until_ms: None,
             expires_at: self.expires_at(now),
             write_back: None,
+            fingerprint: Some(new.fingerprint),
         };
         // The existing item can vanish between the failed put and the read (TTL deletion): then
         // the put is tried again. Two rounds settle it; the third is a safety margin.
@@ -130,6 +132,17 @@ impl JobStore {
                 None => self.get(&record.job_id).await?,
             };
             if let Some(existing) = existing {
+                // The same key for another request: refused before anything is replayed. A
+                // record without a fingerprint predates them and is taken as it is.
+                if existing
+                    .fingerprint
+                    .as_deref()
+                    .is_some_and(|f| Some(f) != record.fingerprint.as_deref())
+                {
+                    return Err(StoreError::KeyReused {
+                        job_id: existing.job_id,
+                    });
+                }
                 return Ok(Claim::Existing(existing));
             }
         }

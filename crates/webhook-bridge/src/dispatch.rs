@@ -4,13 +4,13 @@
 
 use std::time::{Duration, Instant};
 
-use job_store::{IdempotencyKey, JobMessage, JobMode, JobRecord, NewJob};
+use job_store::{JobMessage, JobMode, JobRecord, NewJob};
 use ticket_prompt::{Source, Ticket};
 
 use crate::agent::{AgentCall, AgentClient, AgentReply};
 use crate::config::DeliveryMode;
 use crate::error::BridgeError;
-use crate::jobs::{self, Jobs, Recorded};
+use crate::jobs::{self, JobKey, Jobs, Recorded};
 use crate::prompt::TicketCall;
 use crate::request::ModeAsked;
 use crate::write_back::Target;
@@ -94,18 +94,19 @@ pub struct Ready<'a> {
     pub deadline: Duration,
 }
 
-/// Sends `ready` on its way: with the jobs table on, through it under `key`; else to the agent.
+/// Sends `ready` on its way: with the jobs table on, through it under its key; else to the agent.
 pub async fn dispatch(
     agent: &AgentClient,
-    jobs: Option<(&Jobs, IdempotencyKey)>,
+    jobs: Option<(&Jobs, JobKey)>,
     mode: DeliveryMode,
     ready: Ready<'_>,
 ) -> Dispatch {
-    let Some((jobs, key)) = jobs else {
+    let Some((jobs, JobKey { key, fingerprint })) = jobs else {
         return now(agent, &ready).await;
     };
     let new = NewJob {
         key,
+        fingerprint,
         mode: match mode {
             DeliveryMode::Sync => JobMode::Sync,
             DeliveryMode::Async => JobMode::Async,

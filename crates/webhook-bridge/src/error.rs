@@ -58,6 +58,10 @@ pub enum BridgeError {
     /// `?mode=` is neither `sync` nor `async`.
     #[error("invalid mode '{0}'")]
     InvalidMode(String),
+    /// The idempotency key (or delivery id) names a job of another request: the same key came with
+    /// a different body. Nothing is answered from that job and the agent is not called.
+    #[error("idempotency key reused for a different request")]
+    IdempotencyKeyReused,
     /// The idempotency or delivery-id header is unusable (says why).
     #[error("invalid idempotency key: {0}")]
     InvalidIdempotencyKey(&'static str),
@@ -110,6 +114,7 @@ impl BridgeError {
             BridgeError::AsyncNotEnabled => "ASYNC_NOT_ENABLED",
             BridgeError::InvalidMode(_) => "INVALID_MODE",
             BridgeError::InvalidIdempotencyKey(_) => "INVALID_IDEMPOTENCY_KEY",
+            BridgeError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             BridgeError::JobsUnavailable => "JOBS_UNAVAILABLE",
             BridgeError::Agent(e) => match e.failure {
                 AgentFailure::RequestRejected => "AGENT_REQUEST_REJECTED",

@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use aws_config::SdkConfig;
 use job_store::{
     Claim, IdempotencyKey, JobMessage, JobMode, JobQueue, JobRecord, JobStatus, JobStore, KeyError,
-    NewJob, StoreError,
+    NewJob, StoreError, request_fingerprint,
 };
 use ticket_prompt::Source;
 
@@ -48,25 +48,34 @@ impl Jobs {
     }
 }
 
-/// The delivery's idempotency key: the sender's delivery id or `Idempotency-Key` (`named`),
-/// else a hash of source and body.
-pub fn idempotency_key(
-    named: &HeaderText,
-    source: Source,
-    body: &[u8],
-) -> Result<IdempotencyKey, BridgeError> {
+/// What the jobs table knows a delivery by: its idempotency key, and its request's fingerprint
+/// (the same key with another body is refused, never answered from the first one's job).
+pub struct JobKey {
+    /// The sender's delivery id, `Idempotency-Key`, or a hash of source and body.
+    pub key: IdempotencyKey,
+    /// SHA-256 of source and raw body.
+    pub fingerprint: String,
+}
+
+/// The delivery's key: the sender's delivery id or `Idempotency-Key` (`named`), else a hash of
+/// source and body; and its fingerprint.
+pub fn job_key(named: &HeaderText, source: Source, body: &[u8]) -> Result<JobKey, BridgeError> {
     let key = match named {
         HeaderText::Text(id) => IdempotencyKey::from_delivery_id(source.as_str(), id),
         // Present but not text: refused rather than replaced by a body hash.
         HeaderText::Unusable => Err(KeyError::DeliveryIdNotPrintable),
         HeaderText::Absent => IdempotencyKey::from_body(source.as_str(), body),
     };
-    key.map_err(|e| {
+    let key = key.map_err(|e| {
         BridgeError::InvalidIdempotencyKey(match e {
             KeyError::EmptyDeliveryId => "it is empty",
             KeyError::DeliveryIdTooLong => "it is longer than 256 characters",
             _ => "it must be printable ASCII",
         })
+    })?;
+    Ok(JobKey {
+        key,
+        fingerprint: request_fingerprint(source.as_str(), body),
     })
 }
 
@@ -92,7 +101,7 @@ pub async fn claim_sync(
     agent_deadline: Duration,
 ) -> Result<Recorded, BridgeError> {
     let now = SystemTime::now();
-    let claim = jobs.store.claim(new, now).await.map_err(unavailable)?;
+    let claim = jobs.store.claim(new, now).await.map_err(refused)?;
     let job = claim.into_record();
     match (job.mode, job.status) {
         (JobMode::Async, _) => Ok(Recorded::Accepted(job)),
@@ -148,7 +157,7 @@ pub async fn accept_async(
         .store
         .claim(new, SystemTime::now())
         .await
-        .map_err(unavailable)?;
+        .map_err(refused)?;
     let created = matches!(claim, Claim::Created(_));
     let job = claim.into_record();
     if created || (job.mode == JobMode::Async && job.status == JobStatus::Queued) {
@@ -174,6 +183,20 @@ pub async fn read(jobs: &Jobs, job_id: &str) -> Result<JobRecord, BridgeError> {
 /// Where the job can be read, under this API's base as the caller addressed it.
 pub fn status_url(api_base: &str, job_id: &str) -> String {
     format!("{api_base}/jobs/{job_id}")
+}
+
+/// A claim's refusal: the key reused for another request (422), or the store failing.
+fn refused(e: StoreError) -> BridgeError {
+    match e {
+        StoreError::KeyReused { job_id } => {
+            tracing::warn!(
+                job_id,
+                "idempotency key reused with a different body: refused, nothing replayed"
+            );
+            BridgeError::IdempotencyKeyReused
+        }
+        e => unavailable(e),
+    }
 }
 
 fn unavailable(e: StoreError) -> BridgeError {

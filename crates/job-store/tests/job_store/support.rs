@@ -3,7 +3,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use job_store::{Claim, IdempotencyKey, JobMode, JobRecord, JobStore, NewJob};
+use job_store::{Claim, IdempotencyKey, JobMode, JobRecord, JobStore, NewJob, request_fingerprint};
 
 /// How long records live in the test tables.
 pub const TTL: Duration = Duration::from_secs(24 * 3600);
@@ -17,11 +17,19 @@ pub fn t0() -> SystemTime {
 
 /// A store on a table of its own.
 pub async fn store() -> JobStore {
+    store_and_table().await.0
+}
+
+/// A store on a table of its own, and the table's name (for tests that write items directly).
+pub async fn store_and_table() -> (JobStore, String) {
     let client = local_moto::dynamodb_client();
     let table = local_moto::unique("jobs");
     local_moto::create_table(&client, &table).await;
-    JobStore::new(client, table, TTL)
+    (JobStore::new(client, table.clone(), TTL), table)
 }
+
+/// The body every `new_job` delivery carries.
+pub const BODY: &[u8] = br#"{"action": "opened", "issue": {"number": 42}}"#;
 
 /// An async GitHub delivery of ticket 42 with this delivery id.
 pub fn new_job(delivery_id: &str) -> NewJob {
@@ -30,6 +38,7 @@ pub fn new_job(delivery_id: &str) -> NewJob {
         mode: JobMode::Async,
         ticket_id: "42".into(),
         session_id: "github-42-0123456789abcdef0123456789abcdef".into(),
+        fingerprint: request_fingerprint("github", BODY),
     }
 }
 

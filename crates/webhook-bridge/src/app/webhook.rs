@@ -73,12 +73,12 @@ pub(super) async fn deliver(
         );
         let jobs = match &s.jobs {
             Some(jobs) => {
-                let key = jobs::idempotency_key(&inbound.delivery.idempotency_key, source, body)?;
+                let key = jobs::job_key(&inbound.delivery.idempotency_key, source, body)?;
                 Some((jobs, key))
             }
             None => None,
         };
-        let job_id = jobs.as_ref().map(|(_, key)| key.job_id());
+        let job_id = jobs.as_ref().map(|(_, job)| job.key.job_id());
         trail.job_id = job_id.clone();
         let ready = Ready {
             source,

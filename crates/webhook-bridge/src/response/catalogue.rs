@@ -83,6 +83,7 @@ fn every_error() -> Vec<BridgeError> {
         BridgeError::AsyncNotEnabled,
         BridgeError::InvalidMode("later".into()),
         BridgeError::InvalidIdempotencyKey("it is empty"),
+        BridgeError::IdempotencyKeyReused,
         BridgeError::JobsUnavailable,
     ]);
     errors.extend(
@@ -110,6 +111,7 @@ fn every_error() -> Vec<BridgeError> {
             | BridgeError::AsyncNotEnabled
             | BridgeError::InvalidMode(_)
             | BridgeError::InvalidIdempotencyKey(_)
+            | BridgeError::IdempotencyKeyReused
             | BridgeError::JobsUnavailable
             | BridgeError::Agent(_) => {}
         }

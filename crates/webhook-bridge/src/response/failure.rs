@@ -26,6 +26,7 @@ pub fn status(err: &BridgeError) -> StatusCode {
         | BridgeError::InvalidMode(_)
         | BridgeError::InvalidIdempotencyKey(_) => StatusCode::BAD_REQUEST,
         BridgeError::JobNotFound => StatusCode::NOT_FOUND,
+        BridgeError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         BridgeError::DuplicateInProgress => StatusCode::CONFLICT,
         BridgeError::JobsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         BridgeError::Signature(_) | BridgeError::SigningRequired(_) => StatusCode::UNAUTHORIZED,
@@ -71,6 +72,9 @@ pub fn public_message(err: &BridgeError) -> String {
             format!("invalid mode '{}'; use sync or async", shown(m, 20, |_| false))
         }
         BridgeError::InvalidIdempotencyKey(why) => format!("invalid idempotency key: {why}"),
+        BridgeError::IdempotencyKeyReused => {
+            "this idempotency key (or delivery id) was already used for a different request; send a new key with a new request".into()
+        }
         BridgeError::JobsUnavailable => "the job store is unavailable; retry later".into(),
         BridgeError::UnknownAgent(name) => format!(
             "no agent named '{}'; the default agent is 'default'",

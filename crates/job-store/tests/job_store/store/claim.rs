@@ -2,9 +2,12 @@
 
 use std::time::{Duration, UNIX_EPOCH};
 
-use job_store::{JobMode, JobStatus};
+use aws_sdk_dynamodb::types::AttributeValue;
+use job_store::{JobMode, JobStatus, StoreError, request_fingerprint};
 
-use crate::support::{TTL, created, existing, new_job, queued_job, start, store, t0};
+use crate::support::{
+    BODY, TTL, created, existing, new_job, queued_job, start, store, store_and_table, t0,
+};
 
 #[tokio::test]
 async fn a_new_key_is_created_and_the_same_key_again_is_existing() {
@@ -20,6 +23,10 @@ async fn a_new_key_is_created_and_the_same_key_again_is_existing() {
     assert_eq!(created.created_at_ms, 1_800_000_000_000);
     assert_eq!(created.expires_at, 1_800_000_000 + 24 * 3600);
     assert_eq!(created.lease_until_ms, None);
+    assert_eq!(
+        created.fingerprint,
+        Some(request_fingerprint("github", BODY))
+    );
 
     // The retry carries different details (a sender that re-renders the payload): the stored
     // record wins, unchanged.
@@ -84,4 +91,43 @@ async fn an_expired_record_is_claimable_again() {
         again.created_at_ms,
         first.created_at_ms + TTL.as_millis() as u64 + 1000
     );
+}
+
+#[tokio::test]
+async fn a_key_presented_with_another_request_is_refused_and_the_record_kept() {
+    let (store, first) = queued_job().await;
+    // The same delivery id with another body: a forged claim, or a sender's mistake.
+    let mut forged = new_job("d-1");
+    forged.fingerprint = request_fingerprint("github", br#"{"issue": {"number": 666}}"#);
+    let later = t0() + Duration::from_secs(5);
+    match store.claim(forged, later).await {
+        Err(StoreError::KeyReused { job_id }) => assert_eq!(job_id, first.job_id),
+        other => panic!("expected KeyReused, got {other:?}"),
+    }
+    assert_eq!(store.get(&first.job_id).await.unwrap(), Some(first.clone()));
+    // The request that owns the key still finds its job.
+    assert_eq!(
+        existing(store.claim(new_job("d-1"), later).await.unwrap()),
+        first
+    );
+}
+
+#[tokio::test]
+async fn a_record_without_a_fingerprint_is_taken_as_it_is() {
+    // Written before fingerprints were kept: any request under its key finds it until it expires.
+    let (store, table) = store_and_table().await;
+    let first = created(store.claim(new_job("d-1"), t0()).await.unwrap());
+    local_moto::dynamodb_client()
+        .update_item()
+        .table_name(&table)
+        .key("job_id", AttributeValue::S(first.job_id.clone()))
+        .update_expression("REMOVE fingerprint")
+        .send()
+        .await
+        .unwrap();
+    let mut other = new_job("d-1");
+    other.fingerprint = request_fingerprint("github", b"{}");
+    let found = existing(store.claim(other, t0()).await.unwrap());
+    assert_eq!(found.job_id, first.job_id);
+    assert_eq!(found.fingerprint, None);
 }

@@ -3,5 +3,6 @@
 //! write-back APIs on the local recording stub. The worker is driven with SQS events built from
 //! messages actually received from the queue.
 
+mod binding;
 mod sync;
 mod worker;

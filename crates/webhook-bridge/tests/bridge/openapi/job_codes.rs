@@ -1,6 +1,7 @@
 //! Requests that produce the codes of delivery modes, jobs and configuration: modes without a
 //! job queue, jobs without a jobs table, a real jobs table and queue (unknown jobs, refused and
-//! accepted delivery ids, a duplicate in progress and its replay), an unavailable store, and a
+//! accepted delivery ids, a key reused with another body, a duplicate in progress and its
+//! replay), an unavailable store, and a
 //! misconfigured function on every operation. Each function checks every reply against the
 //! document and records the codes it saw.
 
@@ -104,6 +105,9 @@ pub(super) async fn jobs_table_and_queue(unknown: &str, seen: &mut BTreeSet<Stri
         assert_eq!(reply.status, 200, "{value:?}: {}", reply.raw);
         check_reply(WEBHOOK, &reply, "an accepted Idempotency-Key");
     }
+    // The last of those keys again, with another body: refused, nothing answered from its job.
+    let req = webhook("servicenow", DUPLICATED, &[("Idempotency-Key", &longest)]);
+    observe(&j.bridge, WEBHOOK, req, "IDEMPOTENCY_KEY_REUSED", seen).await;
     // Two concurrent deliveries of one body while the agent takes its time: the second is a
     // duplicate in progress; once the first is answered, a retry gets the stored analysis.
     let body = DUPLICATED;

@@ -4,7 +4,10 @@
 
 use std::time::SystemTime;
 
-use job_store::{IdempotencyKey, JobMode, JobStatus, JobStore, NewJob, WriteBack, WriteBackStatus};
+use job_store::{
+    IdempotencyKey, JobMode, JobStatus, JobStore, NewJob, WriteBack, WriteBackStatus,
+    request_fingerprint,
+};
 use serde_json::{Value, json};
 use webhook_bridge::{
     AgentError, AgentFailure, BridgeError, WRITE_BACK_SOURCES, WriteBackError, error_spec,
@@ -156,6 +159,7 @@ async fn acknowledgements_and_job_records_match_the_document() {
         mode: JobMode::Async,
         ticket_id: "42".into(),
         session_id: STORE_SESSION.into(),
+        fingerprint: request_fingerprint("github", id.as_bytes()),
     };
     let running = store
         .claim(new("running"), now)
