@@ -30,6 +30,7 @@ pub(crate) mod attr {
     pub const EXPIRES_AT: &str = "expires_at";
     pub const WRITE_BACK: &str = "write_back";
     pub const FINGERPRINT: &str = "fingerprint";
+    pub const DELIVERY_ID: &str = "delivery_id";
 
     // Inside the `write_back` map.
     pub const WB_TARGET: &str = "target";
@@ -80,6 +81,9 @@ pub(crate) fn to_item(r: &JobRecord) -> Item {
     if let Some(v) = &r.fingerprint {
         item.insert(attr::FINGERPRINT.into(), s(v));
     }
+    if let Some(v) = &r.delivery_id {
+        item.insert(attr::DELIVERY_ID.into(), s(v));
+    }
     item
 }
 
@@ -126,6 +130,7 @@ pub(crate) fn from_item(item: &Item) -> Result<JobRecord, StoreError> {
             Some(_) => return Err(bad(attr::WRITE_BACK)),
         },
         fingerprint: opt_s(item, attr::FINGERPRINT)?,
+        delivery_id: opt_s(item, attr::DELIVERY_ID)?,
     })
 }
 
@@ -187,6 +192,7 @@ mod tests {
                 last_error_code: Some("WRITE_BACK_HTTP_5XX".into()),
             }),
             fingerprint: Some("9f".repeat(32)),
+            delivery_id: Some("72d3162e-cc78-11e3-81ab-4c9367dc0958".into()),
         }
     }
 
@@ -200,6 +206,7 @@ mod tests {
             lease_until_ms: None,
             write_back: None,
             fingerprint: None,
+            delivery_id: None,
             ..r
         };
         assert_eq!(from_item(&to_item(&bare)).unwrap(), bare);

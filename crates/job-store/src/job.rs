@@ -137,6 +137,9 @@ pub struct NewJob {
     pub session_id: String,
     /// The request's [`crate::request_fingerprint`]: a later claim under the same key must match.
     pub fingerprint: String,
+    /// The sender's delivery id, kept when the job is keyed by something else (a signed body), so
+    /// the caller can tell a retry of that delivery from the same body delivered again.
+    pub delivery_id: Option<String>,
 }
 
 /// One job item as stored.
@@ -180,6 +183,8 @@ pub struct JobRecord {
     /// The fingerprint of the request that created the job (absent on records written before
     /// fingerprints were kept; those expire with their TTL).
     pub fingerprint: Option<String>,
+    /// The delivery id of the delivery that created the job, when it was kept (see `NewJob`).
+    pub delivery_id: Option<String>,
 }
 
 impl JobRecord {

@@ -101,6 +101,7 @@ impl JobStore {
             expires_at: self.expires_at(now),
             write_back: None,
             fingerprint: Some(new.fingerprint),
+            delivery_id: new.delivery_id,
         };
         // The existing item can vanish between the failed put and the read (TTL deletion): then
         // the put is tried again. Two rounds settle it; the third is a safety margin.

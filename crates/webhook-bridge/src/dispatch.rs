@@ -10,7 +10,7 @@ use ticket_prompt::{Source, Ticket};
 use crate::agent::{AgentCall, AgentClient, AgentReply};
 use crate::config::DeliveryMode;
 use crate::error::BridgeError;
-use crate::jobs::{self, JobKey, Jobs, Recorded};
+use crate::jobs::{self, JobKey, Jobs, Recorded, ReplayCheck};
 use crate::prompt::TicketCall;
 use crate::request::ModeAsked;
 use crate::write_back::Target;
@@ -38,6 +38,8 @@ pub enum Dispatched {
     /// Queued for the worker (or a retry of a delivery recorded as asynchronous). Boxed: a
     /// record is several times larger than an analysis's handle.
     Accepted(Box<JobRecord>),
+    /// A signed body received before under another delivery id: not run again.
+    Replayed,
 }
 
 /// A dispatch's outcome and, when the agent was called, the call's trace.
@@ -101,53 +103,47 @@ pub async fn dispatch(
     mode: DeliveryMode,
     ready: Ready<'_>,
 ) -> Dispatch {
-    let Some((jobs, JobKey { key, fingerprint })) = jobs else {
+    let Some((jobs, key)) = jobs else {
         return now(agent, &ready).await;
     };
-    let new = NewJob {
-        key,
-        fingerprint,
-        mode: match mode {
-            DeliveryMode::Sync => JobMode::Sync,
-            DeliveryMode::Async => JobMode::Async,
-        },
-        ticket_id: ready.ticket.id.clone(),
-        session_id: ready.call.call.session_id.clone(),
+    let mode_recorded = match mode {
+        DeliveryMode::Sync => JobMode::Sync,
+        DeliveryMode::Async => JobMode::Async,
     };
-    if mode == DeliveryMode::Async {
-        return Dispatch {
-            result: enqueue(jobs, new, ready)
-                .await
-                .map(|job| Dispatched::Accepted(Box::new(job))),
-            agent: None,
-        };
-    }
-    match jobs::claim_sync(jobs, new, ready.deadline).await {
-        Err(e) => Dispatch {
-            result: Err(e),
-            agent: None,
-        },
-        Ok(Recorded::Accepted(job)) => Dispatch {
-            result: Ok(Dispatched::Accepted(Box::new(job))),
-            agent: None,
-        },
-        Ok(Recorded::Replay(job)) => Dispatch {
-            result: Ok(Dispatched::Analysed {
+    let (new, check) = key.into_new_job(
+        mode_recorded,
+        ready.ticket.id.clone(),
+        ready.call.call.session_id.clone(),
+    );
+    let recorded = if mode == DeliveryMode::Async {
+        enqueue(jobs, new, &check, ready).await
+    } else {
+        match jobs::claim_sync(jobs, new, &check, ready.deadline).await {
+            Ok(Recorded::Run { job, attempt }) => {
+                let dispatch = now(agent, &ready).await;
+                let text = match &dispatch.result {
+                    Ok(Dispatched::Analysed { text, .. }) => Ok(text.as_str()),
+                    _ => Err(()),
+                };
+                jobs::finish_sync(jobs, &job.job_id, attempt, text).await;
+                return dispatch;
+            }
+            other => other,
+        }
+    };
+    Dispatch {
+        result: recorded.map(|recorded| match recorded {
+            Recorded::Accepted(job) => Dispatched::Accepted(Box::new(job)),
+            Recorded::Replay(job) => Dispatched::Analysed {
                 text: job.analysis.unwrap_or_default(),
                 session_id: job.session_id,
                 replayed: true,
-            }),
-            agent: None,
-        },
-        Ok(Recorded::Run { job, attempt }) => {
-            let dispatch = now(agent, &ready).await;
-            let text = match &dispatch.result {
-                Ok(Dispatched::Analysed { text, .. }) => Ok(text.as_str()),
-                _ => Err(()),
-            };
-            jobs::finish_sync(jobs, &job.job_id, attempt, text).await;
-            dispatch
-        }
+            },
+            Recorded::Replayed => Dispatched::Replayed,
+            // Run is answered above; an asynchronous claim never asks to run here.
+            Recorded::Run { job, .. } => Dispatched::Accepted(Box::new(job)),
+        }),
+        agent: None,
     }
 }
 
@@ -166,7 +162,12 @@ async fn now(agent: &AgentClient, ready: &Ready<'_>) -> Dispatch {
 
 /// Records the job and queues it; the message carries what the worker needs, including which
 /// ticket to write to (the worker writes only if it holds credentials for it).
-async fn enqueue(jobs: &Jobs, new: NewJob, ready: Ready<'_>) -> Result<JobRecord, BridgeError> {
+async fn enqueue(
+    jobs: &Jobs,
+    new: NewJob,
+    check: &ReplayCheck,
+    ready: Ready<'_>,
+) -> Result<Recorded, BridgeError> {
     let write_back = Target::for_ticket(ready.ticket).and_then(|t| serde_json::to_value(t).ok());
     let Ready {
         source,
@@ -174,7 +175,7 @@ async fn enqueue(jobs: &Jobs, new: NewJob, ready: Ready<'_>) -> Result<JobRecord
         call,
         ..
     } = ready;
-    jobs::accept_async(jobs, new, |job| JobMessage {
+    jobs::accept_async(jobs, new, check, |job| JobMessage {
         job_id: job.job_id.clone(),
         source: source.as_str().to_owned(),
         ticket_id: ticket.id.clone(),

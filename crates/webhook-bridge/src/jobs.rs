@@ -55,16 +55,35 @@ pub struct JobKey {
     pub key: IdempotencyKey,
     /// SHA-256 of source and raw body.
     pub fingerprint: String,
+    /// With the replay guard: the job is keyed by the body, and this is the delivery id it came
+    /// with, so the sender's retry (same id) is told from the same body sent again (another id).
+    pub delivery_id: Option<String>,
+    /// Whether the replay guard applies.
+    replay_guard: bool,
 }
 
 /// The delivery's key: the sender's delivery id or `Idempotency-Key` (`named`), else a hash of
 /// source and body; and its fingerprint.
-pub fn job_key(named: &HeaderText, source: Source, body: &[u8]) -> Result<JobKey, BridgeError> {
-    let key = match named {
-        HeaderText::Text(id) => IdempotencyKey::from_delivery_id(source.as_str(), id),
+///
+/// `replay_guard` is for signed deliveries whose signature covers no timestamp (GitHub, Jira,
+/// PagerDuty): a captured body stays valid forever, so such a delivery is keyed by its body, and
+/// the same body under another delivery id is a replay (acknowledged, never run again).
+pub fn job_key(
+    named: &HeaderText,
+    source: Source,
+    body: &[u8],
+    replay_guard: bool,
+) -> Result<JobKey, BridgeError> {
+    let (key, delivery_id) = match named {
+        HeaderText::Text(id) if replay_guard => (
+            IdempotencyKey::from_delivery_id(source.as_str(), id)
+                .and_then(|_| IdempotencyKey::from_body(source.as_str(), body)),
+            Some(id.clone()),
+        ),
+        HeaderText::Text(id) => (IdempotencyKey::from_delivery_id(source.as_str(), id), None),
         // Present but not text: refused rather than replaced by a body hash.
-        HeaderText::Unusable => Err(KeyError::DeliveryIdNotPrintable),
-        HeaderText::Absent => IdempotencyKey::from_body(source.as_str(), body),
+        HeaderText::Unusable => (Err(KeyError::DeliveryIdNotPrintable), None),
+        HeaderText::Absent => (IdempotencyKey::from_body(source.as_str(), body), None),
     };
     let key = key.map_err(|e| {
         BridgeError::InvalidIdempotencyKey(match e {
@@ -76,7 +95,46 @@ pub fn job_key(named: &HeaderText, source: Source, body: &[u8]) -> Result<JobKey
     Ok(JobKey {
         key,
         fingerprint: request_fingerprint(source.as_str(), body),
+        delivery_id,
+        replay_guard,
     })
+}
+
+impl JobKey {
+    /// The record to claim for this delivery, and how to tell its replays.
+    pub fn into_new_job(
+        self,
+        mode: JobMode,
+        ticket_id: String,
+        session_id: String,
+    ) -> (NewJob, ReplayCheck) {
+        let check = ReplayCheck {
+            guard: self.replay_guard,
+            delivery_id: self.delivery_id.clone(),
+        };
+        let new = NewJob {
+            key: self.key,
+            mode,
+            ticket_id,
+            session_id,
+            fingerprint: self.fingerprint,
+            delivery_id: self.delivery_id,
+        };
+        (new, check)
+    }
+}
+
+/// Tells the sender's retry of a delivery from the same signed body delivered again.
+pub struct ReplayCheck {
+    guard: bool,
+    delivery_id: Option<String>,
+}
+
+impl ReplayCheck {
+    /// Whether `existing`, found under the delivery's key, came with another delivery id.
+    fn replays(&self, existing: &JobRecord) -> bool {
+        self.guard && existing.delivery_id != self.delivery_id
+    }
 }
 
 /// What became of a delivery that goes through the jobs table.
@@ -92,16 +150,24 @@ pub enum Recorded {
     Replay(JobRecord),
     /// Queued or handled asynchronously: answer 202 with this job.
     Accepted(JobRecord),
+    /// A signed body received before under another delivery id: acknowledge, never run again.
+    Replayed,
 }
 
 /// Records a synchronous delivery and decides whether this request may run the agent.
 pub async fn claim_sync(
     jobs: &Jobs,
     new: NewJob,
+    check: &ReplayCheck,
     agent_deadline: Duration,
 ) -> Result<Recorded, BridgeError> {
     let now = SystemTime::now();
     let claim = jobs.store.claim(new, now).await.map_err(refused)?;
+    if let Claim::Existing(job) = &claim
+        && check.replays(job)
+    {
+        return Ok(Recorded::Replayed);
+    }
     let job = claim.into_record();
     match (job.mode, job.status) {
         (JobMode::Async, _) => Ok(Recorded::Accepted(job)),
@@ -150,14 +216,20 @@ pub async fn finish_sync(jobs: &Jobs, job_id: &str, attempt: u32, analysis: Resu
 pub async fn accept_async(
     jobs: &Jobs,
     new: NewJob,
+    check: &ReplayCheck,
     message: impl FnOnce(&JobRecord) -> JobMessage,
-) -> Result<JobRecord, BridgeError> {
+) -> Result<Recorded, BridgeError> {
     let queue = jobs.queue.as_ref().ok_or(BridgeError::AsyncNotEnabled)?;
     let claim = jobs
         .store
         .claim(new, SystemTime::now())
         .await
         .map_err(refused)?;
+    if let Claim::Existing(job) = &claim
+        && check.replays(job)
+    {
+        return Ok(Recorded::Replayed);
+    }
     let created = matches!(claim, Claim::Created(_));
     let job = claim.into_record();
     if created || (job.mode == JobMode::Async && job.status == JobStatus::Queued) {
@@ -166,7 +238,7 @@ pub async fn accept_async(
             BridgeError::JobsUnavailable
         })?;
     }
-    Ok(job)
+    Ok(Recorded::Accepted(job))
 }
 
 /// `GET /jobs/{id}`.

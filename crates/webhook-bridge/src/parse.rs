@@ -7,14 +7,26 @@ use ticket_prompt::{Delivery, InvokeRequest, Source, read_delivery};
 use crate::config::SourceSettings;
 use crate::error::BridgeError;
 
+/// Why a delivery is acknowledged and not analysed. The first two are read here; a replay is
+/// found when the delivery meets the jobs table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unanalysed {
+    /// An event the source is not configured to analyse.
+    Event,
+    /// Caused by the bridge's own integration user (a write-back coming back).
+    OwnUpdate,
+    /// A signed body received before under another delivery id.
+    Replay,
+}
+
 /// A delivery, read.
 pub enum Read {
     /// Acknowledged, never analysed.
     Ignored {
         /// The event name.
         event: String,
-        /// Caused by the bridge's own integration user (a write-back coming back).
-        own_update: bool,
+        /// Why.
+        reason: Unanalysed,
     },
     /// To analyse.
     Analyse(Delivery),
@@ -31,14 +43,14 @@ pub fn delivery(
     if !settings.acts_on(&delivery.event) {
         return Ok(Read::Ignored {
             event: delivery.event,
-            own_update: false,
+            reason: Unanalysed::Event,
         });
     }
     // The bridge's own write-back fires the webhook again: acknowledge, never analyse.
     if settings.caused_by_integration(&delivery.actors()) {
         return Ok(Read::Ignored {
             event: delivery.event,
-            own_update: true,
+            reason: Unanalysed::OwnUpdate,
         });
     }
     Ok(Read::Analyse(delivery))

@@ -14,6 +14,15 @@ use crate::error::BridgeError;
 use crate::request::DeliveryHeaders;
 use crate::secrets::{Secret, SecretStore};
 
+/// What the signature check proved about a delivery's origin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Origin {
+    /// Signed with one of the source's keys.
+    Signed,
+    /// The source is not signed here; only the API key vouches for the caller.
+    Unsigned,
+}
+
 /// Each signed source's keys.
 pub struct Signers {
     keys: HashMap<Source, Secret<Vec<SigningKey>>>,
@@ -53,12 +62,12 @@ impl Signers {
         body: &[u8],
         headers: &DeliveryHeaders,
         now: SystemTime,
-    ) -> Result<(), BridgeError> {
+    ) -> Result<Origin, BridgeError> {
         let Some(keys) = self.keys(source).await? else {
             return if require_signatures {
                 Err(BridgeError::SigningRequired(source.as_str()))
             } else {
-                Ok(())
+                Ok(Origin::Unsigned)
             };
         };
         let presented = Presented {
@@ -67,7 +76,7 @@ impl Signers {
         };
         // Over the raw bytes, before anything is parsed: re-serialised JSON would not verify.
         signature::verify(source, keys, body, presented, now)?;
-        Ok(())
+        Ok(Origin::Signed)
     }
 
     /// The keys a delivery from `source` must be signed with; `None` when it is not signed.

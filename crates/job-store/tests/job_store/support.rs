@@ -39,6 +39,7 @@ pub fn new_job(delivery_id: &str) -> NewJob {
         ticket_id: "42".into(),
         session_id: "github-42-0123456789abcdef0123456789abcdef".into(),
         fingerprint: request_fingerprint("github", BODY),
+        delivery_id: None,
     }
 }
 

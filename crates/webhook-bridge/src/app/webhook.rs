@@ -4,6 +4,7 @@
 use std::time::SystemTime;
 
 use ticket_prompt::Source;
+use ticket_prompt::signature;
 
 use super::state::Services;
 use super::trail::Trail;
@@ -12,10 +13,11 @@ use crate::deadline::{Margin, agent_deadline};
 use crate::dispatch::{self, Dispatched, Ready};
 use crate::error::BridgeError;
 use crate::jobs;
-use crate::parse::{self, Read};
+use crate::parse::{self, Read, Unanalysed};
 use crate::prompt;
 use crate::request::Inbound;
 use crate::response::Outcome;
+use crate::verify::Origin;
 
 /// Runs the delivery; the trail holds what the log line needs, however far it got.
 pub(super) async fn deliver(
@@ -29,7 +31,8 @@ pub(super) async fn deliver(
     let settings = &config.sources[&source];
     let result = async {
         let body = inbound.body_within(config.max_body_bytes)?;
-        s.signers
+        let origin = s
+            .signers
             .verify(
                 source,
                 config.require_signatures,
@@ -40,12 +43,12 @@ pub(super) async fn deliver(
             .await?;
         let github_event = inbound.delivery.github_event.as_deref();
         let delivery = match parse::delivery(settings, source, body, github_event)? {
-            Read::Ignored { event, own_update } => {
+            Read::Ignored { event, reason } => {
                 trail.event = Some(event.clone());
                 return Ok(Outcome::Ignored {
                     source,
                     event,
-                    own_update,
+                    reason,
                 });
             }
             Read::Analyse(delivery) => delivery,
@@ -73,7 +76,16 @@ pub(super) async fn deliver(
         );
         let jobs = match &s.jobs {
             Some(jobs) => {
-                let key = jobs::job_key(&inbound.delivery.idempotency_key, source, body)?;
+                // A signature without a timestamp never goes stale: such deliveries are keyed by
+                // their body, so a captured one sent again is recognised whatever its id.
+                let replay_guard =
+                    origin == Origin::Signed && signature::headers(source).timestamp.is_none();
+                let key = jobs::job_key(
+                    &inbound.delivery.idempotency_key,
+                    source,
+                    body,
+                    replay_guard,
+                )?;
                 Some((jobs, key))
             }
             None => None,
@@ -105,6 +117,11 @@ pub(super) async fn deliver(
                 source,
                 status_url: jobs::status_url(&inbound.api_base, &job.job_id),
                 job: *job,
+            },
+            Dispatched::Replayed => Outcome::Ignored {
+                source,
+                event: delivery.event.clone(),
+                reason: Unanalysed::Replay,
             },
         })
     }

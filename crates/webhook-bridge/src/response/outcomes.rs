@@ -14,6 +14,7 @@ use super::envelope::{json_response, set_ids};
 use super::failure::error;
 use crate::answer::Answer;
 use crate::error::BridgeError;
+use crate::parse::Unanalysed;
 
 /// Marks an answer replayed from the jobs table (the agent was not called again).
 const REPLAYED_HEADER: &str = "idempotent-replayed";
@@ -42,8 +43,8 @@ pub enum Outcome {
         source: Source,
         /// The event name.
         event: String,
-        /// Caused by the bridge's own integration user.
-        own_update: bool,
+        /// Why it is not analysed.
+        reason: Unanalysed,
     },
     /// Queued for the worker (or a retry of a delivery already recorded): 202 with the job.
     Accepted {
@@ -74,12 +75,7 @@ impl Outcome {
     pub fn code(&self) -> &'static str {
         match self {
             Outcome::Analysed { replayed: true, .. } => "REPLAYED",
-            Outcome::Ignored {
-                own_update: false, ..
-            } => "IGNORED_EVENT",
-            Outcome::Ignored {
-                own_update: true, ..
-            } => "IGNORED_OWN_UPDATE",
+            Outcome::Ignored { reason, .. } => ignored_code(*reason),
             Outcome::Accepted { .. } => "ACCEPTED",
             Outcome::Analysed { .. } | Outcome::Job(_) | Outcome::Invoked { .. } => "OK",
         }
@@ -112,8 +108,8 @@ pub fn render(
         Ok(Outcome::Ignored {
             source,
             event,
-            own_update,
-        }) => ignored(*source, event, *own_update, request_id),
+            reason,
+        }) => ignored(*source, event, *reason, request_id),
         Ok(Outcome::Accepted {
             source,
             job,
@@ -268,32 +264,39 @@ fn invoked(
     resp
 }
 
-/// 202 for a delivery whose event the source is not configured to analyse: acknowledged (so the
-/// sender does not retry), never sent to the agent.
-fn ignored(source: Source, event: &str, own_update: bool, request_id: &str) -> Response<Body> {
+/// The code of an acknowledgement.
+fn ignored_code(reason: Unanalysed) -> &'static str {
+    match reason {
+        Unanalysed::Event => "IGNORED_EVENT",
+        Unanalysed::OwnUpdate => "IGNORED_OWN_UPDATE",
+        Unanalysed::Replay => "IGNORED_REPLAY",
+    }
+}
+
+/// 202 for a delivery that is not analysed (an event the source does not act on, the bridge's
+/// own update, a replayed signed body): acknowledged, so the sender does not retry.
+fn ignored(source: Source, event: &str, reason: Unanalysed, request_id: &str) -> Response<Body> {
     let shown: String = event
         .chars()
         .filter(|c| c.is_ascii_graphic())
         .take(100)
         .collect();
-    let (code, message) = if own_update {
-        (
-            "IGNORED_OWN_UPDATE",
-            format!(
-                "event '{shown}' was caused by the bridge's own integration user; acknowledged and ignored"
-            ),
-        )
-    } else {
-        (
-            "IGNORED_EVENT",
-            format!("event '{shown}' is not configured for analysis; acknowledged and ignored"),
-        )
+    let message = match reason {
+        Unanalysed::Event => {
+            format!("event '{shown}' is not configured for analysis; acknowledged and ignored")
+        }
+        Unanalysed::OwnUpdate => format!(
+            "event '{shown}' was caused by the bridge's own integration user; acknowledged and ignored"
+        ),
+        Unanalysed::Replay => format!(
+            "this signed '{shown}' delivery was received before under another delivery id; acknowledged and not analysed again"
+        ),
     };
     json_response(
         StatusCode::ACCEPTED,
         &json!({
             "success": true,
-            "code": code,
+            "code": ignored_code(reason),
             "source": source.as_str(),
             "event": shown,
             "message": message,

@@ -6,30 +6,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use hmac::{Hmac, Mac};
 use serde_json::Value;
-use sha2::Sha256;
+use support::signing::{body_of, hmac, with_headers};
 use support::{assert_error, call, event, event_json, harness, request};
-
-fn hmac(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
-    let mut m = Hmac::<Sha256>::new_from_slice(key).unwrap();
-    parts.iter().for_each(|p| m.update(p));
-    m.finalize().into_bytes().to_vec()
-}
-
-/// The fixture with `headers` added (names as the vendor sends them).
-fn with_headers(name: &str, headers: &[(&str, String)]) -> Value {
-    let mut ev = event_json(name);
-    for (k, v) in headers {
-        ev["headers"][*k] = Value::from(v.clone());
-        ev["multiValueHeaders"][*k] = Value::from(vec![v.clone()]);
-    }
-    ev
-}
-
-fn body_of(ev: &Value) -> Vec<u8> {
-    ev["body"].as_str().unwrap().as_bytes().to_vec()
-}
 
 #[tokio::test]
 async fn every_vendor_payload_is_analysed_in_its_own_shape() {

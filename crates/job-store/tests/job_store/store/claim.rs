@@ -131,3 +131,17 @@ async fn a_record_without_a_fingerprint_is_taken_as_it_is() {
     assert_eq!(found.job_id, first.job_id);
     assert_eq!(found.fingerprint, None);
 }
+
+#[tokio::test]
+async fn a_kept_delivery_id_is_stored_and_read_back() {
+    let store = store().await;
+    let mut by_body = new_job("d-1");
+    by_body.key = job_store::IdempotencyKey::from_body("github", BODY).unwrap();
+    by_body.delivery_id = Some("72d3162e-cc78-11e3-81ab-4c9367dc0958".into());
+    let job = created(store.claim(by_body, t0()).await.unwrap());
+    assert_eq!(
+        job.delivery_id.as_deref(),
+        Some("72d3162e-cc78-11e3-81ab-4c9367dc0958")
+    );
+    assert_eq!(store.get(&job.job_id).await.unwrap(), Some(job));
+}

@@ -4,5 +4,6 @@
 //! messages actually received from the queue.
 
 mod binding;
+mod replay;
 mod sync;
 mod worker;

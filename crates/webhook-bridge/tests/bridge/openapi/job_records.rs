@@ -17,6 +17,7 @@ use super::document::{JOBS, WEBHOOK, check_reply, documented_paths_for};
 use super::requests::{MINIMAL_INCIDENT, STORE_SESSION, api_request, get_job, job_id_for, webhook};
 use super::schema::{assert_conforms, schema};
 use crate::support::jobs::JobsHarness;
+use crate::support::signing::github_signature;
 use crate::support::{call, event_json, harness};
 
 /// Reads `job_id` through the bridge and checks the record against the document.
@@ -160,6 +161,7 @@ async fn acknowledgements_and_job_records_match_the_document() {
         ticket_id: "42".into(),
         session_id: STORE_SESSION.into(),
         fingerprint: request_fingerprint("github", id.as_bytes()),
+        delivery_id: None,
     };
     let running = store
         .claim(new("running"), now)
@@ -242,4 +244,33 @@ async fn acknowledgements_and_job_records_match_the_document() {
     check_reply(WEBHOOK, &reply, "own update");
     assert_conforms(schema("IgnoredEvent"), &reply.json, "own update");
     assert_eq!(reply.json["code"], "IGNORED_OWN_UPDATE");
+
+    // A signed GitHub body sent again under another delivery id is acknowledged as a replay.
+    let j = JobsHarness::start(&[("GITHUB_WEBHOOK_SECRET", "gh-secret")]).await;
+    let signature = github_signature(&opened, "gh-secret");
+    for (delivery_id, status) in [("d-first", 200), ("d-second", 202)] {
+        let headers = [
+            ("X-GitHub-Event", "issues"),
+            ("X-GitHub-Delivery", delivery_id),
+            ("X-Hub-Signature-256", signature.as_str()),
+        ];
+        let reply = call(&j.bridge, webhook("github", body, &headers)).await;
+        assert_eq!(reply.status, status, "{delivery_id}: {}", reply.raw);
+        check_reply(WEBHOOK, &reply, delivery_id);
+    }
+    let reply = call(
+        &j.bridge,
+        webhook(
+            "github",
+            body,
+            &[
+                ("X-GitHub-Event", "issues"),
+                ("X-GitHub-Delivery", "d-third"),
+                ("X-Hub-Signature-256", signature.as_str()),
+            ],
+        ),
+    )
+    .await;
+    assert_conforms(schema("IgnoredEvent"), &reply.json, "replay");
+    assert_eq!(reply.json["code"], "IGNORED_REPLAY");
 }

@@ -3,6 +3,7 @@
 
 pub mod jobs;
 pub mod secret_service;
+pub mod signing;
 
 use std::collections::HashMap;
 
