@@ -144,6 +144,36 @@ class TemplateTest(unittest.TestCase):
                     "arn:aws:secretsmanager:*:123456789012:secret:x"]:
             self.assertIsNone(pattern.fullmatch(bad), bad)
 
+    def test_write_back_is_refused_for_a_source_without_a_signing_secret(self):
+        def evaluate(expr, params):
+            # The rule functions these rules use, over parameter values.
+            if isinstance(expr, str):
+                return expr
+            (fn, arg), = expr.items()
+            if fn == "Ref":
+                return params.get(arg, "")
+            if fn == "Fn::Equals":
+                return evaluate(arg[0], params) == evaluate(arg[1], params)
+            if fn == "Fn::Not":
+                return not evaluate(arg[0], params)
+            raise AssertionError(f"unexpected rule function {fn}")
+
+        def deployable(params):
+            for rule in self.cfn["Rules"].values():
+                if evaluate(rule["RuleCondition"], params):
+                    if not all(evaluate(a["Assert"], params) for a in rule["Assertions"]):
+                        return False
+            return True
+
+        arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/x-AbCdEf"
+        for source in ["ServiceNow", "GitHub", "Jira"]:
+            write_back, signing = f"{source}WriteBackSecretRef", f"{source}SigningSecretRef"
+            self.assertIn(f"{source}WriteBackNeedsSigning", self.cfn["Rules"])
+            self.assertFalse(deployable({write_back: arn}), source)
+            self.assertTrue(deployable({write_back: arn, signing: arn}), source)
+            self.assertTrue(deployable({signing: arn}), source)
+        self.assertTrue(deployable({}))
+
     def test_agent_permissions_name_exactly_the_runtime(self):
         runtime_only = [{"Ref": "AgentRuntimeArn"}, {"Fn::Sub": "${AgentRuntimeArn}/runtime-endpoint/*"}]
         statements = self.agentcore_statements()

@@ -13,6 +13,7 @@ use crate::error::BridgeError;
 use crate::jobs::{self, JobKey, Jobs, Recorded, ReplayCheck};
 use crate::prompt::TicketCall;
 use crate::request::ModeAsked;
+use crate::verify::Origin;
 use crate::write_back::Target;
 
 /// What the log line reports about an agent call.
@@ -88,6 +89,8 @@ pub async fn call_agent(
 pub struct Ready<'a> {
     /// Where it came from.
     pub source: Source,
+    /// What its signature proved: only a signed delivery may be written back to its ticket.
+    pub origin: Origin,
     /// The ticket it carries.
     pub ticket: &'a Ticket,
     /// The agent call and its payload document.
@@ -161,14 +164,19 @@ async fn now(agent: &AgentClient, ready: &Ready<'_>) -> Dispatch {
 }
 
 /// Records the job and queues it; the message carries what the worker needs, including which
-/// ticket to write to (the worker writes only if it holds credentials for it).
+/// ticket to write to: only for a signed delivery (an unsigned one could name any ticket, and
+/// the integration user would write agent text into it), and the worker writes only if it holds
+/// credentials for it.
 async fn enqueue(
     jobs: &Jobs,
     new: NewJob,
     check: &ReplayCheck,
     ready: Ready<'_>,
 ) -> Result<Recorded, BridgeError> {
-    let write_back = Target::for_ticket(ready.ticket).and_then(|t| serde_json::to_value(t).ok());
+    let write_back = (ready.origin == Origin::Signed)
+        .then(|| Target::for_ticket(ready.ticket))
+        .flatten()
+        .and_then(|t| serde_json::to_value(t).ok());
     let Ready {
         source,
         ticket,

@@ -1,9 +1,14 @@
 //! The asynchronous stack: the `webhook` binary with its jobs table and queue on moto, the
 //! `worker` binary fed by a local SQS event source mapping, and the local ticketing stub
-//! receiving write-backs.
+//! receiving write-backs. ServiceNow deliveries are signed, as write-back requires.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
 
 use local_agentcore::{Backend, RunningAgentCore};
 use local_lambda::{FunctionProcess, Gateway, RuntimeApi};
@@ -11,6 +16,9 @@ use serde_json::Value;
 
 use super::paths::debug_binary;
 use super::stack::{API_KEY, STAGE, function_stack, webhook_behind_gateway};
+
+/// The ServiceNow signing secret (base64, as ServiceNow's `generateMac` takes it).
+const SERVICENOW_SECRET: &str = "ZTJlLXNlcnZpY2Vub3ctc2lnbmluZy1rZXk=";
 
 /// The asynchronous stack: the `webhook` binary behind the local API Gateway with its jobs table
 /// and queue on moto, the `worker` binary fed by a local SQS event source mapping, the local
@@ -76,6 +84,7 @@ impl AsyncStack {
             ("JOB_LEASE_SECONDS", timing.lease_seconds.to_string()),
             ("SERVICENOW_MODE", "async".to_owned()),
             ("SERVICENOW_INTEGRATION_USERS", "bridge".to_owned()),
+            ("SERVICENOW_WEBHOOK_SECRET", SERVICENOW_SECRET.to_owned()),
         ];
         let jobs_env: Vec<(&str, &str)> = jobs_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (agentcore, webhook_runtime, env) = function_stack(Backend::Builtin, &jobs_env).await;
@@ -130,13 +139,26 @@ impl AsyncStack {
         self.worker = None;
     }
 
-    /// `POST` a ServiceNow incident through the API Gateway.
+    /// `POST` a ServiceNow incident through the API Gateway, signed as a ServiceNow flow signs
+    /// it (`X-Signature` over `timestamp "." body`).
     pub async fn deliver(&self, body: &Value) -> (u16, Value) {
+        let body = body.to_string();
+        let ts = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+            .to_string();
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&BASE64.decode(SERVICENOW_SECRET).unwrap()).unwrap();
+        mac.update(format!("{ts}.{body}").as_bytes());
+        let signature = BASE64.encode(mac.finalize().into_bytes());
         let resp = reqwest::Client::new()
             .post(format!("{}/webhook/servicenow", self.gateway.url(STAGE)))
             .header("x-api-key", API_KEY)
             .header("content-type", "application/json")
-            .body(body.to_string())
+            .header("x-signature", signature)
+            .header("x-signature-timestamp", ts)
+            .body(body)
             .send()
             .await
             .unwrap();

@@ -94,6 +94,7 @@ pub(super) async fn deliver(
         trail.job_id = job_id.clone();
         let ready = Ready {
             source,
+            origin,
             ticket: &ticket,
             call,
             deadline,

@@ -9,7 +9,10 @@ use local_agentcore::{Fault, ServiceError};
 use local_ticketing::{RunningTicketing, TicketingConfig};
 use serde_json::{Value, json};
 
-use crate::support::jobs::{JobsHarness, SYS_ID, delivery, job_request, run_worker};
+use crate::support::jobs::{
+    JobsHarness, SYS_ID, delivery, job_request, run_worker, signed_delivery,
+};
+use crate::support::signing::SERVICENOW_SECRET;
 use crate::support::{assert_error, call, event_json, request};
 
 #[tokio::test]
@@ -108,9 +111,14 @@ async fn the_worker_writes_back_once_and_retries_a_failed_write_back() {
         "password": "local-servicenow-password",
     })
     .to_string();
-    // As deployed: only the worker holds the write-back credentials.
-    let h = JobsHarness::start(&[("SERVICENOW_MODE", "async")]).await;
-    let accepted = call(&h.bridge, delivery(&[], &[])).await;
+    // As deployed: only the worker holds the write-back credentials, and the source is signed
+    // (only signed deliveries are written back).
+    let h = JobsHarness::start(&[
+        ("SERVICENOW_MODE", "async"),
+        ("SERVICENOW_WEBHOOK_SECRET", SERVICENOW_SECRET),
+    ])
+    .await;
+    let accepted = call(&h.bridge, signed_delivery(&[])).await;
     assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.raw);
     let job_id = accepted.json["job_id"].as_str().unwrap().to_owned();
 
@@ -227,4 +235,30 @@ async fn poison_messages_and_the_bridges_own_updates() {
     )
     .await;
     assert_error(&unknown, 404, "JOB_NOT_FOUND");
+}
+
+#[tokio::test]
+async fn an_unsigned_delivery_is_analysed_and_never_written_back() {
+    // Without a signature nothing proves which ticket a delivery is about: an API-key holder
+    // could name any sys_id and have the integration user write agent text into it.
+    let ticketing = RunningTicketing::start("127.0.0.1:0", TicketingConfig::default())
+        .await
+        .unwrap();
+    let creds = json!({
+        "instance_url": ticketing.endpoint_url(),
+        "username": "bridge",
+        "password": "local-servicenow-password",
+    })
+    .to_string();
+    let h = JobsHarness::start(&[("SERVICENOW_MODE", "async")]).await;
+    let accepted = call(&h.bridge, delivery(&[], &[])).await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.raw);
+    let job_id = accepted.json["job_id"].as_str().unwrap().to_owned();
+    let worker = h.worker(&[("SERVICENOW_WRITE_BACK", &creds)]).await;
+    let (messages, failed) = run_worker(&h, &worker).await;
+    assert_eq!((messages.len(), failed.len()), (1, 0));
+    let record = call(&h.bridge, job_request(&job_id)).await;
+    assert_eq!(record.json["status"], "succeeded", "{}", record.raw);
+    assert!(record.json.get("write_back").is_none(), "{}", record.raw);
+    assert!(ticketing.requests().is_empty(), "nothing was written");
 }

@@ -90,7 +90,24 @@ pub const SYS_ID: &str = "46d44a5ea9fe198101b9e1ac8f0d0f7d";
 
 /// The ServiceNow incident fixture with extra headers and query parameters.
 pub fn delivery(headers: &[(&str, &str)], query: &[(&str, &str)]) -> lambda_http::Request {
-    let mut ev = event_json("servicenow-incident.json");
+    delivery_of(&event_json("servicenow-incident.json"), headers, query)
+}
+
+/// The ServiceNow incident fixture signed with [`super::signing::SERVICENOW_SECRET`] (for a
+/// harness with `SERVICENOW_WEBHOOK_SECRET` set to it), with `query` parameters.
+pub fn signed_delivery(query: &[(&str, &str)]) -> lambda_http::Request {
+    let ev = event_json("servicenow-incident.json");
+    let signed = super::signing::servicenow_headers(ev["body"].as_str().unwrap().as_bytes());
+    let headers: Vec<(&str, &str)> = signed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    delivery_of(&ev, &headers, query)
+}
+
+fn delivery_of(
+    ev: &Value,
+    headers: &[(&str, &str)],
+    query: &[(&str, &str)],
+) -> lambda_http::Request {
+    let mut ev = ev.clone();
     for (k, v) in headers {
         ev["headers"][*k] = Value::from(*v);
         ev["multiValueHeaders"][*k] = Value::from(vec![*v]);

@@ -1,9 +1,10 @@
 //! Shared set-up for the handler tests: a local AgentCore on a free port, a `Bridge` whose real
 //! SDK client points at it, and the API Gateway events from `events/`.
 
+pub mod signing;
+
 pub mod jobs;
 pub mod secret_service;
-pub mod signing;
 
 use std::collections::HashMap;
 

@@ -36,3 +36,21 @@ pub fn github_signature(ev: &Value, secret: &str) -> String {
         hex::encode(hmac(secret.as_bytes(), &[&body_of(ev)]))
     )
 }
+
+/// A ServiceNow (and generic) signing secret: base64, as ServiceNow's `generateMac` takes it.
+pub const SERVICENOW_SECRET: &str = "c2VydmljZW5vdy1zaWduaW5nLWtleQ==";
+
+/// `X-Signature` and `X-Signature-Timestamp` for `body` signed now with [`SERVICENOW_SECRET`]:
+/// base64 HMAC-SHA256 over `timestamp "." body` with the decoded key.
+pub fn servicenow_headers(body: &[u8]) -> [(&'static str, String); 2] {
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD as BASE64;
+    let ts = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        .to_string();
+    let key = BASE64.decode(SERVICENOW_SECRET).unwrap();
+    let signature = BASE64.encode(hmac(&key, &[ts.as_bytes(), b".", body]));
+    [("X-Signature", signature), ("X-Signature-Timestamp", ts)]
+}
