@@ -31,6 +31,7 @@ pub(crate) mod attr {
     pub const WRITE_BACK: &str = "write_back";
     pub const FINGERPRINT: &str = "fingerprint";
     pub const DELIVERY_ID: &str = "delivery_id";
+    pub const PRINCIPAL: &str = "principal";
 
     // Inside the `write_back` map.
     pub const WB_TARGET: &str = "target";
@@ -84,6 +85,9 @@ pub(crate) fn to_item(r: &JobRecord) -> Item {
     if let Some(v) = &r.delivery_id {
         item.insert(attr::DELIVERY_ID.into(), s(v));
     }
+    if let Some(v) = &r.principal {
+        item.insert(attr::PRINCIPAL.into(), s(v));
+    }
     item
 }
 
@@ -131,6 +135,7 @@ pub(crate) fn from_item(item: &Item) -> Result<JobRecord, StoreError> {
         },
         fingerprint: opt_s(item, attr::FINGERPRINT)?,
         delivery_id: opt_s(item, attr::DELIVERY_ID)?,
+        principal: opt_s(item, attr::PRINCIPAL)?,
     })
 }
 
@@ -193,6 +198,7 @@ mod tests {
             }),
             fingerprint: Some("9f".repeat(32)),
             delivery_id: Some("72d3162e-cc78-11e3-81ab-4c9367dc0958".into()),
+            principal: Some("integration:github-acme".into()),
         }
     }
 
@@ -207,6 +213,7 @@ mod tests {
             write_back: None,
             fingerprint: None,
             delivery_id: None,
+            principal: None,
             ..r
         };
         assert_eq!(from_item(&to_item(&bare)).unwrap(), bare);

@@ -140,6 +140,8 @@ pub struct NewJob {
     /// The sender's delivery id, kept when the job is keyed by something else (a signed body), so
     /// the caller can tell a retry of that delivery from the same body delivered again.
     pub delivery_id: Option<String>,
+    /// Who delivered it (an integration, a signed sender, …): only they may read the job.
+    pub principal: String,
 }
 
 /// One job item as stored.
@@ -185,6 +187,8 @@ pub struct JobRecord {
     pub fingerprint: Option<String>,
     /// The delivery id of the delivery that created the job, when it was kept (see `NewJob`).
     pub delivery_id: Option<String>,
+    /// Who delivered it (absent on records written before principals were kept).
+    pub principal: Option<String>,
 }
 
 impl JobRecord {

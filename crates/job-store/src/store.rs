@@ -102,6 +102,7 @@ impl JobStore {
             write_back: None,
             fingerprint: Some(new.fingerprint),
             delivery_id: new.delivery_id,
+            principal: Some(new.principal),
         };
         // The existing item can vanish between the failed put and the read (TTL deletion): then
         // the put is tried again. Two rounds settle it; the third is a safety margin.

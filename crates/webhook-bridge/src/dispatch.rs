@@ -51,15 +51,26 @@ pub struct Dispatch {
     pub agent: Option<AgentTrace>,
 }
 
-/// The mode a delivery asks for: `?mode=sync|async`, else `Prefer: respond-async`, else the
-/// source's configured mode.
-pub fn mode(asked: &ModeAsked, default: DeliveryMode) -> Result<DeliveryMode, BridgeError> {
-    match asked.query.as_deref() {
-        Some("sync") => Ok(DeliveryMode::Sync),
-        Some("async") => Ok(DeliveryMode::Async),
-        Some(other) => Err(BridgeError::InvalidMode(other.to_owned())),
-        None if asked.prefer_async => Ok(DeliveryMode::Async),
-        None => Ok(default),
+/// The mode a delivery is answered in: `?mode=sync|async`, else `Prefer: respond-async`, else
+/// the source's configured mode. A caller that may not choose gets the configured mode: its
+/// `Prefer` is a preference and is not honoured (RFC 7240), and a `?mode=` other than the
+/// configured one is refused (`MODE_NOT_ALLOWED`), never silently changed.
+pub fn mode(
+    asked: &ModeAsked,
+    default: DeliveryMode,
+    may_choose: bool,
+) -> Result<DeliveryMode, BridgeError> {
+    let asked_for = match asked.query.as_deref() {
+        Some("sync") => Some(DeliveryMode::Sync),
+        Some("async") => Some(DeliveryMode::Async),
+        Some(other) => return Err(BridgeError::InvalidMode(other.to_owned())),
+        None => None,
+    };
+    match (asked_for, may_choose) {
+        (Some(mode), true) => Ok(mode),
+        (Some(mode), false) if mode != default => Err(BridgeError::ModeNotAllowed),
+        (None, true) if asked.prefer_async => Ok(DeliveryMode::Async),
+        _ => Ok(default),
     }
 }
 
@@ -91,6 +102,8 @@ pub struct Ready<'a> {
     pub source: Source,
     /// What its signature proved: only a signed delivery may be written back to its ticket.
     pub origin: Origin,
+    /// Who delivered it ([`crate::principal::Principal::id`]): recorded on its job.
+    pub principal: String,
     /// The ticket it carries.
     pub ticket: &'a Ticket,
     /// The agent call and its payload document.
@@ -117,6 +130,7 @@ pub async fn dispatch(
         mode_recorded,
         ready.ticket.id.clone(),
         ready.call.call.session_id.clone(),
+        ready.principal.clone(),
     );
     let recorded = if mode == DeliveryMode::Async {
         enqueue(jobs, new, &check, ready).await

@@ -26,6 +26,9 @@ pub enum BridgeError {
         /// The method the path takes.
         allow: &'static str,
     },
+    /// The caller's integration may not call this route (or its API key belongs to none).
+    #[error("route not allowed for this caller")]
+    RouteNotAllowed,
     /// The body is over `MAX_BODY_BYTES`.
     #[error("body of {size} bytes exceeds the limit of {limit}")]
     PayloadTooLarge {
@@ -55,6 +58,12 @@ pub enum BridgeError {
     /// `?mode=async` (or `Prefer: respond-async`) without a job queue.
     #[error("asynchronous mode is not enabled")]
     AsyncNotEnabled,
+    /// The caller named an end user without being trusted to (or, unsigned, a ticket requester).
+    #[error("user assertion not allowed for this caller")]
+    UserNotAllowed,
+    /// `?mode=` asks for another mode than the configured one, from a caller that may not choose.
+    #[error("mode not allowed for this caller")]
+    ModeNotAllowed,
     /// `?mode=` is neither `sync` nor `async`.
     #[error("invalid mode '{0}'")]
     InvalidMode(String),
@@ -106,6 +115,7 @@ impl BridgeError {
             BridgeError::NotFound => "NOT_FOUND",
             BridgeError::UnsupportedSource(_) => "UNSUPPORTED_SOURCE",
             BridgeError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",
+            BridgeError::RouteNotAllowed => "ROUTE_NOT_ALLOWED",
             BridgeError::PayloadTooLarge { .. } => "PAYLOAD_TOO_LARGE",
             BridgeError::Configuration => "CONFIGURATION_ERROR",
             BridgeError::UnknownAgent(_) => "AGENT_NOT_FOUND",
@@ -113,6 +123,8 @@ impl BridgeError {
             BridgeError::DuplicateInProgress => "DUPLICATE_IN_PROGRESS",
             BridgeError::AsyncNotEnabled => "ASYNC_NOT_ENABLED",
             BridgeError::InvalidMode(_) => "INVALID_MODE",
+            BridgeError::ModeNotAllowed => "MODE_NOT_ALLOWED",
+            BridgeError::UserNotAllowed => "USER_NOT_ALLOWED",
             BridgeError::InvalidIdempotencyKey(_) => "INVALID_IDEMPOTENCY_KEY",
             BridgeError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             BridgeError::JobsUnavailable => "JOBS_UNAVAILABLE",

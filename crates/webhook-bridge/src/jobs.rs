@@ -107,6 +107,7 @@ impl JobKey {
         mode: JobMode,
         ticket_id: String,
         session_id: String,
+        principal: String,
     ) -> (NewJob, ReplayCheck) {
         let check = ReplayCheck {
             guard: self.replay_guard,
@@ -119,6 +120,7 @@ impl JobKey {
             session_id,
             fingerprint: self.fingerprint,
             delivery_id: self.delivery_id,
+            principal,
         };
         (new, check)
     }
@@ -241,13 +243,23 @@ pub async fn accept_async(
     Ok(Recorded::Accepted(job))
 }
 
-/// `GET /jobs/{id}`.
-pub async fn read(jobs: &Jobs, job_id: &str) -> Result<JobRecord, BridgeError> {
+/// `GET /jobs/{id}` for `principal`: another caller's job answers exactly like an unknown one,
+/// so job ids reveal nothing across callers. `None` (no integrations named) reads any job.
+pub async fn read(
+    jobs: &Jobs,
+    job_id: &str,
+    principal: Option<&str>,
+) -> Result<JobRecord, BridgeError> {
     if !job_store::is_job_id(job_id) {
         return Err(BridgeError::JobNotFound);
     }
     match jobs.store.get(job_id).await.map_err(unavailable)? {
-        Some(job) if !job.is_expired(SystemTime::now()) => Ok(job),
+        Some(job)
+            if !job.is_expired(SystemTime::now())
+                && principal.is_none_or(|p| job.principal.as_deref() == Some(p)) =>
+        {
+            Ok(job)
+        }
         _ => Err(BridgeError::JobNotFound),
     }
 }

@@ -34,6 +34,8 @@ mod route;
 
 mod request;
 
+mod principal;
+
 mod verify;
 
 mod parse;

@@ -23,24 +23,45 @@ pub struct TicketCall {
     pub payload: Value,
 }
 
+/// Who may name the end user (`runtimeUserId`, which AgentCore Identity trusts to hand the
+/// agent that user's tokens): only a caller the deployment trusts to, or, for the ticket's
+/// requester, a delivery whose signature proves the ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserTrust {
+    /// The caller may name users (`INTEGRATIONS_ASSERTING_USERS`, or no integrations named).
+    pub caller_may_assert: bool,
+    /// The delivery is signed by its source.
+    pub signed: bool,
+}
+
 /// The call that analyses `ticket` from `source` on `endpoint`.
 pub fn for_ticket(
     policy: &SessionPolicy,
     user_ids: Option<&UserIdSource>,
+    trust: UserTrust,
     endpoint: AgentEndpoint,
     source: Source,
     ticket: &Ticket,
     inbound: &Inbound,
 ) -> Result<TicketCall, BridgeError> {
     let session_id = session_for_ticket(policy, &inbound.caller_session, source, ticket)?;
+    let user_id = match user_ids {
+        None => None,
+        Some(UserIdSource::Header(_)) => match inbound.user_id_header.as_deref() {
+            // The header is not covered by any signature: only a trusted caller may send it.
+            Some(_) if !trust.caller_may_assert => return Err(BridgeError::UserNotAllowed),
+            header => header.and_then(encode_user_id),
+        },
+        Some(UserIdSource::TicketRequester) => match ticket.requester.as_deref() {
+            Some(_) if !(trust.signed || trust.caller_may_assert) => {
+                return Err(BridgeError::UserNotAllowed);
+            }
+            requester => requester.and_then(encode_user_id),
+        },
+    };
     let prompt = render_prompt(ticket, &uuid::Uuid::new_v4().simple().to_string());
     tracing::debug!(%prompt, "prompt rendered");
     let payload = agent_payload(ticket, &prompt);
-    let user_id = match user_ids {
-        None => None,
-        Some(UserIdSource::Header(_)) => inbound.user_id_header.as_deref().and_then(encode_user_id),
-        Some(UserIdSource::TicketRequester) => ticket.requester.as_deref().and_then(encode_user_id),
-    };
     Ok(TicketCall {
         call: AgentCall {
             endpoint,
@@ -56,6 +77,7 @@ pub fn for_ticket(
 /// The `runtimeUserId` a direct query asks for, checked before anything else is looked up.
 pub fn query_user(
     user_ids: Option<&UserIdSource>,
+    caller_may_assert: bool,
     request: &InvokeRequest,
 ) -> Result<Option<String>, BridgeError> {
     match request.user_id.as_deref() {
@@ -65,6 +87,7 @@ pub fn query_user(
         Some(_) if user_ids.is_none() => Err(invalid_user_id(
             "this deployment does not pass user ids to agents (AGENT_USER_ID_SOURCE is not set)",
         )),
+        Some(_) if !caller_may_assert => Err(BridgeError::UserNotAllowed),
         Some(raw) => encode_user_id(raw).map(Some).ok_or_else(|| {
             invalid_user_id("is blank, or too long once non-ASCII characters are percent-encoded")
         }),

@@ -52,6 +52,17 @@ pub struct ModeAsked {
     pub prefer_async: bool,
 }
 
+/// Who the front door says is calling. API Gateway checked the API key and Lambda checked the
+/// SigV4 signature; the bridge only reads what they vouch for, never a header.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Caller {
+    /// `requestContext.identity.apiKeyId`: the id of the API key API Gateway admitted.
+    pub api_key_id: Option<String>,
+    /// `requestContext.authorizer.iam.userArn`: the AWS principal of a SigV4-signed Function URL
+    /// request.
+    pub aws_principal: Option<String>,
+}
+
 /// One request, read.
 #[derive(Debug, Clone)]
 pub struct Inbound {
@@ -79,6 +90,8 @@ pub struct Inbound {
     pub api_base: String,
     /// Webhook headers (empty for other routes).
     pub delivery: DeliveryHeaders,
+    /// Who is calling, as the front door vouches.
+    pub caller: Caller,
 }
 
 impl Inbound {
@@ -133,6 +146,7 @@ pub fn read(req: Request, user_id_header: Option<&str>) -> (Inbound, Result<Rout
         }),
         mode,
         delivery,
+        caller: caller(&req),
         path,
         body: match req.into_body() {
             Body::Empty => Vec::new(),
@@ -175,6 +189,26 @@ fn header_text(headers: &HeaderMap, name: &str) -> HeaderText {
         Some(t) => HeaderText::Text(t.to_owned()),
         None if headers.contains_key(name) => HeaderText::Unusable,
         None => HeaderText::Absent,
+    }
+}
+
+/// The API key's id (REST API) or the SigV4 principal (Function URL), from the request context.
+fn caller(req: &Request) -> Caller {
+    let present = |v: &Option<String>| v.as_deref().filter(|v| !v.is_empty()).map(str::to_owned);
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV1(ctx)) => Caller {
+            api_key_id: present(&ctx.identity.api_key_id),
+            aws_principal: None,
+        },
+        Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => Caller {
+            api_key_id: None,
+            aws_principal: ctx
+                .authorizer
+                .as_ref()
+                .and_then(|a| a.iam.as_ref())
+                .and_then(|iam| present(&iam.user_arn)),
+        },
+        _ => Caller::default(),
     }
 }
 

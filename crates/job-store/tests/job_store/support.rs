@@ -40,6 +40,7 @@ pub fn new_job(delivery_id: &str) -> NewJob {
         session_id: "github-42-0123456789abcdef0123456789abcdef".into(),
         fingerprint: request_fingerprint("github", BODY),
         delivery_id: None,
+        principal: "integration:github-acme".into(),
     }
 }
 

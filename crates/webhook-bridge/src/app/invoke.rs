@@ -8,6 +8,7 @@ use crate::deadline::{Margin, agent_deadline};
 use crate::dispatch;
 use crate::error::BridgeError;
 use crate::parse;
+use crate::principal::Principal;
 use crate::prompt;
 use crate::request::Inbound;
 use crate::response::Outcome;
@@ -27,10 +28,15 @@ pub(super) async fn prepare(
     s: &Services,
     inbound: &Inbound,
     agent: &str,
+    principal: &Principal,
 ) -> Result<PreparedInvoke, BridgeError> {
     let body = inbound.body_within(s.config.max_body_bytes)?;
     let request = parse::query(body)?;
-    let user_id = prompt::query_user(s.config.user_id_source.as_ref(), &request)?;
+    let user_id = prompt::query_user(
+        s.config.user_id_source.as_ref(),
+        principal.asserts_users(),
+        &request,
+    )?;
     let endpoint = s.agents.resolve(agent).await?;
     let qualifier = endpoint.qualifier.clone();
     let call = prompt::for_query(endpoint, agent, &request, user_id, inbound);
@@ -46,13 +52,15 @@ pub(super) async fn invoke(
     s: &Services,
     inbound: &Inbound,
     agent: String,
+    principal: &Principal,
+    trail: Trail,
 ) -> (Result<Outcome, BridgeError>, Trail) {
     let mut trail = Trail {
         agent: Some(agent.clone()),
-        ..Trail::default()
+        ..trail
     };
     let result = async {
-        let prepared = prepare(s, inbound, &agent).await?;
+        let prepared = prepare(s, inbound, &agent, principal).await?;
         trail.session_id = Some(prepared.call.session_id.clone());
         let deadline = agent_deadline(
             s.config.agent_timeout,

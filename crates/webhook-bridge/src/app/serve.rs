@@ -10,6 +10,7 @@ use super::trail::{Ending, Trail};
 use super::{invoke, webhook};
 use crate::error::BridgeError;
 use crate::jobs;
+use crate::principal::{Principal, authorize};
 use crate::request;
 use crate::response::{self, Outcome};
 use crate::route::Route;
@@ -19,16 +20,35 @@ impl Bridge {
     pub async fn handle(&self, req: Request) -> Response<Body> {
         let started = Instant::now();
         let (inbound, route) = request::read(req, self.user_id_header());
-        let trail = Trail::for_route(route.as_ref().ok());
-        let (result, trail) = match (route, self.services()) {
-            (Err(e), _) | (Ok(_), Err(e)) => (Err(e), trail),
-            (Ok(Route::Webhook(source)), Ok(s)) => {
-                webhook::deliver(s, &inbound, source, trail).await
+        let mut trail = Trail::for_route(route.as_ref().ok());
+        // Who is calling, and may they call this route: decided before anything else is read.
+        let ready = route.and_then(|route| {
+            let s = self.services()?;
+            let principal = authorize(
+                s.config.integrations.as_ref(),
+                s.config.require_signatures,
+                &inbound.caller,
+                &route,
+            )?;
+            Ok((s, route, principal))
+        });
+        if let Ok((_, _, principal)) = &ready {
+            trail.principal = Some(principal.id());
+        }
+        let (result, trail) = match ready {
+            Err(e) => (Err(e), trail),
+            Ok((s, Route::Webhook(source), principal)) => {
+                webhook::deliver(s, &inbound, source, &principal, trail).await
             }
-            (Ok(Route::Invoke(agent)), Ok(s)) => invoke::invoke(s, &inbound, agent).await,
-            (Ok(Route::Job(id)), Ok(s)) => {
+            Ok((s, Route::Invoke(agent), principal)) => {
+                invoke::invoke(s, &inbound, agent, &principal, trail).await
+            }
+            Ok((s, Route::Job(id), principal)) => {
+                let owner = (principal != Principal::Anyone).then(|| principal.id());
                 let job = match &s.jobs {
-                    Some(store) => jobs::read(store, &id).await.map(Outcome::Job),
+                    Some(store) => jobs::read(store, &id, owner.as_deref())
+                        .await
+                        .map(Outcome::Job),
                     None => Err(BridgeError::JobNotFound),
                 };
                 (job, trail)

@@ -19,6 +19,7 @@ use crate::agent::{AgentCall, AgentClient, AgentError, AgentFailure, AgentStream
 use crate::answer::{Frame, Framing, StreamTranslator};
 use crate::deadline::{Margin, agent_deadline};
 use crate::error::BridgeError;
+use crate::principal::authorize;
 use crate::request::{self, Inbound};
 use crate::response;
 use crate::route::Route;
@@ -101,7 +102,13 @@ impl Bridge {
             _ => return Err(BridgeError::NotFound),
         };
         let s = self.services()?;
-        let prepared = invoke::prepare(s, inbound, &agent).await?;
+        let principal = authorize(
+            s.config.integrations.as_ref(),
+            s.config.require_signatures,
+            &inbound.caller,
+            &Route::Invoke(agent.clone()),
+        )?;
+        let prepared = invoke::prepare(s, inbound, &agent, &principal).await?;
         let budget = agent_deadline(
             s.config.agent_timeout,
             inbound.lambda_deadline_ms,

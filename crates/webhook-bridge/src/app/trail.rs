@@ -10,6 +10,8 @@ use crate::route::Route;
 /// What the log line reports about one request.
 #[derive(Debug, Default)]
 pub(super) struct Trail {
+    /// Who called ([`crate::principal::Principal::id`]), once known.
+    pub(super) principal: Option<String>,
     /// The invoke API's agent name.
     pub(super) agent: Option<String>,
     /// The delivery's job, when the jobs table is on.
@@ -48,6 +50,7 @@ impl Trail {
         tracing::info!(
             request_id = end.request_id,
             path = end.path,
+            principal = self.principal.as_deref().unwrap_or(""),
             source = self.source.map_or("", Source::as_str),
             agent = self.agent.as_deref().unwrap_or(""),
             job_id = self.job_id.as_deref().unwrap_or(""),

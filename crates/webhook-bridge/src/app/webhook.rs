@@ -14,7 +14,8 @@ use crate::dispatch::{self, Dispatched, Ready};
 use crate::error::BridgeError;
 use crate::jobs;
 use crate::parse::{self, Read, Unanalysed};
-use crate::prompt;
+use crate::principal::Principal;
+use crate::prompt::{self, UserTrust};
 use crate::request::Inbound;
 use crate::response::Outcome;
 use crate::verify::Origin;
@@ -24,6 +25,7 @@ pub(super) async fn deliver(
     s: &Services,
     inbound: &Inbound,
     source: Source,
+    principal: &Principal,
     trail: Trail,
 ) -> (Result<Outcome, BridgeError>, Trail) {
     let mut trail = trail;
@@ -54,15 +56,20 @@ pub(super) async fn deliver(
             Read::Analyse(delivery) => delivery,
         };
         trail.event = Some(delivery.event.clone());
-        let mode = dispatch::mode(&inbound.mode, settings.mode)?;
+        let mode = dispatch::mode(&inbound.mode, settings.mode, principal.chooses_mode())?;
         if mode == DeliveryMode::Async && s.jobs.as_ref().is_none_or(|j| j.queue.is_none()) {
             return Err(BridgeError::AsyncNotEnabled);
         }
         let ticket = delivery.ticket(&config.field_limits)?;
         trail.ticket = Some(ticket.id.clone());
+        let trust = UserTrust {
+            caller_may_assert: principal.asserts_users(),
+            signed: origin == Origin::Signed,
+        };
         let call = prompt::for_ticket(
             &config.session_policy,
             config.user_id_source.as_ref(),
+            trust,
             config.default_endpoint(),
             source,
             &ticket,
@@ -95,6 +102,7 @@ pub(super) async fn deliver(
         let ready = Ready {
             source,
             origin,
+            principal: principal.id(),
             ticket: &ticket,
             call,
             deadline,

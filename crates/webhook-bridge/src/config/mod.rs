@@ -6,6 +6,7 @@ mod vars;
 mod secret_ref;
 
 mod agents;
+mod integrations;
 mod jobs;
 mod policies;
 mod write_back;
@@ -17,6 +18,7 @@ mod settings;
 pub use agents::{
     AgentEndpoint, AgentTarget, AgentsSource, DEFAULT_AGENT, is_agent_name, parse_agents,
 };
+pub use integrations::{Grant, Integration, Integrations};
 pub use jobs::JobsConfig;
 pub use policies::{RetryMode, SessionPolicy, UserIdSource};
 pub use secret_ref::SecretRef;

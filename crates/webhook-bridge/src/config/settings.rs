@@ -8,6 +8,7 @@ use std::time::Duration;
 use ticket_prompt::{FieldLimits, Source};
 
 use super::agents::{self, AgentEndpoint, AgentTarget, AgentsSource};
+use super::integrations::{self, Integrations};
 use super::jobs::{self, JobsConfig};
 use super::policies::{self, RetryMode, SessionPolicy, UserIdSource};
 use super::sources::{self, DeliveryMode, SourceSettings};
@@ -56,6 +57,9 @@ pub struct Config {
     pub stream_heartbeat: Duration,
     /// `JOBS_TABLE` and friends: idempotent deliveries and, with a queue, asynchronous mode.
     pub jobs: Option<JobsConfig>,
+    /// `INTEGRATION_KEYS` and friends: who may call with an API key, and what for; `None` when
+    /// no integrations are named (any caller may call any route).
+    pub integrations: Option<Integrations>,
 }
 
 impl Config {
@@ -127,6 +131,7 @@ impl Config {
                 300,
             )?),
             jobs,
+            integrations: integrations::load(&vars)?,
         })
     }
 

@@ -69,6 +69,7 @@ fn every_error() -> Vec<BridgeError> {
         BridgeError::NotFound,
         BridgeError::UnsupportedSource("remedy".into()),
         BridgeError::MethodNotAllowed { allow: "POST" },
+        BridgeError::RouteNotAllowed,
         BridgeError::PayloadTooLarge { size: 2, limit: 1 },
         BridgeError::Configuration,
         BridgeError::InvalidSessionId(InvalidSessionId),
@@ -82,6 +83,8 @@ fn every_error() -> Vec<BridgeError> {
         BridgeError::DuplicateInProgress,
         BridgeError::AsyncNotEnabled,
         BridgeError::InvalidMode("later".into()),
+        BridgeError::ModeNotAllowed,
+        BridgeError::UserNotAllowed,
         BridgeError::InvalidIdempotencyKey("it is empty"),
         BridgeError::IdempotencyKeyReused,
         BridgeError::JobsUnavailable,
@@ -95,6 +98,7 @@ fn every_error() -> Vec<BridgeError> {
             | BridgeError::NotFound
             | BridgeError::UnsupportedSource(_)
             | BridgeError::MethodNotAllowed { .. }
+            | BridgeError::RouteNotAllowed
             | BridgeError::PayloadTooLarge { .. }
             | BridgeError::Configuration
             | BridgeError::InvalidSessionId(_)
@@ -110,6 +114,8 @@ fn every_error() -> Vec<BridgeError> {
             | BridgeError::DuplicateInProgress
             | BridgeError::AsyncNotEnabled
             | BridgeError::InvalidMode(_)
+            | BridgeError::ModeNotAllowed
+            | BridgeError::UserNotAllowed
             | BridgeError::InvalidIdempotencyKey(_)
             | BridgeError::IdempotencyKeyReused
             | BridgeError::JobsUnavailable

@@ -34,6 +34,9 @@ pub fn status(err: &BridgeError) -> StatusCode {
         | BridgeError::UnsupportedSource(_)
         | BridgeError::UnknownAgent(_) => StatusCode::NOT_FOUND,
         BridgeError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
+        BridgeError::RouteNotAllowed
+        | BridgeError::ModeNotAllowed
+        | BridgeError::UserNotAllowed => StatusCode::FORBIDDEN,
         BridgeError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
         BridgeError::Configuration => StatusCode::INTERNAL_SERVER_ERROR,
         BridgeError::Agent(e) => match e.failure {
@@ -71,6 +74,12 @@ pub fn public_message(err: &BridgeError) -> String {
         BridgeError::InvalidMode(m) => {
             format!("invalid mode '{}'; use sync or async", shown(m, 20, |_| false))
         }
+        BridgeError::UserNotAllowed => {
+            "this caller may not name the end user; the deployment lists the integrations that may (IntegrationsAssertingUsers), and a ticket's requester counts only on a signed delivery".into()
+        }
+        BridgeError::ModeNotAllowed => {
+            "this integration's deliveries are answered in its configured mode; it may not choose another".into()
+        }
         BridgeError::InvalidIdempotencyKey(why) => format!("invalid idempotency key: {why}"),
         BridgeError::IdempotencyKeyReused => {
             "this idempotency key (or delivery id) was already used for a different request; send a new key with a new request".into()
@@ -92,6 +101,9 @@ pub fn public_message(err: &BridgeError) -> String {
             )
         }
         BridgeError::MethodNotAllowed { allow } => format!("method not allowed; use {allow}"),
+        BridgeError::RouteNotAllowed => {
+            "this API key's integration may not call this route; each integration posts one source's webhook, or calls the invoke API".into()
+        }
         BridgeError::PayloadTooLarge { size, limit } => {
             format!("request body of {size} bytes exceeds the limit of {limit} bytes")
         }

@@ -6,6 +6,7 @@ mod support;
 
 mod agent_answers;
 mod bad_input;
+mod callers;
 mod corpus;
 mod invocation;
 mod invoke_api;

@@ -27,6 +27,10 @@ async fn a_new_key_is_created_and_the_same_key_again_is_existing() {
         created.fingerprint,
         Some(request_fingerprint("github", BODY))
     );
+    assert_eq!(
+        created.principal.as_deref(),
+        Some("integration:github-acme")
+    );
 
     // The retry carries different details (a sender that re-renders the payload): the stored
     // record wins, unchanged.

@@ -162,6 +162,7 @@ async fn acknowledgements_and_job_records_match_the_document() {
         session_id: STORE_SESSION.into(),
         fingerprint: request_fingerprint("github", id.as_bytes()),
         delivery_id: None,
+        principal: "anyone".into(),
     };
     let running = store
         .claim(new("running"), now)

@@ -22,6 +22,8 @@ mod codes;
 mod request_codes;
 // Requests producing the codes of modes, jobs and configuration.
 mod job_codes;
+// Requests producing the codes of callers: routes and modes an integration may not use.
+mod caller_codes;
 
 // The document on its own.
 mod consistency;

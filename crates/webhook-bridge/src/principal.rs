@@ -1,0 +1,92 @@
+//! Who is calling, and may they call this route. An integration, by the API key API Gateway
+//! admitted; a sender proven by its signature alone (the API without keys); an AWS principal, by
+//! the SigV4 signature Lambda checked (the streaming Function URL); or, where the deployment names
+//! no integrations, anyone the front door admitted. Nothing a caller merely asserts counts.
+
+use ticket_prompt::Source;
+
+use crate::config::{Grant, Integration, Integrations};
+use crate::error::BridgeError;
+use crate::request::Caller;
+use crate::route::Route;
+
+/// The caller a request is bound to: its jobs and sessions are its own.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// An integration of the deployment, by its API key.
+    Integration(Integration),
+    /// A sender on the API without keys, once its signature verifies.
+    Sender(Source),
+    /// An AWS principal (IAM user or role ARN) on the SigV4 Function URL.
+    Aws(String),
+    /// Any caller: the deployment names no integrations (local runs).
+    Anyone,
+}
+
+impl Principal {
+    /// A stable name: recorded on jobs, logged, and the namespace of the caller's sessions.
+    pub fn id(&self) -> String {
+        match self {
+            Principal::Integration(i) => format!("integration:{}", i.name),
+            Principal::Sender(source) => format!("sender:{}", source.as_str()),
+            Principal::Aws(arn) => format!("aws:{arn}"),
+            Principal::Anyone => "anyone".into(),
+        }
+    }
+
+    /// Whether the caller may name the end user (`runtimeUserId`) in a header or body.
+    pub fn asserts_users(&self) -> bool {
+        match self {
+            Principal::Integration(i) => i.asserts_users,
+            Principal::Anyone => true,
+            Principal::Sender(_) | Principal::Aws(_) => false,
+        }
+    }
+
+    /// Whether a request may choose sync or async; otherwise the source's mode holds.
+    pub fn chooses_mode(&self) -> bool {
+        match self {
+            Principal::Integration(i) => i.chooses_mode,
+            Principal::Anyone => true,
+            Principal::Sender(_) | Principal::Aws(_) => false,
+        }
+    }
+}
+
+/// The principal of a request for `route`, or `ROUTE_NOT_ALLOWED` when the caller may not call
+/// it. `require_signatures` marks the function behind the API without keys.
+pub fn authorize(
+    integrations: Option<&Integrations>,
+    require_signatures: bool,
+    caller: &Caller,
+    route: &Route,
+) -> Result<Principal, BridgeError> {
+    if let Some(arn) = &caller.aws_principal {
+        // The Function URL: Lambda checked the SigV4 signature and the caller's permission.
+        return Ok(Principal::Aws(arn.clone()));
+    }
+    let Some(integrations) = integrations else {
+        return Ok(Principal::Anyone);
+    };
+    let Some(key_id) = &caller.api_key_id else {
+        // No key reaches only the API without keys, whose function refuses unsigned deliveries.
+        return match route {
+            Route::Webhook(source) if require_signatures => Ok(Principal::Sender(*source)),
+            _ => Err(BridgeError::RouteNotAllowed),
+        };
+    };
+    let integration = integrations
+        .by_key_id(key_id)
+        .ok_or(BridgeError::RouteNotAllowed)?;
+    let allowed = match (route, &integration.grant) {
+        (Route::Webhook(source), Grant::Webhook(granted)) => source == granted,
+        (Route::Invoke(_), Grant::Invoke) => true,
+        // Its own jobs only: the job's record says whose it is.
+        (Route::Job(_), _) => true,
+        _ => false,
+    };
+    if !allowed {
+        return Err(BridgeError::RouteNotAllowed);
+    }
+    Ok(Principal::Integration(integration.clone()))
+}
