@@ -33,7 +33,10 @@ pub use headers::{GITHUB_EVENT_HEADER, delivery_id_header};
 pub use invoke::InvokeRequest;
 pub use prompt::{agent_payload, render_prompt};
 pub use sanitize::FieldLimits;
-pub use session::{InvalidSessionId, delivery_session_id, ticket_session_id, validate_session_id};
+pub use session::{
+    InvalidSessionId, SessionKey, caller_session_id, delivery_session_id, keyed_ticket_session_id,
+    ticket_session_id, validate_session_id,
+};
 pub use source::Source;
 pub use sources::{Delivery, default_events, read_delivery};
 pub use ticket::{Choice, Ticket, TicketField};

@@ -51,6 +51,69 @@ pub fn ticket_session_id(source: &str, namespace: &str, ticket_id: &str) -> Stri
     delivery_session_id(source, ticket_id, &fingerprint)
 }
 
+/// The session secret keying caller namespaces and ticket sessions: without it (local runs) the
+/// ids are plain SHA-256 and can be computed by anyone who knows the inputs.
+pub type SessionKey<'a> = Option<&'a [u8]>;
+
+/// MAC of the NUL-separated `parts`: HMAC-SHA256 under `key`, or domain-separated SHA-256.
+fn session_mac(key: SessionKey<'_>, parts: &[&str]) -> [u8; 32] {
+    use hmac::{Hmac, Mac};
+    use sha2::{Digest, Sha256};
+    let joined = parts.join("\0");
+    match key {
+        Some(key) => {
+            let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+            mac.update(joined.as_bytes());
+            mac.finalize().into_bytes().into()
+        }
+        None => Sha256::new()
+            .chain_update(b"agentcore-bridge-session\0")
+            .chain_update(joined.as_bytes())
+            .finalize()
+            .into(),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A ticket's session keyed with the deployment's session secret: like [`ticket_session_id`],
+/// but nobody without the secret can compute it from the ticket's public number and join it.
+/// With no key it is exactly [`ticket_session_id`].
+pub fn keyed_ticket_session_id(
+    key: SessionKey<'_>,
+    source: &str,
+    namespace: &str,
+    ticket_id: &str,
+) -> String {
+    match key {
+        None => ticket_session_id(source, namespace, ticket_id),
+        Some(_) => {
+            let mac = session_mac(key, &["ticket", namespace, source, ticket_id]);
+            delivery_session_id(source, ticket_id, &hex(&mac[..16]))
+        }
+    }
+}
+
+/// The agent session a caller means by `given`, inside that caller's own namespace:
+/// `s-{namespace}-{session}`, where the namespace is 16 hex digits of the MAC of `principal` and
+/// the session 48 of the MAC of `principal` and `given`. The same principal and name always give
+/// the same session; two principals never share one. A name already in the caller's namespace
+/// (one an answer returned) is the session itself, so answers can be sent back as they are.
+pub fn caller_session_id(key: SessionKey<'_>, principal: &str, given: &str) -> String {
+    let prefix = format!(
+        "s-{}-",
+        hex(&session_mac(key, &["namespace", principal])[..8])
+    );
+    let session = given.strip_prefix(prefix.as_str());
+    if session.is_some_and(|s| s.len() == 48 && s.bytes().all(|b| b.is_ascii_hexdigit())) {
+        return given.to_owned();
+    }
+    let mac = session_mac(key, &["session", principal, given]);
+    format!("{prefix}{}", hex(&mac[..24]))
+}
+
 /// Why a caller-supplied session id was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -166,6 +229,46 @@ mod tests {
             ticket_session_id("servicenow", "default", "INC0010001"),
             "servicenow-INC0010001-08ae7395428a16d2afea8b771e65d7ec"
         );
+    }
+
+    #[test]
+    fn caller_sessions_live_in_their_principals_namespace() {
+        let key: &[u8] = b"deployment-session-secret";
+        let a = caller_session_id(Some(key), "integration:ops-cli", "my-chat");
+        assert_valid(&a);
+        assert!(a.starts_with("s-") && a.len() == 67, "{a}");
+        assert_eq!(
+            a,
+            caller_session_id(Some(key), "integration:ops-cli", "my-chat")
+        );
+        // Another principal naming the same session gets another one.
+        let b = caller_session_id(Some(key), "integration:servicenow-prod", "my-chat");
+        assert_ne!(a, b);
+        // An answer's id sent back is the same session; sent by someone else it is not.
+        assert_eq!(caller_session_id(Some(key), "integration:ops-cli", &a), a);
+        assert_ne!(
+            caller_session_id(Some(key), "integration:servicenow-prod", &a),
+            a
+        );
+        // Without the secret the ids differ (and are computable: local runs only).
+        assert_ne!(caller_session_id(None, "integration:ops-cli", "my-chat"), a);
+    }
+
+    #[test]
+    fn keyed_ticket_sessions_need_the_secret() {
+        let plain = ticket_session_id("servicenow", "default", "INC0010001");
+        assert_eq!(
+            keyed_ticket_session_id(None, "servicenow", "default", "INC0010001"),
+            plain
+        );
+        let keyed = keyed_ticket_session_id(Some(b"secret"), "servicenow", "default", "INC0010001");
+        assert_valid(&keyed);
+        assert_ne!(keyed, plain, "not computable from public data");
+        assert_eq!(
+            keyed,
+            keyed_ticket_session_id(Some(b"secret"), "servicenow", "default", "INC0010001")
+        );
+        assert!(keyed.starts_with("servicenow-INC0010001-"));
     }
 
     #[test]

@@ -3,8 +3,8 @@
 
 use serde_json::Value;
 use ticket_prompt::{
-    InvokeRequest, Source, Ticket, TicketError, agent_payload, delivery_session_id, render_prompt,
-    ticket_session_id, validate_session_id,
+    InvokeRequest, SessionKey, Source, Ticket, TicketError, agent_payload, caller_session_id,
+    delivery_session_id, keyed_ticket_session_id, render_prompt, validate_session_id,
 };
 
 use crate::agent::AgentCall;
@@ -34,9 +34,21 @@ pub struct UserTrust {
     pub signed: bool,
 }
 
+/// How a request's agent session is chosen: the policy, the deployment's session secret, and the
+/// principal whose namespace a caller-named session lives in.
+#[derive(Debug, Clone, Copy)]
+pub struct Sessions<'a> {
+    /// `SESSION_POLICY`.
+    pub policy: &'a SessionPolicy,
+    /// The session secret, when configured.
+    pub key: SessionKey<'a>,
+    /// [`crate::principal::Principal::id`] of the caller.
+    pub principal: &'a str,
+}
+
 /// The call that analyses `ticket` from `source` on `endpoint`.
 pub fn for_ticket(
-    policy: &SessionPolicy,
+    sessions: Sessions<'_>,
     user_ids: Option<&UserIdSource>,
     trust: UserTrust,
     endpoint: AgentEndpoint,
@@ -44,7 +56,7 @@ pub fn for_ticket(
     ticket: &Ticket,
     inbound: &Inbound,
 ) -> Result<TicketCall, BridgeError> {
-    let session_id = session_for_ticket(policy, &inbound.caller_session, source, ticket)?;
+    let session_id = session_for_ticket(sessions, &inbound.caller_session, source, ticket)?;
     let user_id = match user_ids {
         None => None,
         Some(UserIdSource::Header(_)) => match inbound.user_id_header.as_deref() {
@@ -94,17 +106,20 @@ pub fn query_user(
     }
 }
 
-/// The call for a direct query to the agent called `agent` at `endpoint`, as `user_id`.
+/// The call for a direct query to the agent called `agent` at `endpoint`, as `user_id`. The
+/// caller's session (or a fresh one) lives in the caller's namespace.
 pub fn for_query(
+    sessions: Sessions<'_>,
     endpoint: AgentEndpoint,
     agent: &str,
     request: &InvokeRequest,
     user_id: Option<String>,
     inbound: &Inbound,
 ) -> AgentCall {
-    let session_id = request.session_id.clone().unwrap_or_else(|| {
+    let given = request.session_id.clone().unwrap_or_else(|| {
         delivery_session_id("invoke", agent, &uuid::Uuid::new_v4().simple().to_string())
     });
+    let session_id = caller_session_id(sessions.key, sessions.principal, &given);
     AgentCall {
         endpoint,
         session_id,
@@ -122,9 +137,10 @@ fn invalid_user_id(reason: &str) -> BridgeError {
     .into()
 }
 
-/// The session for a delivery under `policy`.
+/// The session for a delivery under the policy: fresh; the ticket's (keyed with the session
+/// secret, so nobody computes it from the ticket number); or the caller's, in its namespace.
 fn session_for_ticket(
-    policy: &SessionPolicy,
+    sessions: Sessions<'_>,
     caller_session: &HeaderText,
     source: Source,
     ticket: &Ticket,
@@ -136,24 +152,30 @@ fn session_for_ticket(
             &uuid::Uuid::new_v4().simple().to_string(),
         )
     };
-    match policy {
+    match sessions.policy {
         SessionPolicy::PerDelivery => Ok(fresh()),
-        SessionPolicy::PerTicket { namespace } => Ok(ticket_session_id(
+        SessionPolicy::PerTicket { namespace } => Ok(keyed_ticket_session_id(
+            sessions.key,
             source.as_str(),
             namespace,
             &ticket.session_key(),
         )),
-        SessionPolicy::CallerSupplied => match caller_session {
-            HeaderText::Absent => Ok(fresh()),
-            // Present but not readable as text (non-ASCII bytes): refused, never ignored.
-            HeaderText::Unusable => Err(BridgeError::InvalidSessionId(
-                ticket_prompt::InvalidSessionId,
-            )),
-            HeaderText::Text(id) => {
-                validate_session_id(id).map_err(BridgeError::InvalidSessionId)?;
-                Ok(id.clone())
-            }
-        },
+        SessionPolicy::CallerSupplied => {
+            let given = match caller_session {
+                HeaderText::Absent => fresh(),
+                // Present but not readable as text (non-ASCII bytes): refused, never ignored.
+                HeaderText::Unusable => {
+                    return Err(BridgeError::InvalidSessionId(
+                        ticket_prompt::InvalidSessionId,
+                    ));
+                }
+                HeaderText::Text(id) => {
+                    validate_session_id(id).map_err(BridgeError::InvalidSessionId)?;
+                    id.clone()
+                }
+            };
+            Ok(caller_session_id(sessions.key, sessions.principal, &given))
+        }
     }
 }
 

@@ -115,9 +115,15 @@ async fn bridge_invoke_through_api_gateway() {
     assert_refused(&out, "Forbidden (HTTP 403)");
     assert_eq!(stack.agentcore.invocation_count(), 2, "refusals never ran");
 
-    // A caller-chosen session is used and echoed.
+    // A caller-chosen session lives in the caller's namespace: the answer names the session
+    // AgentCore used, and the same name (or that answer) reaches it again.
     let out = invoke(query, &["--session", SESSION], &url, Some(API_KEY)).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
-    assert_eq!(stderr_session(&out), SESSION);
-    assert_eq!(stack.agentcore.invocations()[2].session_id, SESSION);
+    let session = stderr_session(&out);
+    assert!(session.starts_with("s-") && session != SESSION, "{session}");
+    assert_eq!(stack.agentcore.invocations()[2].session_id, session);
+    for again in [SESSION, session.as_str()] {
+        let out = invoke(query, &["--session", again], &url, Some(API_KEY)).await;
+        assert_eq!(stderr_session(&out), session, "{again}");
+    }
 }

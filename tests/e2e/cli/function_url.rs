@@ -28,12 +28,14 @@ async fn bridge_invoke_sigv4_streams_from_the_function_url() {
         stack.agentcore.invocations()[0].session_id
     );
 
-    // A caller-chosen session travels to AgentCore and back in the final frame.
+    // A caller-chosen session, in the caller's namespace, travels to AgentCore and back in the
+    // final frame.
     let out = invoke_signed(query, &["--session", SESSION], &url, &secret).await;
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     assert_eq!(text(&out.stdout), format!("{}\n", builtin_answer(query)));
-    assert_eq!(stderr_session(&out), SESSION);
-    assert_eq!(stack.agentcore.invocations()[1].session_id, SESSION);
+    let session = stderr_session(&out);
+    assert!(session.starts_with("s-") && session != SESSION, "{session}");
+    assert_eq!(stack.agentcore.invocations()[1].session_id, session);
 
     // The agent fails after the first byte: the inline error is an agent failure (exit 4).
     stack.agentcore.inject(Fault::InBandError);

@@ -9,7 +9,7 @@ use crate::dispatch;
 use crate::error::BridgeError;
 use crate::parse;
 use crate::principal::Principal;
-use crate::prompt;
+use crate::prompt::{self, Sessions};
 use crate::request::Inbound;
 use crate::response::Outcome;
 
@@ -39,7 +39,13 @@ pub(super) async fn prepare(
     )?;
     let endpoint = s.agents.resolve(agent).await?;
     let qualifier = endpoint.qualifier.clone();
-    let call = prompt::for_query(endpoint, agent, &request, user_id, inbound);
+    let owner = principal.id();
+    let sessions = Sessions {
+        policy: &s.config.session_policy,
+        key: s.session_key().await?,
+        principal: &owner,
+    };
+    let call = prompt::for_query(sessions, endpoint, agent, &request, user_id, inbound);
     Ok(PreparedInvoke {
         agent: agent.to_owned(),
         qualifier,

@@ -8,11 +8,11 @@ use std::time::{Duration, Instant};
 use aws_config::SdkConfig;
 
 use crate::agent::{AgentClient, AgentDirectory};
-use crate::config::{Config, ConfigError, UserIdSource};
+use crate::config::{Config, ConfigError, SESSION_SECRET_MIN, SessionSecret, UserIdSource};
 use crate::error::BridgeError;
 use crate::jobs::Jobs;
 use crate::sdk::sdk_defaults;
-use crate::secrets::SecretStore;
+use crate::secrets::{Secret, SecretStore};
 use crate::verify::Signers;
 
 /// The most cold start may spend warming the AgentCore connection (Lambda allows 10 s of init).
@@ -61,6 +61,27 @@ pub(super) struct Services {
     pub(super) signers: Signers,
     pub(super) jobs: Option<Jobs>,
     pub(super) secrets: SecretStore,
+    session_secret: Option<Secret<Vec<u8>>>,
+}
+
+impl Services {
+    /// The session secret (fetched on first use), or `None` when none is configured. A secret
+    /// that cannot be fetched fails the request (`CONFIGURATION_ERROR`), never unkeyed ids.
+    pub(super) async fn session_key(&self) -> Result<Option<&[u8]>, BridgeError> {
+        let Some(secret) = &self.session_secret else {
+            return Ok(None);
+        };
+        let key = secret
+            .get(&self.secrets, |value| {
+                let value = value.trim();
+                if value.len() < SESSION_SECRET_MIN {
+                    return Err(format!("must be at least {SESSION_SECRET_MIN} characters"));
+                }
+                Ok(value.as_bytes().to_vec())
+            })
+            .await?;
+        Ok(Some(key.as_slice()))
+    }
 }
 
 /// A Lambda's state across invocations.
@@ -81,6 +102,10 @@ impl Bridge {
             ),
             signers: Signers::new(&config.sources, secrets.clone()),
             jobs: config.jobs.as_ref().map(|j| Jobs::new(aws.jobs, j)),
+            session_secret: config.session_secret.clone().map(|s| match s {
+                SessionSecret::Inline(key) => Secret::Given(key),
+                SessionSecret::Ref(reference) => Secret::fetched("SESSION_SECRET_REF", reference),
+            }),
             secrets,
             config,
         };
@@ -132,13 +157,13 @@ impl Bridge {
     /// makes the requests that need them retry the fetch.
     pub async fn prefetch_secrets(&self) {
         let Ok(s) = &self.services else { return };
-        tokio::join!(s.signers.prefetch(), s.agents.prefetch());
+        let _ = tokio::join!(s.signers.prefetch(), s.agents.prefetch(), s.session_key());
     }
 
-    /// Fetches the agent directory (`AGENTS_PARAMETER`) at cold start.
+    /// Fetches the agent directory (`AGENTS_PARAMETER`) and the session secret at cold start.
     pub async fn prefetch_agents(&self) {
         if let Ok(s) = &self.services {
-            s.agents.prefetch().await;
+            let _ = tokio::join!(s.agents.prefetch(), s.session_key());
         }
     }
 

@@ -15,7 +15,7 @@ use crate::error::BridgeError;
 use crate::jobs;
 use crate::parse::{self, Read, Unanalysed};
 use crate::principal::Principal;
-use crate::prompt::{self, UserTrust};
+use crate::prompt::{self, Sessions, UserTrust};
 use crate::request::Inbound;
 use crate::response::Outcome;
 use crate::verify::Origin;
@@ -66,8 +66,15 @@ pub(super) async fn deliver(
             caller_may_assert: principal.asserts_users(),
             signed: origin == Origin::Signed,
         };
+        let key = s.session_key().await?;
+        let owner = principal.id();
+        let sessions = Sessions {
+            policy: &config.session_policy,
+            key,
+            principal: &owner,
+        };
         let call = prompt::for_ticket(
-            &config.session_policy,
+            sessions,
             config.user_id_source.as_ref(),
             trust,
             config.default_endpoint(),
@@ -102,7 +109,7 @@ pub(super) async fn deliver(
         let ready = Ready {
             source,
             origin,
-            principal: principal.id(),
+            principal: owner.clone(),
             ticket: &ticket,
             call,
             deadline,

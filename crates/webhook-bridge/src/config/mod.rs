@@ -20,7 +20,7 @@ pub use agents::{
 };
 pub use integrations::{Grant, Integration, Integrations};
 pub use jobs::JobsConfig;
-pub use policies::{RetryMode, SessionPolicy, UserIdSource};
+pub use policies::{RetryMode, SESSION_SECRET_MIN, SessionPolicy, SessionSecret, UserIdSource};
 pub use secret_ref::SecretRef;
 pub use settings::Config;
 pub use sources::{DeliveryMode, Signing, SourceSettings, signing_keys};

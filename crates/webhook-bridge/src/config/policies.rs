@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use regex_lite::Regex;
 
+use super::secret_ref::SecretRef;
 use super::vars::{ConfigError, Vars};
 
 static NAMESPACE: LazyLock<Regex> =
@@ -40,6 +41,39 @@ pub enum UserIdSource {
     Header(String),
     /// The ticket's requester (ServiceNow `caller_id`).
     TicketRequester,
+}
+
+/// The deployment's session secret: it keys callers' session namespaces and ticket sessions so
+/// nobody can compute another caller's session from public data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionSecret {
+    /// `SESSION_SECRET`: the secret itself (local runs).
+    Inline(Vec<u8>),
+    /// `SESSION_SECRET_REF`: where it is kept (the template generates one).
+    Ref(SecretRef),
+}
+
+/// The shortest session secret accepted.
+pub const SESSION_SECRET_MIN: usize = 16;
+
+pub(super) fn session_secret(vars: &Vars) -> Result<Option<SessionSecret>, ConfigError> {
+    match (vars.get("SESSION_SECRET"), vars.get("SESSION_SECRET_REF")) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(ConfigError::new(
+            "SESSION_SECRET_REF",
+            "set either SESSION_SECRET or SESSION_SECRET_REF, not both",
+        )),
+        (Some(secret), None) if secret.len() >= SESSION_SECRET_MIN => {
+            Ok(Some(SessionSecret::Inline(secret.into_bytes())))
+        }
+        (Some(_), None) => Err(ConfigError::new(
+            "SESSION_SECRET",
+            format!("must be at least {SESSION_SECRET_MIN} characters"),
+        )),
+        (None, Some(raw)) => SecretRef::parse(&raw)
+            .map(|r| Some(SessionSecret::Ref(r)))
+            .map_err(|p| ConfigError::new("SESSION_SECRET_REF", p)),
+    }
 }
 
 pub(super) fn retry_mode(vars: &Vars) -> Result<RetryMode, ConfigError> {

@@ -10,7 +10,7 @@ use ticket_prompt::{FieldLimits, Source};
 use super::agents::{self, AgentEndpoint, AgentTarget, AgentsSource};
 use super::integrations::{self, Integrations};
 use super::jobs::{self, JobsConfig};
-use super::policies::{self, RetryMode, SessionPolicy, UserIdSource};
+use super::policies::{self, RetryMode, SessionPolicy, SessionSecret, UserIdSource};
 use super::sources::{self, DeliveryMode, SourceSettings};
 use super::vars::{ConfigError, Vars};
 
@@ -40,6 +40,8 @@ pub struct Config {
     pub field_limits: FieldLimits,
     /// `SESSION_POLICY` (`delivery`, `ticket`, `caller`) and `SESSION_NAMESPACE`.
     pub session_policy: SessionPolicy,
+    /// `SESSION_SECRET` or `SESSION_SECRET_REF`: keys session ids; unset, they are unkeyed.
+    pub session_secret: Option<SessionSecret>,
     /// `AGENT_USER_ID_SOURCE`: `header:<name>`, `ticket:requester`, or unset (off).
     pub user_id_source: Option<UserIdSource>,
     /// `AGENT_WARM_UP`: open the connection to AgentCore at cold start; default true.
@@ -119,6 +121,7 @@ impl Config {
                 ..defaults
             },
             session_policy: policies::session_policy(&vars)?,
+            session_secret: policies::session_secret(&vars)?,
             user_id_source: policies::user_id_source(&vars)?,
             warm_up,
             sources,

@@ -248,3 +248,57 @@ async fn a_ticket_requester_names_the_user_only_on_a_signed_delivery() {
         "the incident's caller_id"
     );
 }
+
+#[tokio::test]
+async fn one_caller_cannot_join_another_callers_session() {
+    let keys = r#"{"ops-cli": "cl1k3y0001", "ops-sso": "ss0k3y0001"}"#;
+    let h = harness(&[
+        ("INTEGRATION_KEYS", keys),
+        ("SESSION_SECRET", "a-deployment-session-secret"),
+    ])
+    .await;
+    let ask = |key: &str, session: &str| {
+        let mut ev = as_key("invoke-api.json", Some(key));
+        ev["body"] = Value::from(
+            serde_json::json!({"query": "What did I ask before?", "session_id": session})
+                .to_string(),
+        );
+        request(&ev)
+    };
+    let name = "team-chat-0123456789abcdef0123456789";
+    let cli = call(&h.bridge, ask(CLI_KEY, name)).await;
+    let cli_session = cli.json["metadata"]["session_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    // The other caller, naming the same session, or sending the first one's id, is elsewhere.
+    let sso = call(&h.bridge, ask("ss0k3y0001", name)).await;
+    let stolen = call(&h.bridge, ask("ss0k3y0001", &cli_session)).await;
+    let sessions: Vec<String> = h
+        .agentcore
+        .invocations()
+        .iter()
+        .map(|c| c.session_id.clone())
+        .collect();
+    assert_eq!(sessions[0], cli_session);
+    assert_ne!(sessions[1], cli_session, "{}", sso.raw);
+    assert_ne!(sessions[2], cli_session, "{}", stolen.raw);
+    // The owner continues its session with either form.
+    call(&h.bridge, ask(CLI_KEY, &cli_session)).await;
+    assert_eq!(h.agentcore.invocations()[3].session_id, cli_session);
+}
+
+#[tokio::test]
+async fn ticket_sessions_cannot_be_computed_from_the_ticket_number() {
+    let h = harness(&[
+        ("SESSION_POLICY", "ticket"),
+        ("SESSION_SECRET", "a-deployment-session-secret"),
+    ])
+    .await;
+    let first = call(&h.bridge, request(&event_json("servicenow-incident.json"))).await;
+    let again = call(&h.bridge, request(&event_json("servicenow-incident.json"))).await;
+    let session = first.json["session_id"].as_str().unwrap();
+    assert_eq!(again.json["session_id"], session, "one session per ticket");
+    let public = ticket_prompt::ticket_session_id("servicenow", "default", "INC0010001");
+    assert_ne!(session, public, "not the public-data session");
+}

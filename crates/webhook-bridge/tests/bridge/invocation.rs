@@ -255,7 +255,7 @@ async fn per_ticket_sessions_continue_across_deliveries() {
 }
 
 #[tokio::test]
-async fn caller_supplied_sessions_are_validated() {
+async fn caller_supplied_sessions_are_validated_and_kept_in_the_callers_namespace() {
     let h = harness(&[("SESSION_POLICY", "caller")]).await;
     let chosen = "ops-console-session-0123456789abcdef";
     let reply = call(
@@ -263,8 +263,22 @@ async fn caller_supplied_sessions_are_validated() {
         event_with_headers("servicenow-minimal.json", &[("X-Agent-Session-Id", chosen)]),
     )
     .await;
-    assert_eq!(reply.json["session_id"], chosen);
-    assert_eq!(h.agentcore.invocations()[0].session_id, chosen);
+    // The caller's name lives in its own namespace: the session is derived from it, the same
+    // name gives the same session, and the answer's id can be sent back as it is.
+    let session = reply.json["session_id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        session,
+        ticket_prompt::caller_session_id(None, "anyone", chosen)
+    );
+    assert_eq!(h.agentcore.invocations()[0].session_id, session);
+    for again in [chosen, session.as_str()] {
+        let reply = call(
+            &h.bridge,
+            event_with_headers("servicenow-minimal.json", &[("X-Agent-Session-Id", again)]),
+        )
+        .await;
+        assert_eq!(reply.json["session_id"], session.as_str(), "{again}");
+    }
 
     for bad in [
         "too-short",
@@ -280,16 +294,16 @@ async fn caller_supplied_sessions_are_validated() {
     }
     assert_eq!(
         h.agentcore.invocation_count(),
-        1,
+        3,
         "invalid session ids never reach the agent"
     );
 
+    // Without the header: a fresh session, in the caller's namespace too.
     let fresh = call(&h.bridge, event("servicenow-minimal.json")).await;
+    let fresh = fresh.json["session_id"].as_str().unwrap();
     assert!(
-        fresh.json["session_id"]
-            .as_str()
-            .unwrap()
-            .starts_with("servicenow-INC0010003-")
+        fresh.starts_with(&session[..19]) && fresh != session,
+        "{fresh}"
     );
 }
 

@@ -40,8 +40,8 @@ async fn the_fixture_gets_the_documented_answer_shape() {
     assert!(meta["execution_time_ms"].is_u64());
     let session = meta["session_id"].as_str().unwrap();
     assert!(
-        session.starts_with("invoke-default-") && (33..=100).contains(&session.len()),
-        "{session}"
+        session.starts_with("s-") && (33..=100).contains(&session.len()),
+        "a fresh session in the caller's namespace: {session}"
     );
     assert_eq!(reply.headers["x-agent-session-id"], session);
     assert!(j.get("usage").is_none(), "the agent reported no usage");
@@ -102,8 +102,10 @@ async fn a_caller_session_is_kept_and_streamed_answers_are_joined() {
     )
     .await;
     assert_eq!(reply.status, 200, "{}", reply.raw);
-    assert_eq!(reply.json["metadata"]["session_id"], SESSION);
-    assert_eq!(h.agentcore.invocations()[0].session_id, SESSION);
+    // The caller's session, in its namespace: what AgentCore saw, and what the answer names.
+    let session = ticket_prompt::caller_session_id(None, "anyone", SESSION);
+    assert_eq!(reply.json["metadata"]["session_id"], session.as_str());
+    assert_eq!(h.agentcore.invocations()[0].session_id, session);
     assert!(
         reply.json["result"]["answer"]
             .as_str()
