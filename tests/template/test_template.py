@@ -128,7 +128,11 @@ class TemplateTest(unittest.TestCase):
 
     def test_each_signing_secret_is_readable_only_when_referenced(self):
         reads = [(c, s) for c, s in self.all_statements()
-                 if "secretsmanager:GetSecretValue" in as_list(s["Action"]) and c.endswith("Secret")]
+                 if "secretsmanager:GetSecretValue" in as_list(s["Action"]) and (c or "").endswith("Secret")]
+        # The only secret read without a condition is the stack's own session secret.
+        unconditional = [s["Resource"] for c, s in self.all_statements()
+                         if c is None and "secretsmanager:GetSecretValue" in as_list(s["Action"])]
+        self.assertEqual(unconditional, [{"Ref": "SessionSecret"}])
         sources = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Generic"]
         self.assertEqual(sorted(c for c, _ in reads), sorted(f"Has{x}Secret" for x in sources))
         for condition, stmt in reads:
@@ -143,6 +147,28 @@ class TemplateTest(unittest.TestCase):
         for bad in ["*", "my-secret-value", "/bridge/gh", "arn:aws:s3:::bucket/key",
                     "arn:aws:secretsmanager:*:123456789012:secret:x"]:
             self.assertIsNone(pattern.fullmatch(bad), bad)
+
+    def test_the_request_functions_key_sessions_with_a_generated_secret(self):
+        secret = self.cfn["Resources"]["SessionSecret"]
+        self.assertEqual(secret["Type"], "AWS::SecretsManager::Secret")
+        self.assertGreaterEqual(secret["Properties"]["GenerateSecretString"]["PasswordLength"], 32)
+        policy = self.cfn["Resources"]["SessionSecretPolicy"]["Properties"]["PolicyDocument"]
+        self.assertEqual(policy["Statement"], [{
+            "Sid": "ReadTheSessionSecret", "Effect": "Allow",
+            "Action": "secretsmanager:GetSecretValue", "Resource": {"Ref": "SessionSecret"}}])
+        functions = resources_of(self.cfn, "AWS::Lambda::Function")
+        readers = {"WebhookFunction", "StreamFunction", "SignedWebhookFunction"}
+        for name, fn in functions.items():
+            env = fn["Properties"].get("Environment", {}).get("Variables", {})
+            role = self.cfn["Resources"][fn["Properties"]["Role"]["Fn::GetAtt"][0]]
+            attached = role["Properties"].get("ManagedPolicyArns", [])
+            if name in readers:
+                self.assertEqual(env.get("SESSION_SECRET_REF"), {"Ref": "SessionSecret"}, name)
+                self.assertIn({"Ref": "SessionSecretPolicy"}, attached, name)
+            else:
+                # The worker needs no sessions of its own: it neither reads nor is granted it.
+                self.assertNotIn("SESSION_SECRET_REF", env, name)
+                self.assertNotIn({"Ref": "SessionSecretPolicy"}, attached, name)
 
     def test_write_back_is_refused_for_a_source_without_a_signing_secret(self):
         def evaluate(expr, params):
