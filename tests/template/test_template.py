@@ -8,6 +8,10 @@ import re
 import unittest
 from pathlib import Path
 
+from samcli.lib.cfn_language_extensions.api import create_default_intrinsic_resolver
+from samcli.lib.cfn_language_extensions.models import TemplateProcessingContext
+from samcli.lib.cfn_language_extensions.processors.foreach import ForEachProcessor
+from samcli.lib.cfn_language_extensions.processors.parsing import TemplateParsingProcessor
 from samtranslator.translator.transform import transform
 from samtranslator.yaml_helper import yaml_parse
 
@@ -30,12 +34,36 @@ def load_template():
     return yaml_parse((ROOT / "template.yaml").read_text())
 
 
-def transformed():
+def expand_for_each(template, parameters):
+    """AWS::LanguageExtensions' Fn::ForEach, expanded by SAM CLI's own implementation of it (its
+    other steps also resolve intrinsics locally, which CloudFormation leaves to deploy time)."""
+    context = TemplateProcessingContext(fragment=template, parameter_values=parameters)
+    TemplateParsingProcessor().process_template(context)
+    ForEachProcessor(create_default_intrinsic_resolver(context)).process_template(context)
+    expanded = context.fragment
+    expanded["Transform"] = [t for t in expanded["Transform"] if t != "AWS::LanguageExtensions"]
+    return expanded
+
+
+def transformed(**parameters):
     os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
-    template = load_template()
+    parameters = {"AgentRuntimeArn": SAMPLE_ARN, **parameters}
+    template = expand_for_each(load_template(), parameters)
     # `sam package` replaces the local CodeUri with an S3 location before the transform.
     template["Globals"]["Function"]["CodeUri"] = "s3://bucket/webhook.zip"
-    return transform(template, {"AgentRuntimeArn": SAMPLE_ARN}, _NoNetworkPolicyLoader())
+    return transform(template, parameters, _NoNetworkPolicyLoader())
+
+
+def plain(value):
+    """A Fn::Sub with nothing left to substitute, as CloudFormation reads it: the string."""
+    if isinstance(value, dict) and set(value) == {"Fn::Sub"} and isinstance(value["Fn::Sub"], str) \
+            and "${" not in value["Fn::Sub"]:
+        return value["Fn::Sub"]
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def resources_of(cfn, type_name):
@@ -81,18 +109,49 @@ class TemplateTest(unittest.TestCase):
             if resource["Type"] == "AWS::Lambda::Permission" and "SignedWebhook" in logical_id:
                 self.assertEqual(resource.get("Condition"), "HasKeylessSource", logical_id)
 
-    def test_usage_plan_ties_the_key_to_the_stage(self):
-        plans = resources_of(self.cfn, "AWS::ApiGateway::UsagePlan")
-        self.assertEqual(len(plans), 1)
-        plan = next(iter(plans.values()))["Properties"]
-        # SAM resolves the parameters into the plan during the transform (deploy-time values).
-        params = self.sam["Parameters"]
-        self.assertEqual(plan["Throttle"]["RateLimit"], params["ThrottleRateLimit"]["Default"])
-        self.assertEqual(plan["Throttle"]["BurstLimit"], params["ThrottleBurstLimit"]["Default"])
-        self.assertEqual(plan["Quota"]["Limit"], params["QuotaLimit"]["Default"])
-        self.assertTrue(plan["ApiStages"])
-        self.assertEqual(len(resources_of(self.cfn, "AWS::ApiGateway::ApiKey")), 1)
-        self.assertEqual(len(resources_of(self.cfn, "AWS::ApiGateway::UsagePlanKey")), 1)
+    def test_each_integration_has_its_own_key_usage_plan_and_directory_entry(self):
+        cfn = transformed(Integrations="ServiceNowProd,GitHubAcme,OpsCli")
+        names = ["ServiceNowProd", "GitHubAcme", "OpsCli"]
+        keys = resources_of(cfn, "AWS::ApiGateway::ApiKey")
+        plans = resources_of(cfn, "AWS::ApiGateway::UsagePlan")
+        plan_keys = resources_of(cfn, "AWS::ApiGateway::UsagePlanKey")
+        entries = resources_of(cfn, "AWS::SSM::Parameter")
+        self.assertEqual(sorted(keys), sorted(f"Integration{n}ApiKey" for n in names))
+        self.assertEqual(len(plans), 3, "one usage plan per integration, no shared plan")
+        stage = self.sam["Resources"]["WebhookApi"]["Properties"]
+        for name in names:
+            plan = plans[f"Integration{name}UsagePlan"]["Properties"]
+            self.assertEqual(plan["Throttle"], {"RateLimit": {"Ref": "ThrottleRateLimit"}, "BurstLimit": {"Ref": "ThrottleBurstLimit"}})
+            self.assertEqual(plan["Quota"], {"Limit": {"Ref": "QuotaLimit"}, "Period": {"Ref": "QuotaPeriod"}})
+            # SAM resolves WebhookApi.Stage to the stage it creates.
+            self.assertEqual(plan["ApiStages"], [{"ApiId": {"Ref": "WebhookApi"}, "Stage": {"Ref": "WebhookApiStage"}}])
+            self.assertEqual(plain(plan_keys[f"Integration{name}UsagePlanKey"]["Properties"]), {
+                "KeyId": {"Fn::GetAtt": [f"Integration{name}ApiKey", "APIKeyId"]},
+                "UsagePlanId": {"Fn::GetAtt": [f"Integration{name}UsagePlan", "Id"]},
+                "KeyType": "API_KEY",
+            }, "each key in its own plan only")
+            entry = plain(entries[f"Integration{name}Parameter"]["Properties"])
+            self.assertEqual(entry["Name"], {"Fn::Sub": "/${AWS::StackName}/integrations/" + name})
+            self.assertEqual(entry["Type"], "String", "a key id, not the key: no secret is stored")
+            self.assertEqual(entry["Value"], {"Fn::GetAtt": [f"Integration{name}ApiKey", "APIKeyId"]})
+        self.assertNotIn("WebhookApiApiKey", cfn["Resources"], "no key shared by every caller")
+        self.assertNotIn("UsagePlan", stage.get("Auth", {}))
+
+    def test_the_webhook_function_reads_exactly_the_integration_directory(self):
+        env = self.cfn["Resources"]["WebhookFunction"]["Properties"]["Environment"]["Variables"]
+        self.assertEqual(env["INTEGRATIONS_PARAMETER_PATH"], {"Fn::Sub": "/${AWS::StackName}/integrations"})
+        self.assertEqual(env["INTEGRATIONS_CHOOSING_MODE"], {"Fn::Join": [",", {"Ref": "IntegrationsChoosingMode"}]})
+        self.assertEqual(env["INTEGRATIONS_ASSERTING_USERS"], {"Fn::Join": [",", {"Ref": "IntegrationsAssertingUsers"}]})
+        reads = [s for c, s in self.all_statements() if "ssm:GetParametersByPath" in as_list(s["Action"])]
+        self.assertEqual([s["Resource"] for s in reads], [
+            {"Fn::Sub": "arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/${AWS::StackName}/integrations"}
+        ])
+        role = self.cfn["Resources"]["WebhookFunctionRole"]["Properties"]
+        self.assertIn({"Ref": "IntegrationDirectoryPolicy"}, role["ManagedPolicyArns"])
+        for other in ["SignedWebhookFunctionRole", "StreamFunctionRole", "WorkerFunctionRole"]:
+            self.assertNotIn({"Ref": "IntegrationDirectoryPolicy"}, self.cfn["Resources"][other]["Properties"]["ManagedPolicyArns"], other)
+        # The default stack: a ServiceNow integration and an invoke caller.
+        self.assertEqual(sorted(resources_of(self.cfn, "AWS::ApiGateway::ApiKey")), ["IntegrationInvokeApiKey", "IntegrationServiceNowApiKey"])
 
     def all_statements(self):
         """(condition, statement) for every statement of the roles and managed policies; a
@@ -403,12 +462,11 @@ class TemplateTest(unittest.TestCase):
             self.assertEqual(group["Properties"]["RetentionInDays"], {"Ref": "LogRetentionDays"})
 
     def test_outputs_tell_the_user_what_to_call(self):
-        outputs = self.sam["Outputs"]
-        for name in ["WebhookUrl", "ApiKeyId", "ApiKeyValueCommand"]:
+        outputs = self.cfn["Outputs"]
+        for name in ["WebhookUrl", "ApiBaseUrl", "InvokeUrl", "IntegrationServiceNowApiKeyId", "IntegrationInvokeApiKeyId"]:
             self.assertIn(name, outputs)
-        command = outputs["ApiKeyValueCommand"]["Value"]["Fn::Sub"]
-        self.assertIn("get-api-key --api-key ${WebhookApiApiKey} --include-value", command)
-
+        self.assertEqual(plain(outputs["IntegrationInvokeApiKeyId"]["Value"]), {"Fn::GetAtt": ["IntegrationInvokeApiKey", "APIKeyId"]})
+        self.assertFalse([k for k in outputs if "Value" in k and "Key" in k], "no output prints a key's value")
 
 if __name__ == "__main__":
     unittest.main()

@@ -61,6 +61,8 @@ pub struct IdempotencyKey {
     source: String,
     kind: KeyKind,
     value: String,
+    /// The caller whose key this is ([`IdempotencyKey::of_caller`]); empty when unscoped.
+    caller: String,
 }
 
 impl IdempotencyKey {
@@ -87,6 +89,7 @@ impl IdempotencyKey {
             source: source.to_owned(),
             kind: KeyKind::Delivery,
             value: id.to_owned(),
+            caller: String::new(),
         })
     }
 
@@ -100,7 +103,18 @@ impl IdempotencyKey {
             source: source.to_owned(),
             kind: KeyKind::Body,
             value: request_fingerprint(source, body),
+            caller: String::new(),
         })
+    }
+
+    /// The same key in `caller`'s own space: two callers presenting the same key (or body) are
+    /// two deliveries, so one can neither be answered from the other's job nor claim a key
+    /// ahead of it. `caller` is a stable principal id (`integration:ServiceNowProd`).
+    pub fn of_caller(self, caller: &str) -> Self {
+        Self {
+            caller: caller.to_owned(),
+            ..self
+        }
     }
 
     /// The source the delivery came to (a route segment).
@@ -113,9 +127,11 @@ impl IdempotencyKey {
         &self.value
     }
 
-    /// `"job_"` + the first 32 hex characters of SHA-256(source "\n" kind "\n" key).
+    /// `"job_"` + the first 32 hex characters of SHA-256(source "\n" kind "\n" key), with
+    /// "\n" caller appended for a key of a caller.
     ///
-    /// Newline separators are unambiguous because none of the three parts can contain one.
+    /// Newline separators are unambiguous because none of the first three parts can contain one
+    /// and the caller comes last.
     /// 128 bits make an accidental collision between deliveries negligible, and the id stays
     /// short enough for URLs and logs. It reveals nothing about the delivery id.
     pub fn job_id(&self) -> String {
@@ -125,6 +141,10 @@ impl IdempotencyKey {
         hasher.update(self.kind.as_str().as_bytes());
         hasher.update(b"\n");
         hasher.update(self.value.as_bytes());
+        if !self.caller.is_empty() {
+            hasher.update(b"\n");
+            hasher.update(self.caller.as_bytes());
+        }
         let digest = hex::encode(hasher.finalize());
         format!("{JOB_ID_PREFIX}{}", &digest[..JOB_ID_HEX_LEN])
     }
@@ -191,6 +211,25 @@ mod tests {
         let b = IdempotencyKey::from_delivery_id("jira", "abc").unwrap();
         assert_eq!(a.job_id(), b.job_id());
         assert!(is_job_id(&a.job_id()));
+    }
+
+    #[test]
+    fn two_callers_never_share_a_job_for_the_same_key_or_body() {
+        let key = IdempotencyKey::from_delivery_id("servicenow", "INC0010001-3").unwrap();
+        let prod = key.clone().of_caller("integration:ServiceNowProd");
+        let other = key.clone().of_caller("integration:ServiceNowDev");
+        assert_ne!(prod.job_id(), other.job_id());
+        assert_ne!(prod.job_id(), key.job_id());
+        assert_eq!(
+            prod.job_id(),
+            key.of_caller("integration:ServiceNowProd").job_id(),
+            "the same caller's retry finds its job"
+        );
+        let body = IdempotencyKey::from_body("github", b"{}").unwrap();
+        assert_ne!(
+            body.clone().of_caller("sender:github").job_id(),
+            body.of_caller("integration:GitHubAcme").job_id()
+        );
     }
 
     #[test]

@@ -78,11 +78,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A ticket's session keyed with the deployment's session secret: like [`ticket_session_id`],
-/// but nobody without the secret can compute it from the ticket's public number and join it.
-/// With no key it is exactly [`ticket_session_id`].
+/// A ticket's session keyed with the deployment's session secret and bound to the `principal`
+/// that delivers it: like [`ticket_session_id`], but nobody without the secret can compute it
+/// from the ticket's public number and join it, and two integrations of one source (two
+/// instances numbering their tickets alike) never share one. With no key (local runs) it is
+/// exactly [`ticket_session_id`].
 pub fn keyed_ticket_session_id(
     key: SessionKey<'_>,
+    principal: &str,
     source: &str,
     namespace: &str,
     ticket_id: &str,
@@ -90,7 +93,7 @@ pub fn keyed_ticket_session_id(
     match key {
         None => ticket_session_id(source, namespace, ticket_id),
         Some(_) => {
-            let mac = session_mac(key, &["ticket", namespace, source, ticket_id]);
+            let mac = session_mac(key, &["ticket", principal, namespace, source, ticket_id]);
             delivery_session_id(source, ticket_id, &hex(&mac[..16]))
         }
     }
@@ -255,20 +258,22 @@ mod tests {
     }
 
     #[test]
-    fn keyed_ticket_sessions_need_the_secret() {
+    fn keyed_ticket_sessions_need_the_secret_and_belong_to_their_principal() {
         let plain = ticket_session_id("servicenow", "default", "INC0010001");
-        assert_eq!(
-            keyed_ticket_session_id(None, "servicenow", "default", "INC0010001"),
-            plain
+        let keyed = |key: SessionKey<'_>, principal: &str| {
+            keyed_ticket_session_id(key, principal, "servicenow", "default", "INC0010001")
+        };
+        assert_eq!(keyed(None, "integration:ServiceNow"), plain);
+        let prod = keyed(Some(b"secret"), "integration:ServiceNowProd");
+        assert_valid(&prod);
+        assert_ne!(prod, plain, "not computable from public data");
+        assert_eq!(prod, keyed(Some(b"secret"), "integration:ServiceNowProd"));
+        assert_ne!(
+            prod,
+            keyed(Some(b"secret"), "integration:ServiceNowDev"),
+            "another instance's INC0010001 is another session"
         );
-        let keyed = keyed_ticket_session_id(Some(b"secret"), "servicenow", "default", "INC0010001");
-        assert_valid(&keyed);
-        assert_ne!(keyed, plain, "not computable from public data");
-        assert_eq!(
-            keyed,
-            keyed_ticket_session_id(Some(b"secret"), "servicenow", "default", "INC0010001")
-        );
-        assert!(keyed.starts_with("servicenow-INC0010001-"));
+        assert!(prod.starts_with("servicenow-INC0010001-"));
     }
 
     #[test]

@@ -6,6 +6,7 @@ use ticket_prompt::signature::SignatureError;
 use ticket_prompt::{InvalidSessionId, TicketError};
 
 use crate::agent::{AgentError, AgentFailure, DirectoryError};
+use crate::integrations::DirectoryUnavailable;
 use crate::secrets::SecretError;
 
 /// Every way a request can fail.
@@ -91,6 +92,12 @@ impl From<DirectoryError> for BridgeError {
             DirectoryError::Unknown(name) => BridgeError::UnknownAgent(name),
             DirectoryError::Unavailable => BridgeError::Configuration,
         }
+    }
+}
+
+impl From<DirectoryUnavailable> for BridgeError {
+    fn from(_: DirectoryUnavailable) -> Self {
+        BridgeError::Configuration
     }
 }
 

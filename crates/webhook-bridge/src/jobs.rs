@@ -62,8 +62,8 @@ pub struct JobKey {
     replay_guard: bool,
 }
 
-/// The delivery's key: the sender's delivery id or `Idempotency-Key` (`named`), else a hash of
-/// source and body; and its fingerprint.
+/// The delivery's key, in `principal`'s own space: the sender's delivery id or
+/// `Idempotency-Key` (`named`), else a hash of source and body; and its fingerprint.
 ///
 /// `replay_guard` is for signed deliveries whose signature covers no timestamp (GitHub, Jira,
 /// PagerDuty): a captured body stays valid forever, so such a delivery is keyed by its body, and
@@ -73,6 +73,7 @@ pub fn job_key(
     source: Source,
     body: &[u8],
     replay_guard: bool,
+    principal: &str,
 ) -> Result<JobKey, BridgeError> {
     let (key, delivery_id) = match named {
         HeaderText::Text(id) if replay_guard => (
@@ -93,7 +94,9 @@ pub fn job_key(
         })
     })?;
     Ok(JobKey {
-        key,
+        // Each caller's keys are its own: another integration of the same source presenting
+        // this key (or body) is another delivery, never answered from this one's job.
+        key: key.of_caller(principal),
         fingerprint: request_fingerprint(source.as_str(), body),
         delivery_id,
         replay_guard,

@@ -24,6 +24,8 @@ mod deadline;
 mod sdk;
 mod secrets;
 
+mod integrations;
+
 mod answer;
 
 mod agent;

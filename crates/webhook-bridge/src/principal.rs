@@ -5,8 +5,9 @@
 
 use ticket_prompt::Source;
 
-use crate::config::{Grant, Integration, Integrations};
+use crate::config::{Grant, Integration};
 use crate::error::BridgeError;
+use crate::integrations::KeyHolder;
 use crate::request::Caller;
 use crate::route::Route;
 
@@ -54,9 +55,10 @@ impl Principal {
 }
 
 /// The principal of a request for `route`, or `ROUTE_NOT_ALLOWED` when the caller may not call
-/// it. `require_signatures` marks the function behind the API without keys.
+/// it. `holder` is who holds the request's API key; `require_signatures` marks the function
+/// behind the API without keys.
 pub fn authorize(
-    integrations: Option<&Integrations>,
+    holder: KeyHolder,
     require_signatures: bool,
     caller: &Caller,
     route: &Route,
@@ -65,19 +67,20 @@ pub fn authorize(
         // The Function URL: Lambda checked the SigV4 signature and the caller's permission.
         return Ok(Principal::Aws(arn.clone()));
     }
-    let Some(integrations) = integrations else {
-        return Ok(Principal::Anyone);
-    };
-    let Some(key_id) = &caller.api_key_id else {
-        // No key reaches only the API without keys, whose function refuses unsigned deliveries.
+    if require_signatures && caller.api_key_id.is_none() {
+        // The API without keys, whose function refuses unsigned deliveries: the sender its
+        // signature proves, whether or not the deployment names integrations (it names none
+        // for this function), so it asserts no users and chooses no mode.
         return match route {
-            Route::Webhook(source) if require_signatures => Ok(Principal::Sender(*source)),
+            Route::Webhook(source) => Ok(Principal::Sender(*source)),
             _ => Err(BridgeError::RouteNotAllowed),
         };
+    }
+    let integration = match holder {
+        KeyHolder::Anyone => return Ok(Principal::Anyone),
+        KeyHolder::NoKey | KeyHolder::Unknown => return Err(BridgeError::RouteNotAllowed),
+        KeyHolder::Integration(integration) => integration,
     };
-    let integration = integrations
-        .by_key_id(key_id)
-        .ok_or(BridgeError::RouteNotAllowed)?;
     let allowed = match (route, &integration.grant) {
         (Route::Webhook(source), Grant::Webhook(granted)) => source == granted,
         (Route::Invoke(_), Grant::Invoke) => true,
@@ -88,5 +91,5 @@ pub fn authorize(
     if !allowed {
         return Err(BridgeError::RouteNotAllowed);
     }
-    Ok(Principal::Integration(integration.clone()))
+    Ok(Principal::Integration(integration))
 }

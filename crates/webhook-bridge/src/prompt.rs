@@ -138,7 +138,8 @@ fn invalid_user_id(reason: &str) -> BridgeError {
 }
 
 /// The session for a delivery under the policy: fresh; the ticket's (keyed with the session
-/// secret, so nobody computes it from the ticket number); or the caller's, in its namespace.
+/// secret, so nobody computes it from the ticket number, and the delivering principal's own);
+/// or the caller's, in its namespace.
 fn session_for_ticket(
     sessions: Sessions<'_>,
     caller_session: &HeaderText,
@@ -156,6 +157,7 @@ fn session_for_ticket(
         SessionPolicy::PerDelivery => Ok(fresh()),
         SessionPolicy::PerTicket { namespace } => Ok(keyed_ticket_session_id(
             sessions.key,
+            sessions.principal,
             source.as_str(),
             namespace,
             &ticket.session_key(),

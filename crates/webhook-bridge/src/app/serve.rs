@@ -5,7 +5,7 @@ use std::time::Instant;
 
 use lambda_http::{Body, Request, Response};
 
-use super::state::Bridge;
+use super::state::{Bridge, Services};
 use super::trail::{Ending, Trail};
 use super::{invoke, webhook};
 use crate::error::BridgeError;
@@ -22,16 +22,10 @@ impl Bridge {
         let (inbound, route) = request::read(req, self.user_id_header());
         let mut trail = Trail::for_route(route.as_ref().ok());
         // Who is calling, and may they call this route: decided before anything else is read.
-        let ready = route.and_then(|route| {
-            let s = self.services()?;
-            let principal = authorize(
-                s.config.integrations.as_ref(),
-                s.config.require_signatures,
-                &inbound.caller,
-                &route,
-            )?;
-            Ok((s, route, principal))
-        });
+        let ready = match route {
+            Err(e) => Err(e),
+            Ok(route) => self.admit(&inbound, route).await,
+        };
         if let Ok((_, _, principal)) = &ready {
             trail.principal = Some(principal.id());
         }
@@ -66,5 +60,20 @@ impl Bridge {
             latency: started.elapsed(),
         });
         response
+    }
+
+    /// The services, the route and the principal of a request that may call its route.
+    async fn admit(
+        &self,
+        inbound: &request::Inbound,
+        route: Route,
+    ) -> Result<(&Services, Route, Principal), BridgeError> {
+        let s = self.services()?;
+        let holder = s
+            .integrations
+            .holder(inbound.caller.api_key_id.as_deref())
+            .await?;
+        let principal = authorize(holder, s.config.require_signatures, &inbound.caller, &route)?;
+        Ok((s, route, principal))
     }
 }

@@ -10,6 +10,7 @@ use aws_config::SdkConfig;
 use crate::agent::{AgentClient, AgentDirectory};
 use crate::config::{Config, ConfigError, SESSION_SECRET_MIN, SessionSecret, UserIdSource};
 use crate::error::BridgeError;
+use crate::integrations::IntegrationDirectory;
 use crate::jobs::Jobs;
 use crate::sdk::sdk_defaults;
 use crate::secrets::{Secret, SecretStore};
@@ -61,6 +62,7 @@ pub(super) struct Services {
     pub(super) signers: Signers,
     pub(super) jobs: Option<Jobs>,
     pub(super) secrets: SecretStore,
+    pub(super) integrations: IntegrationDirectory,
     session_secret: Option<Secret<Vec<u8>>>,
 }
 
@@ -102,6 +104,7 @@ impl Bridge {
             ),
             signers: Signers::new(&config.sources, secrets.clone()),
             jobs: config.jobs.as_ref().map(|j| Jobs::new(aws.jobs, j)),
+            integrations: IntegrationDirectory::new(config.integrations.clone(), secrets.clone()),
             session_secret: config.session_secret.clone().map(|s| match s {
                 SessionSecret::Inline(key) => Secret::Given(key),
                 SessionSecret::Ref(reference) => Secret::fetched("SESSION_SECRET_REF", reference),
@@ -153,11 +156,16 @@ impl Bridge {
         );
     }
 
-    /// Fetches referenced signing secrets and the agent directory (cold start). A failure only
-    /// makes the requests that need them retry the fetch.
+    /// Fetches referenced signing secrets, the agent and integration directories and the session
+    /// secret (cold start). A failure only makes the requests that need them retry the fetch.
     pub async fn prefetch_secrets(&self) {
         let Ok(s) = &self.services else { return };
-        let _ = tokio::join!(s.signers.prefetch(), s.agents.prefetch(), s.session_key());
+        let _ = tokio::join!(
+            s.signers.prefetch(),
+            s.agents.prefetch(),
+            s.session_key(),
+            s.integrations.prefetch()
+        );
     }
 
     /// Fetches the agent directory (`AGENTS_PARAMETER`) and the session secret at cold start.

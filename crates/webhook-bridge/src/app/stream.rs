@@ -102,8 +102,12 @@ impl Bridge {
             _ => return Err(BridgeError::NotFound),
         };
         let s = self.services()?;
+        let holder = s
+            .integrations
+            .holder(inbound.caller.api_key_id.as_deref())
+            .await?;
         let principal = authorize(
-            s.config.integrations.as_ref(),
+            holder,
             s.config.require_signatures,
             &inbound.caller,
             &Route::Invoke(agent.clone()),

@@ -99,6 +99,7 @@ pub(super) async fn deliver(
                     source,
                     body,
                     replay_guard,
+                    &owner,
                 )?;
                 Some((jobs, key))
             }

@@ -18,7 +18,7 @@ mod settings;
 pub use agents::{
     AgentEndpoint, AgentTarget, AgentsSource, DEFAULT_AGENT, is_agent_name, parse_agents,
 };
-pub use integrations::{Grant, Integration, Integrations};
+pub use integrations::{Grant, Integration, IntegrationRules, Integrations, IntegrationsSource};
 pub use jobs::JobsConfig;
 pub use policies::{RetryMode, SESSION_SECRET_MIN, SessionPolicy, SessionSecret, UserIdSource};
 pub use secret_ref::SecretRef;

@@ -8,7 +8,7 @@ use std::time::Duration;
 use ticket_prompt::{FieldLimits, Source};
 
 use super::agents::{self, AgentEndpoint, AgentTarget, AgentsSource};
-use super::integrations::{self, Integrations};
+use super::integrations::{self, IntegrationsSource};
 use super::jobs::{self, JobsConfig};
 use super::policies::{self, RetryMode, SessionPolicy, SessionSecret, UserIdSource};
 use super::sources::{self, DeliveryMode, SourceSettings};
@@ -61,7 +61,7 @@ pub struct Config {
     pub jobs: Option<JobsConfig>,
     /// `INTEGRATION_KEYS` and friends: who may call with an API key, and what for; `None` when
     /// no integrations are named (any caller may call any route).
-    pub integrations: Option<Integrations>,
+    pub integrations: Option<IntegrationsSource>,
 }
 
 impl Config {

@@ -1,4 +1,5 @@
-//! Reading one secret's value from Secrets Manager or SSM Parameter Store, bounded in time.
+//! Reading one secret's value from Secrets Manager or SSM Parameter Store, or the parameters under
+//! an SSM path; each read bounded in time.
 
 use std::time::Duration;
 
@@ -51,6 +52,37 @@ impl SecretStore {
                     .and_then(|p| p.value)
                     .ok_or_else(|| "the parameter has no value".to_owned()),
             }
+        };
+        tokio::time::timeout(FETCH_BUDGET, fetch)
+            .await
+            .unwrap_or_else(|_| Err(format!("no answer within {FETCH_BUDGET:?}")))
+    }
+
+    /// The String parameters directly under the SSM `path` (no trailing `/`), as `(last name
+    /// segment, value)`, every page read. The error is for logs.
+    pub async fn parameters_under(&self, path: &str) -> Result<Vec<(String, String)>, String> {
+        let prefix = format!("{path}/");
+        let fetch = async {
+            let mut pages = self
+                .ssm
+                .get_parameters_by_path()
+                .path(path)
+                .recursive(false)
+                .into_paginator()
+                .send();
+            let mut found = Vec::new();
+            while let Some(page) = pages.next().await {
+                let page = page.map_err(|e| DisplayErrorContext(&e).to_string())?;
+                for parameter in page.parameters.unwrap_or_default() {
+                    let (Some(name), Some(value)) = (parameter.name, parameter.value) else {
+                        continue;
+                    };
+                    if let Some(leaf) = name.strip_prefix(&prefix) {
+                        found.push((leaf.to_owned(), value));
+                    }
+                }
+            }
+            Ok(found)
         };
         tokio::time::timeout(FETCH_BUDGET, fetch)
             .await

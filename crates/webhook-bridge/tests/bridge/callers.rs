@@ -157,6 +157,49 @@ async fn the_api_without_keys_admits_only_signed_webhooks() {
     assert_eq!(h.agentcore.invocation_count(), 1);
 }
 
+#[tokio::test]
+async fn a_signed_sender_without_a_key_is_bound_to_its_source_not_anyone() {
+    // As the template deploys the function behind the API without keys: no directory at all.
+    let h = harness(&[
+        ("REQUIRE_SIGNATURES", "true"),
+        ("GITHUB_WEBHOOK_SECRET", "gh-secret"),
+        ("AGENT_USER_ID_SOURCE", "header:x-end-user"),
+    ])
+    .await;
+    let signed = |extra: &dyn Fn(&mut Value)| {
+        let mut ev = with_headers("github-issue-opened.json", &[]);
+        ev["requestContext"]["identity"]["apiKeyId"] = Value::Null;
+        extra(&mut ev);
+        let signature = github_signature(&ev, "gh-secret");
+        ev["headers"]["X-Hub-Signature-256"] = Value::from(signature.clone());
+        ev["multiValueHeaders"]["X-Hub-Signature-256"] = Value::from(vec![signature]);
+        request(&ev)
+    };
+    // The signature covers the body, not the headers or the query: whoever replays or relays a
+    // signed delivery may not add an end user or pick the mode.
+    let reply = call(
+        &h.bridge,
+        signed(&|ev| {
+            ev["headers"]["x-end-user"] = Value::from("alice@example.com");
+            ev["multiValueHeaders"]["x-end-user"] = Value::from(vec!["alice@example.com"]);
+        }),
+    )
+    .await;
+    assert_error(&reply, 403, "USER_NOT_ALLOWED");
+    let reply = call(
+        &h.bridge,
+        signed(&|ev| {
+            ev["queryStringParameters"] = serde_json::json!({"mode": "async"});
+            ev["multiValueQueryStringParameters"] = serde_json::json!({"mode": ["async"]});
+        }),
+    )
+    .await;
+    assert_error(&reply, 403, "MODE_NOT_ALLOWED");
+    assert_eq!(h.agentcore.invocation_count(), 0);
+    let plain = call(&h.bridge, signed(&|_| {})).await;
+    assert_eq!(plain.status, StatusCode::OK, "{}", plain.raw);
+}
+
 /// The header AgentCore reads `runtimeUserId` from.
 const USER_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-user-id";
 

@@ -74,10 +74,12 @@ pub(super) fn get_job(job_id: &str) -> Request {
     )
 }
 
-/// The job id of a delivery with this delivery id or `Idempotency-Key`.
+/// The job id of a delivery with this delivery id or `Idempotency-Key`, from a caller of a
+/// deployment that names no integrations (`anyone`: keys are each caller's own).
 pub(super) fn job_id_for(source: &str, delivery_id: &str) -> String {
     IdempotencyKey::from_delivery_id(source, delivery_id)
         .unwrap()
+        .of_caller("anyone")
         .job_id()
 }
 
