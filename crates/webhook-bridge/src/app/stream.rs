@@ -29,6 +29,8 @@ struct Forwarding {
     agent: AgentClient,
     call: AgentCall,
     agent_name: String,
+    /// [`crate::principal::Principal::id`] of the caller, for the log line.
+    principal: String,
     stream: AgentStream,
     framing: Framing,
     heartbeat: Duration,
@@ -127,6 +129,7 @@ impl Bridge {
             agent: s.agent.clone(),
             call: prepared.call,
             agent_name: prepared.agent,
+            principal: principal.id(),
             stream,
             framing: Framing::from_accept(inbound.accept.as_deref()),
             heartbeat: s.config.stream_heartbeat,
@@ -176,6 +179,7 @@ async fn forward(mut tx: Sender, mut f: Forwarding) {
     tracing::info!(
         request_id = f.request_id,
         agent = f.agent_name,
+        principal = f.principal,
         session_id = f.call.session_id,
         code,
         frames = stats.frames,

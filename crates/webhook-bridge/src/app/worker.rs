@@ -136,6 +136,7 @@ impl Run<'_> {
             return self.already_taken(&received).await;
         };
         let attempt = record.attempts;
+        let principal = record.principal.clone().unwrap_or_default();
         let call = AgentCall {
             endpoint: self.s.config.default_endpoint(),
             session_id: job.session_id.clone(),
@@ -152,6 +153,7 @@ impl Run<'_> {
             job_id = job.job_id,
             source = source.as_str(),
             ticket = job.ticket_id,
+            principal,
             attempt,
             receives = received.receives,
             handed_back = outcome.is_err(),

@@ -26,8 +26,9 @@ pub enum WriteBackSetting {
 
 /// Ticket-system credentials, as JSON in the configuration or secret:
 /// ServiceNow `{"instance_url", "username", "password"}`, GitHub `{"token", "api_url"?}`,
-/// Jira `{"base_url", "email", "api_token"}`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Jira `{"base_url", "email", "api_token"}`. `Debug` shows where and as whom, never the password
+/// or token (a configuration dump or a panic message must not leak them).
+#[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// Basic auth against the instance's Table API.
     ServiceNow {
@@ -54,6 +55,37 @@ pub enum Credentials {
         /// Its API token.
         api_token: String,
     },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        const HIDDEN: &str = "<redacted>";
+        match self {
+            Credentials::ServiceNow {
+                instance_url,
+                username,
+                ..
+            } => f
+                .debug_struct("ServiceNow")
+                .field("instance_url", instance_url)
+                .field("username", username)
+                .field("password", &HIDDEN)
+                .finish(),
+            Credentials::GitHub { api_url, .. } => f
+                .debug_struct("GitHub")
+                .field("api_url", api_url)
+                .field("token", &HIDDEN)
+                .finish(),
+            Credentials::Jira {
+                base_url, email, ..
+            } => f
+                .debug_struct("Jira")
+                .field("base_url", base_url)
+                .field("email", email)
+                .field("api_token", &HIDDEN)
+                .finish(),
+        }
+    }
 }
 
 impl Credentials {
@@ -103,6 +135,27 @@ impl Credentials {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_password_or_token() {
+        for (source, json, secret) in [
+            (
+                Source::ServiceNow,
+                r#"{"instance_url": "https://acme.service-now.com", "username": "bridge", "password": "pw-s3cr3t"}"#,
+                "pw-s3cr3t",
+            ),
+            (Source::GitHub, r#"{"token": "ghp_t0k3n"}"#, "ghp_t0k3n"),
+            (
+                Source::Jira,
+                r#"{"base_url": "https://acme.atlassian.net", "email": "b@acme.test", "api_token": "at-s3cr3t"}"#,
+                "at-s3cr3t",
+            ),
+        ] {
+            let shown = format!("{:?}", Credentials::parse(source, json).unwrap());
+            assert!(!shown.contains(secret), "{shown}");
+            assert!(shown.contains("<redacted>"), "{shown}");
+        }
+    }
 
     #[test]
     fn base_urls_lose_their_trailing_slash() {
