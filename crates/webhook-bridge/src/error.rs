@@ -8,6 +8,7 @@ use ticket_prompt::{InvalidSessionId, TicketError};
 use crate::agent::{AgentError, AgentFailure, DirectoryError};
 use crate::integrations::DirectoryUnavailable;
 use crate::secrets::SecretError;
+use crate::tokens::TokenError;
 
 /// Every way a request can fail.
 #[derive(Debug, Error)]
@@ -59,6 +60,15 @@ pub enum BridgeError {
     /// `?mode=async` (or `Prefer: respond-async`) without a job queue.
     #[error("asynchronous mode is not enabled")]
     AsyncNotEnabled,
+    /// The bearer token does not verify (signature, algorithm, issuer, audience, time, key id).
+    #[error("invalid bearer token")]
+    InvalidToken,
+    /// `USER_TOKENS=required` and the request came without a bearer token.
+    #[error("a bearer token is required")]
+    TokenRequired,
+    /// The token issuer's keys (or the shared secret) could not be fetched.
+    #[error("token verification keys unavailable")]
+    TokenKeysUnavailable,
     /// The caller named an end user without being trusted to (or, unsigned, a ticket requester).
     #[error("user assertion not allowed for this caller")]
     UserNotAllowed,
@@ -101,6 +111,15 @@ impl From<DirectoryUnavailable> for BridgeError {
     }
 }
 
+impl From<TokenError> for BridgeError {
+    fn from(e: TokenError) -> Self {
+        match e {
+            TokenError::Invalid(_) => BridgeError::InvalidToken,
+            TokenError::KeysUnavailable => BridgeError::TokenKeysUnavailable,
+        }
+    }
+}
+
 impl From<SecretError> for BridgeError {
     fn from(_: SecretError) -> Self {
         BridgeError::Configuration
@@ -132,6 +151,9 @@ impl BridgeError {
             BridgeError::InvalidMode(_) => "INVALID_MODE",
             BridgeError::ModeNotAllowed => "MODE_NOT_ALLOWED",
             BridgeError::UserNotAllowed => "USER_NOT_ALLOWED",
+            BridgeError::InvalidToken => "INVALID_TOKEN",
+            BridgeError::TokenRequired => "TOKEN_REQUIRED",
+            BridgeError::TokenKeysUnavailable => "TOKEN_KEYS_UNAVAILABLE",
             BridgeError::InvalidIdempotencyKey(_) => "INVALID_IDEMPOTENCY_KEY",
             BridgeError::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             BridgeError::JobsUnavailable => "JOBS_UNAVAILABLE",

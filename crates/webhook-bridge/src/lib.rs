@@ -26,6 +26,8 @@ mod secrets;
 
 mod integrations;
 
+mod tokens;
+
 mod answer;
 
 mod agent;

@@ -1,7 +1,9 @@
 //! Who is calling, and may they call this route. An integration, by the API key API Gateway
 //! admitted; a sender proven by its signature alone (the API without keys); an AWS principal, by
 //! the SigV4 signature Lambda checked (the streaming Function URL); or, where the deployment names
-//! no integrations, anyone the front door admitted. Nothing a caller merely asserts counts.
+//! no integrations, anyone the front door admitted. On the invoke routes, a user whose bearer
+//! token verifies is the principal, calling through one of those. Nothing a caller merely
+//! asserts counts.
 
 use ticket_prompt::Source;
 
@@ -10,6 +12,7 @@ use crate::error::BridgeError;
 use crate::integrations::KeyHolder;
 use crate::request::Caller;
 use crate::route::Route;
+use crate::tokens::UserTokens;
 
 /// The caller a request is bound to: its jobs and sessions are its own.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +25,20 @@ pub enum Principal {
     Aws(String),
     /// Any caller: the deployment names no integrations (local runs).
     Anyone,
+    /// A user a bearer token proved, calling through another principal (an integration's key,
+    /// an AWS principal, or anyone where no integrations are named).
+    User(User),
+}
+
+/// A verified user and the caller it came through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// The token's issuer (or `chat-auth` for the shared secret).
+    pub issuer: String,
+    /// The configured user claim's value: the agent's `runtimeUserId`.
+    pub user: String,
+    /// Whose key or signature carried the request.
+    pub via: Box<Principal>,
 }
 
 impl Principal {
@@ -32,6 +49,8 @@ impl Principal {
             Principal::Sender(source) => format!("sender:{}", source.as_str()),
             Principal::Aws(arn) => format!("aws:{arn}"),
             Principal::Anyone => "anyone".into(),
+            // The same user through any integration: one namespace, their own.
+            Principal::User(u) => format!("user:{}#{}", u.issuer, u.user),
         }
     }
 
@@ -40,7 +59,16 @@ impl Principal {
         match self {
             Principal::Integration(i) => i.asserts_users,
             Principal::Anyone => true,
-            Principal::Sender(_) | Principal::Aws(_) => false,
+            // A verified user is the user: nobody else may be named.
+            Principal::Sender(_) | Principal::Aws(_) | Principal::User(_) => false,
+        }
+    }
+
+    /// The user a bearer token proved, when there is one.
+    pub fn verified_user(&self) -> Option<&str> {
+        match self {
+            Principal::User(u) => Some(&u.user),
+            _ => None,
         }
     }
 
@@ -50,6 +78,35 @@ impl Principal {
             Principal::Integration(i) => i.chooses_mode,
             Principal::Anyone => true,
             Principal::Sender(_) | Principal::Aws(_) => false,
+            Principal::User(u) => u.via.chooses_mode(),
+        }
+    }
+}
+
+/// The principal of a request for `route`: [`authorize`]'s, or, on the invoke routes of a
+/// deployment that takes tokens, the user a presented bearer token proves (a token that does not
+/// verify is refused, never ignored; `USER_TOKENS=required` refuses a request without one).
+pub async fn identify(
+    holder: KeyHolder,
+    tokens: &UserTokens,
+    require_signatures: bool,
+    caller: &Caller,
+    route: &Route,
+) -> Result<Principal, BridgeError> {
+    let principal = authorize(holder, require_signatures, caller, route)?;
+    if !matches!(route, Route::Invoke(_)) || !tokens.enabled() {
+        return Ok(principal);
+    }
+    match &caller.token {
+        None if tokens.required() => Err(BridgeError::TokenRequired),
+        None => Ok(principal),
+        Some(token) => {
+            let verified = tokens.verify(token).await?;
+            Ok(Principal::User(User {
+                issuer: verified.issuer,
+                user: verified.user,
+                via: Box::new(principal),
+            }))
         }
     }
 }
@@ -57,7 +114,7 @@ impl Principal {
 /// The principal of a request for `route`, or `ROUTE_NOT_ALLOWED` when the caller may not call
 /// it. `holder` is who holds the request's API key; `require_signatures` marks the function
 /// behind the API without keys.
-pub fn authorize(
+fn authorize(
     holder: KeyHolder,
     require_signatures: bool,
     caller: &Caller,

@@ -10,6 +10,7 @@ use ticket_prompt::{
 use crate::agent::AgentCall;
 use crate::config::{AgentEndpoint, SessionPolicy, UserIdSource};
 use crate::error::BridgeError;
+use crate::principal::Principal;
 use crate::request::{HeaderText, Inbound};
 
 /// AgentCore's limit on `runtimeUserId`.
@@ -86,12 +87,23 @@ pub fn for_ticket(
     })
 }
 
-/// The `runtimeUserId` a direct query asks for, checked before anything else is looked up.
+/// The `runtimeUserId` of a direct query, checked before anything else is looked up: a verified
+/// token's user (the body may repeat it, never name another), else the body's `user_id` from a
+/// caller trusted to name users.
 pub fn query_user(
     user_ids: Option<&UserIdSource>,
-    caller_may_assert: bool,
+    principal: &Principal,
     request: &InvokeRequest,
 ) -> Result<Option<String>, BridgeError> {
+    if let Some(verified) = principal.verified_user() {
+        let verified = encode_user_id(verified).ok_or(BridgeError::InvalidToken)?;
+        return match request.user_id.as_deref().map(encode_user_id) {
+            Some(asked) if asked.as_deref() != Some(verified.as_str()) => {
+                Err(BridgeError::UserNotAllowed)
+            }
+            _ => Ok(Some(verified)),
+        };
+    }
     match request.user_id.as_deref() {
         None => Ok(None),
         // A user id needs the InvokeAgentRuntimeForUser permission, which the template grants
@@ -99,7 +111,7 @@ pub fn query_user(
         Some(_) if user_ids.is_none() => Err(invalid_user_id(
             "this deployment does not pass user ids to agents (AGENT_USER_ID_SOURCE is not set)",
         )),
-        Some(_) if !caller_may_assert => Err(BridgeError::UserNotAllowed),
+        Some(_) if !principal.asserts_users() => Err(BridgeError::UserNotAllowed),
         Some(raw) => encode_user_id(raw).map(Some).ok_or_else(|| {
             invalid_user_id("is blank, or too long once non-ASCII characters are percent-encoded")
         }),

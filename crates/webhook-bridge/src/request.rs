@@ -8,9 +8,12 @@ use ticket_prompt::{GITHUB_EVENT_HEADER, Source, delivery_id_header, signature};
 use crate::agent::TraceContext;
 use crate::error::BridgeError;
 use crate::route::{Route, route};
+use crate::tokens::{PresentedToken, TokenHeader};
 
 /// The agent session: chosen by a caller under `SESSION_POLICY=caller`, and named on answers.
 pub const SESSION_HEADER: &str = "x-agent-session-id";
+/// A user's bearer token where `Authorization` is taken (by SigV4 on the Function URL).
+const CHAT_AUTH_HEADER: &str = "x-chat-auth";
 /// The caller's own idempotency key, for senders without delivery ids (ServiceNow flows, scripts).
 const IDEMPOTENCY_KEY_HEADER: &str = "idempotency-key";
 /// AgentCore's limits on the trace headers (`traceparent` 128, `tracestate` 512, `baggage` 8192):
@@ -61,6 +64,9 @@ pub struct Caller {
     /// `requestContext.authorizer.iam.userArn`: the AWS principal of a SigV4-signed Function URL
     /// request.
     pub aws_principal: Option<String>,
+    /// A bearer token (`x-chat-auth`, else `Authorization: Bearer`): unlike the two above, only a
+    /// claim until the tokens step verifies it.
+    pub token: Option<PresentedToken>,
 }
 
 /// One request, read.
@@ -146,7 +152,10 @@ pub fn read(req: Request, user_id_header: Option<&str>) -> (Inbound, Result<Rout
         }),
         mode,
         delivery,
-        caller: caller(&req),
+        caller: Caller {
+            token: bearer_token(headers),
+            ..caller(&req)
+        },
         path,
         body: match req.into_body() {
             Body::Empty => Vec::new(),
@@ -198,7 +207,7 @@ fn caller(req: &Request) -> Caller {
     match req.request_context_ref() {
         Some(lambda_http::request::RequestContext::ApiGatewayV1(ctx)) => Caller {
             api_key_id: present(&ctx.identity.api_key_id),
-            aws_principal: None,
+            ..Caller::default()
         },
         Some(lambda_http::request::RequestContext::ApiGatewayV2(ctx)) => Caller {
             api_key_id: None,
@@ -207,9 +216,34 @@ fn caller(req: &Request) -> Caller {
                 .as_ref()
                 .and_then(|a| a.iam.as_ref())
                 .and_then(|iam| present(&iam.user_arn)),
+            ..Caller::default()
         },
         _ => Caller::default(),
     }
+}
+
+/// The bearer token a caller presents: `x-chat-auth` (whatever its form: a malformed one is
+/// refused, not ignored), else `Authorization` when its scheme is `Bearer` (SigV4's and other
+/// schemes there are not tokens).
+fn bearer_token(headers: &HeaderMap) -> Option<PresentedToken> {
+    let bearer = |value: &str| {
+        let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+        scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| token.trim().to_owned())
+    };
+    if headers.contains_key(CHAT_AUTH_HEADER) {
+        let token = text(headers, CHAT_AUTH_HEADER).and_then(bearer);
+        return Some(PresentedToken {
+            token: token.unwrap_or_default(),
+            header: TokenHeader::ChatAuth,
+        });
+    }
+    let token = text(headers, http::header::AUTHORIZATION.as_str()).and_then(bearer)?;
+    Some(PresentedToken {
+        token,
+        header: TokenHeader::Authorization,
+    })
 }
 
 /// The Lambda request id when running under Lambda, else API Gateway's, else a fresh one.

@@ -32,11 +32,7 @@ pub(super) async fn prepare(
 ) -> Result<PreparedInvoke, BridgeError> {
     let body = inbound.body_within(s.config.max_body_bytes)?;
     let request = parse::query(body)?;
-    let user_id = prompt::query_user(
-        s.config.user_id_source.as_ref(),
-        principal.asserts_users(),
-        &request,
-    )?;
+    let user_id = prompt::query_user(s.config.user_id_source.as_ref(), principal, &request)?;
     let endpoint = s.agents.resolve(agent).await?;
     let qualifier = endpoint.qualifier.clone();
     let owner = principal.id();

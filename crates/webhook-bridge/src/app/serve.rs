@@ -10,7 +10,7 @@ use super::trail::{Ending, Trail};
 use super::{invoke, webhook};
 use crate::error::BridgeError;
 use crate::jobs;
-use crate::principal::{Principal, authorize};
+use crate::principal::Principal;
 use crate::request;
 use crate::response::{self, Outcome};
 use crate::route::Route;
@@ -69,11 +69,7 @@ impl Bridge {
         route: Route,
     ) -> Result<(&Services, Route, Principal), BridgeError> {
         let s = self.services()?;
-        let holder = s
-            .integrations
-            .holder(inbound.caller.api_key_id.as_deref())
-            .await?;
-        let principal = authorize(holder, s.config.require_signatures, &inbound.caller, &route)?;
+        let principal = s.identify(&inbound.caller, &route).await?;
         Ok((s, route, principal))
     }
 }

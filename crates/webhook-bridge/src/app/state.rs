@@ -12,8 +12,12 @@ use crate::config::{Config, ConfigError, SESSION_SECRET_MIN, SessionSecret, User
 use crate::error::BridgeError;
 use crate::integrations::IntegrationDirectory;
 use crate::jobs::Jobs;
+use crate::principal::{Principal, identify};
+use crate::request::Caller;
+use crate::route::Route;
 use crate::sdk::sdk_defaults;
 use crate::secrets::{Secret, SecretStore};
+use crate::tokens::UserTokens;
 use crate::verify::Signers;
 
 /// The most cold start may spend warming the AgentCore connection (Lambda allows 10 s of init).
@@ -63,10 +67,33 @@ pub(super) struct Services {
     pub(super) jobs: Option<Jobs>,
     pub(super) secrets: SecretStore,
     pub(super) integrations: IntegrationDirectory,
+    tokens: UserTokens,
     session_secret: Option<Secret<Vec<u8>>>,
 }
 
 impl Services {
+    /// Who is calling `route`, and may they: the integration whose key API Gateway admitted,
+    /// the signed sender or AWS principal, and on the invoke routes the user a bearer token
+    /// proves. Decided before anything else about the request is read.
+    pub(super) async fn identify(
+        &self,
+        caller: &Caller,
+        route: &Route,
+    ) -> Result<Principal, BridgeError> {
+        let holder = self
+            .integrations
+            .holder(caller.api_key_id.as_deref())
+            .await?;
+        identify(
+            holder,
+            &self.tokens,
+            self.config.require_signatures,
+            caller,
+            route,
+        )
+        .await
+    }
+
     /// The session secret (fetched on first use), or `None` when none is configured. A secret
     /// that cannot be fetched fails the request (`CONFIGURATION_ERROR`), never unkeyed ids.
     pub(super) async fn session_key(&self) -> Result<Option<&[u8]>, BridgeError> {
@@ -105,6 +132,7 @@ impl Bridge {
             signers: Signers::new(&config.sources, secrets.clone()),
             jobs: config.jobs.as_ref().map(|j| Jobs::new(aws.jobs, j)),
             integrations: IntegrationDirectory::new(config.integrations.clone(), secrets.clone()),
+            tokens: UserTokens::new(config.tokens.clone(), secrets.clone()),
             session_secret: config.session_secret.clone().map(|s| match s {
                 SessionSecret::Inline(key) => Secret::Given(key),
                 SessionSecret::Ref(reference) => Secret::fetched("SESSION_SECRET_REF", reference),

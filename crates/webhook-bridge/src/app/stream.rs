@@ -19,7 +19,6 @@ use crate::agent::{AgentCall, AgentClient, AgentError, AgentFailure, AgentStream
 use crate::answer::{Frame, Framing, StreamTranslator};
 use crate::deadline::{Margin, agent_deadline};
 use crate::error::BridgeError;
-use crate::principal::authorize;
 use crate::request::{self, Inbound};
 use crate::response;
 use crate::route::Route;
@@ -104,16 +103,9 @@ impl Bridge {
             _ => return Err(BridgeError::NotFound),
         };
         let s = self.services()?;
-        let holder = s
-            .integrations
-            .holder(inbound.caller.api_key_id.as_deref())
+        let principal = s
+            .identify(&inbound.caller, &Route::Invoke(agent.clone()))
             .await?;
-        let principal = authorize(
-            holder,
-            s.config.require_signatures,
-            &inbound.caller,
-            &Route::Invoke(agent.clone()),
-        )?;
         let prepared = invoke::prepare(s, inbound, &agent, &principal).await?;
         let budget = agent_deadline(
             s.config.agent_timeout,

@@ -9,6 +9,7 @@ mod agents;
 mod integrations;
 mod jobs;
 mod policies;
+mod tokens;
 mod write_back;
 
 mod sources;
@@ -24,5 +25,6 @@ pub use policies::{RetryMode, SESSION_SECRET_MIN, SessionPolicy, SessionSecret, 
 pub use secret_ref::SecretRef;
 pub use settings::Config;
 pub use sources::{DeliveryMode, Signing, SourceSettings, signing_keys};
+pub use tokens::{CHAT_AUTH_SECRET_MIN, OidcSettings, SharedSecretSettings, TokenSettings};
 pub use vars::ConfigError;
 pub use write_back::{Credentials, WRITE_BACK_SOURCES, WriteBackSetting};

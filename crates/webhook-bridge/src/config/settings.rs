@@ -12,6 +12,7 @@ use super::integrations::{self, IntegrationsSource};
 use super::jobs::{self, JobsConfig};
 use super::policies::{self, RetryMode, SessionPolicy, SessionSecret, UserIdSource};
 use super::sources::{self, DeliveryMode, SourceSettings};
+use super::tokens::{self, TokenSettings};
 use super::vars::{ConfigError, Vars};
 
 /// Everything the bridge reads from its environment. See the README's configuration table.
@@ -62,6 +63,9 @@ pub struct Config {
     /// `INTEGRATION_KEYS` and friends: who may call with an API key, and what for; `None` when
     /// no integrations are named (any caller may call any route).
     pub integrations: Option<IntegrationsSource>,
+    /// `OIDC_ISSUER`, `CHAT_AUTH_SECRET[_REF]` and friends: users' bearer tokens on the invoke
+    /// API; `None` when the deployment takes none.
+    pub tokens: Option<TokenSettings>,
 }
 
 impl Config {
@@ -135,6 +139,7 @@ impl Config {
             )?),
             jobs,
             integrations: integrations::load(&vars)?,
+            tokens: tokens::load(&vars)?,
         })
     }
 

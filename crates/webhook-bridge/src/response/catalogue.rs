@@ -85,6 +85,9 @@ fn every_error() -> Vec<BridgeError> {
         BridgeError::InvalidMode("later".into()),
         BridgeError::ModeNotAllowed,
         BridgeError::UserNotAllowed,
+        BridgeError::InvalidToken,
+        BridgeError::TokenRequired,
+        BridgeError::TokenKeysUnavailable,
         BridgeError::InvalidIdempotencyKey("it is empty"),
         BridgeError::IdempotencyKeyReused,
         BridgeError::JobsUnavailable,
@@ -116,6 +119,9 @@ fn every_error() -> Vec<BridgeError> {
             | BridgeError::InvalidMode(_)
             | BridgeError::ModeNotAllowed
             | BridgeError::UserNotAllowed
+            | BridgeError::InvalidToken
+            | BridgeError::TokenRequired
+            | BridgeError::TokenKeysUnavailable
             | BridgeError::InvalidIdempotencyKey(_)
             | BridgeError::IdempotencyKeyReused
             | BridgeError::JobsUnavailable

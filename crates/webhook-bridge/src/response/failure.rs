@@ -29,7 +29,11 @@ pub fn status(err: &BridgeError) -> StatusCode {
         BridgeError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
         BridgeError::DuplicateInProgress => StatusCode::CONFLICT,
         BridgeError::JobsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-        BridgeError::Signature(_) | BridgeError::SigningRequired(_) => StatusCode::UNAUTHORIZED,
+        BridgeError::Signature(_)
+        | BridgeError::SigningRequired(_)
+        | BridgeError::InvalidToken
+        | BridgeError::TokenRequired => StatusCode::UNAUTHORIZED,
+        BridgeError::TokenKeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         BridgeError::NotFound
         | BridgeError::UnsupportedSource(_)
         | BridgeError::UnknownAgent(_) => StatusCode::NOT_FOUND,
@@ -76,6 +80,15 @@ pub fn public_message(err: &BridgeError) -> String {
         }
         BridgeError::UserNotAllowed => {
             "this caller may not name the end user; the deployment lists the integrations that may (IntegrationsAssertingUsers), and a ticket's requester counts only on a signed delivery".into()
+        }
+        BridgeError::InvalidToken => {
+            "the bearer token is not valid (signature, issuer, audience, expiry or key); get a new one from your identity provider".into()
+        }
+        BridgeError::TokenRequired => {
+            "this deployment requires a bearer token: Authorization: Bearer <jwt>, or x-chat-auth: Bearer <jwt> on the streaming URL".into()
+        }
+        BridgeError::TokenKeysUnavailable => {
+            "the identity provider's signing keys are unavailable; retry later".into()
         }
         BridgeError::ModeNotAllowed => {
             "this integration's deliveries are answered in its configured mode; it may not choose another".into()
@@ -147,7 +160,9 @@ pub fn retry_after(err: &BridgeError) -> Option<u64> {
             _ => None,
         },
         BridgeError::DuplicateInProgress => Some(DUPLICATE_RETRY_AFTER),
-        BridgeError::JobsUnavailable => Some(RATE_LIMIT_RETRY_AFTER),
+        BridgeError::JobsUnavailable | BridgeError::TokenKeysUnavailable => {
+            Some(RATE_LIMIT_RETRY_AFTER)
+        }
         _ => None,
     }
 }
@@ -173,8 +188,24 @@ pub fn error(err: &BridgeError, request_id: &str) -> Response<Body> {
     if let Some(secs) = retry_after {
         headers.insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
     }
-    if let BridgeError::MethodNotAllowed { allow } = err {
-        headers.insert(http::header::ALLOW, HeaderValue::from_static(allow));
+    match err {
+        BridgeError::MethodNotAllowed { allow } => {
+            headers.insert(http::header::ALLOW, HeaderValue::from_static(allow));
+        }
+        // RFC 6750 §3: how to authenticate, and (for a bad token) that the token was the problem.
+        BridgeError::TokenRequired => {
+            headers.insert(
+                http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer"),
+            );
+        }
+        BridgeError::InvalidToken => {
+            headers.insert(
+                http::header::WWW_AUTHENTICATE,
+                HeaderValue::from_static("Bearer error=\"invalid_token\""),
+            );
+        }
+        _ => {}
     }
     resp
 }
