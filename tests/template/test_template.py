@@ -74,6 +74,31 @@ def as_list(value):
     return value if isinstance(value, list) else [value]
 
 
+def evaluate(expr, params, conditions=None):
+    """The condition and rule functions this template uses, over parameter values (a parameter
+    not given is its empty default)."""
+    if isinstance(expr, str):
+        return expr
+    (fn, arg), = expr.items()
+    if fn == "Ref":
+        return params.get(arg, "")
+    if fn == "Condition":
+        return evaluate(conditions[arg], params, conditions)
+    if fn == "Fn::Equals":
+        return evaluate(arg[0], params, conditions) == evaluate(arg[1], params, conditions)
+    if fn == "Fn::Not":
+        return not evaluate(arg[0], params, conditions)
+    if fn == "Fn::Or":
+        return any(evaluate(a, params, conditions) for a in arg)
+    raise AssertionError(f"unexpected function {fn}")
+
+
+def rule_holds(rule, params):
+    if not evaluate(rule["RuleCondition"], params):
+        return True
+    return all(evaluate(a["Assert"], params) for a in rule["Assertions"])
+
+
 class TemplateTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -193,10 +218,12 @@ class TemplateTest(unittest.TestCase):
                          if c is None and "secretsmanager:GetSecretValue" in as_list(s["Action"])]
         self.assertEqual(unconditional, [{"Ref": "SessionSecret"}])
         sources = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Generic"]
-        self.assertEqual(sorted(c for c, _ in reads), sorted(f"Has{x}Secret" for x in sources))
+        self.assertEqual(sorted(c for c, _ in reads),
+                         sorted([f"Has{x}Secret" for x in sources] + ["HasChatAuthSecret"]))
         for condition, stmt in reads:
             name = condition[len("Has"):-len("Secret")]
-            self.assertEqual(stmt["Resource"], {"Ref": f"{name}SigningSecretRef"})
+            ref = "ChatAuthSecretRef" if name == "ChatAuth" else f"{name}SigningSecretRef"
+            self.assertEqual(stmt["Resource"], {"Ref": ref})
             self.assertEqual(sorted(as_list(stmt["Action"])), ["secretsmanager:GetSecretValue", "ssm:GetParameter"])
         pattern = re.compile(self.sam["Parameters"]["GitHubSigningSecretRef"]["AllowedPattern"])
         for ok in ["", "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/gh-AbCdEf",
@@ -230,25 +257,8 @@ class TemplateTest(unittest.TestCase):
                 self.assertNotIn({"Ref": "SessionSecretPolicy"}, attached, name)
 
     def test_write_back_is_refused_for_a_source_without_a_signing_secret(self):
-        def evaluate(expr, params):
-            # The rule functions these rules use, over parameter values.
-            if isinstance(expr, str):
-                return expr
-            (fn, arg), = expr.items()
-            if fn == "Ref":
-                return params.get(arg, "")
-            if fn == "Fn::Equals":
-                return evaluate(arg[0], params) == evaluate(arg[1], params)
-            if fn == "Fn::Not":
-                return not evaluate(arg[0], params)
-            raise AssertionError(f"unexpected rule function {fn}")
-
         def deployable(params):
-            for rule in self.cfn["Rules"].values():
-                if evaluate(rule["RuleCondition"], params):
-                    if not all(evaluate(a["Assert"], params) for a in rule["Assertions"]):
-                        return False
-            return True
+            return all(rule_holds(rule, params) for rule in self.cfn["Rules"].values())
 
         arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/x-AbCdEf"
         for source in ["ServiceNow", "GitHub", "Jira"]:
@@ -263,7 +273,7 @@ class TemplateTest(unittest.TestCase):
         runtime_only = [{"Ref": "AgentRuntimeArn"}, {"Fn::Sub": "${AgentRuntimeArn}/runtime-endpoint/*"}]
         statements = self.agentcore_statements()
         by_condition = {cond: s for cond, s in statements}
-        self.assertEqual(sorted(map(str, by_condition)), ["HasNamedAgentArns", "None", "SendsRuntimeUserId"])
+        self.assertEqual(sorted(map(str, by_condition)), ["HasNamedAgentArns", "NamesUsers", "None"])
         always = by_condition[None]
         self.assertEqual(
             as_list(always["Action"]),
@@ -401,22 +411,43 @@ class TemplateTest(unittest.TestCase):
         self.assertNotIn("/v1/agents/{agent}/invoke", self.api_paths("SignedWebhookApi"))
         self.assertIn("InvokeUrl", self.sam["Outputs"])
 
-    def test_invoke_for_user_only_when_a_user_id_is_sent(self):
-        conditional = [(c, s) for c, s in self.agentcore_statements() if c == "SendsRuntimeUserId"]
+    def test_invoke_for_user_only_when_a_user_id_is_sent_or_tokens_prove_users(self):
+        conditional = [(c, s) for c, s in self.agentcore_statements() if c == "NamesUsers"]
         self.assertEqual(len(conditional), 1)
-        condition, stmt = conditional[0]
+        _, stmt = conditional[0]
         self.assertEqual(as_list(stmt["Action"]), ["bedrock-agentcore:InvokeAgentRuntimeForUser"])
-        self.assertEqual(condition, "SendsRuntimeUserId")
-        self.assertEqual(
-            self.cfn["Conditions"]["SendsRuntimeUserId"],
-            {"Fn::Not": [{"Fn::Equals": [{"Ref": "RuntimeUserIdSource"}, ""]}]},
-        )
+        conditions = self.cfn["Conditions"]
+        names_users = lambda **p: evaluate(conditions["NamesUsers"], p, conditions)
+        issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf"
+        secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/chat-AbCdEf"
+        self.assertFalse(names_users())
+        self.assertTrue(names_users(RuntimeUserIdSource="header:X-Caller-Email"))
+        self.assertTrue(names_users(OidcIssuer=issuer))
+        self.assertTrue(names_users(ChatAuthSecretRef=secret))
         self.assertEqual(self.sam["Parameters"]["RuntimeUserIdSource"]["Default"], "")
         pattern = re.compile(self.sam["Parameters"]["RuntimeUserIdSource"]["AllowedPattern"])
         for ok in ["", "header:X-Caller-Email", "ticket:requester"]:
             self.assertTrue(pattern.fullmatch(ok), ok)
         for bad in ["header:", "cookie:x", "ticket:title"]:
             self.assertIsNone(pattern.fullmatch(bad), bad)
+
+    def test_token_settings_reach_every_function_and_are_checked_before_deploy(self):
+        issuer = "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf"
+        rules = self.cfn["Rules"]
+        deployable = lambda **p: all(rule_holds(r, p) for r in rules.values())
+        self.assertFalse(deployable(OidcIssuer=issuer), "an issuer without an audience")
+        self.assertTrue(deployable(OidcIssuer=issuer, OidcAudience="app-client-id"))
+        self.assertFalse(deployable(UserTokens="required"), "required tokens, no verifier")
+        self.assertTrue(deployable(UserTokens="required", OidcIssuer=issuer, OidcAudience="a"))
+        # Keys are fetched over HTTPS only.
+        pattern = re.compile(self.sam["Parameters"]["OidcIssuer"]["AllowedPattern"])
+        self.assertTrue(pattern.fullmatch(issuer))
+        self.assertIsNone(pattern.fullmatch("http://idp.example.com"))
+        env = self.cfn["Resources"]["StreamFunction"]["Properties"]["Environment"]["Variables"]
+        for variable, parameter in [("OIDC_ISSUER", "OidcIssuer"), ("OIDC_AUDIENCE", "OidcAudience"),
+                                    ("CHAT_AUTH_SECRET_REF", "ChatAuthSecretRef"),
+                                    ("USER_TOKENS", "UserTokens"), ("USER_CLAIM", "UserClaim")]:
+            self.assertEqual(env[variable], {"Ref": parameter}, variable)
 
     def test_runtime_arn_parameter_pattern(self):
         pattern = re.compile(self.sam["Parameters"]["AgentRuntimeArn"]["AllowedPattern"])

@@ -31,9 +31,12 @@ pub fn moto() -> &'static Moto {
     MOTO.get_or_init(start)
 }
 
-fn moto_server_path() -> PathBuf {
+/// moto's server with DynamoDB's conditional writes made atomic, as in AWS (see the script).
+const SERVER_SCRIPT: &str = include_str!("serialized_dynamodb.py");
+
+fn moto_python_path() -> PathBuf {
     let workspace = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
-    let path = workspace.join(".venv-moto/bin/moto_server");
+    let path = workspace.join(".venv-moto/bin/python");
     assert!(
         path.exists(),
         "{} is missing: the job-store tests need moto's server mode; run `make venv` \
@@ -51,7 +54,7 @@ fn free_port() -> u16 {
 }
 
 fn start() -> Moto {
-    let server = moto_server_path();
+    let python = moto_python_path();
     let port = free_port();
     // Under target/, so `cargo clean` removes it; kept after the run for diagnosis.
     let log = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -61,12 +64,13 @@ fn start() -> Moto {
     let mut child = Command::new("sh")
         .arg("-c")
         .arg(
-            r#""$1" -H 127.0.0.1 -p "$2" >"$3" 2>&1 & pid=$!; read -r _; kill "$pid"; wait "$pid""#,
+            r#""$1" -c "$4" 127.0.0.1 "$2" >"$3" 2>&1 & pid=$!; read -r _; kill "$pid"; wait "$pid""#,
         )
         .arg("sh")
-        .arg(&server)
+        .arg(&python)
         .arg(port.to_string())
         .arg(&log)
+        .arg(SERVER_SCRIPT)
         .stdin(Stdio::piped())
         .spawn()
         .expect("spawn the moto_server watchdog");

@@ -16,3 +16,4 @@ mod jobs;
 mod openapi;
 mod secret_refs;
 mod sources;
+mod tokens;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use webhook_bridge::error_catalogue;
 
-use super::caller_codes::callers;
+use super::caller_codes::{callers, tokens};
 use super::codes::{
     NOT_PRODUCED_BY_THE_BRIDGE, documented_codes, documents_error, envelope, gateway_responses,
     implementation_codes,
@@ -87,6 +87,7 @@ async fn the_error_code_enum_is_exactly_what_the_implementation_produces() {
     store_unavailable(&unknown, &mut seen).await;
     misconfigured(&unknown, &mut seen).await;
     callers(&unknown, &mut seen).await;
+    tokens(&mut seen).await;
 
     // Every code the bridge can produce was produced; the rest are the gateway's, with reasons.
     assert_eq!(

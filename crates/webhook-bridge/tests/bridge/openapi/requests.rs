@@ -4,17 +4,15 @@
 
 use std::collections::BTreeSet;
 
-use futures_util::StreamExt;
-use http::HeaderMap;
 use job_store::IdempotencyKey;
 use lambda_http::Request;
 use serde_json::{Value, json};
-use webhook_bridge::Bridge;
 
 use super::document::{
     INVOKE, JOBS, STREAM, WEBHOOK, check_headers, concrete_path, content_type, documented_response,
 };
 use super::schema::assert_conforms;
+pub(super) use crate::support::{Streamed, call_stream};
 use crate::support::{event_json, request};
 
 /// An API Gateway REST event for `method path` (with an optional `?query`) with `body` and
@@ -96,27 +94,6 @@ pub(super) fn stream_invoke(agent: &str, body: &str, accept: &str) -> Request {
 pub(super) const MINIMAL_INCIDENT: &str =
     r#"{"number": "INC0010003", "short_description": "Printer on 3rd floor jams"}"#;
 pub(super) const MINIMAL_QUERY: &str = r#"{"query": "Why is checkout slow?"}"#;
-
-/// A response of the streaming entry point, read whole.
-pub(super) struct Streamed {
-    pub(super) status: u16,
-    pub(super) headers: HeaderMap,
-    pub(super) raw: String,
-}
-
-/// Sends `req` to the streaming entry point and reads the whole body.
-pub(super) async fn call_stream(bridge: &Bridge, req: Request) -> Streamed {
-    let (parts, mut body) = bridge.handle_stream(req).await.into_parts();
-    let mut bytes = Vec::new();
-    while let Some(chunk) = body.next().await {
-        bytes.extend_from_slice(&chunk.expect("a body chunk"));
-    }
-    Streamed {
-        status: parts.status.as_u16(),
-        headers: parts.headers,
-        raw: String::from_utf8(bytes).unwrap(),
-    }
-}
 
 /// The frames of a streamed body, NDJSON or SSE as its content type says.
 fn frames(s: &Streamed) -> Vec<Value> {

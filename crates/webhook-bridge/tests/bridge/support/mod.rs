@@ -3,11 +3,13 @@
 
 pub mod signing;
 
+pub mod issuer;
 pub mod jobs;
 pub mod secret_service;
 
 use std::collections::HashMap;
 
+use futures_util::StreamExt;
 use http::{HeaderMap, StatusCode};
 use lambda_http::{Body, Request};
 use local_agentcore::{
@@ -177,4 +179,25 @@ pub fn event_with_headers(name: &str, headers: &[(&str, &str)]) -> Request {
         ev["multiValueHeaders"][*k] = Value::from(vec![*v]);
     }
     request(&ev)
+}
+
+/// A response of the streaming entry point, read whole.
+pub struct Streamed {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub raw: String,
+}
+
+/// Sends `req` to the streaming entry point and reads the whole body.
+pub async fn call_stream(bridge: &Bridge, req: Request) -> Streamed {
+    let (parts, mut body) = bridge.handle_stream(req).await.into_parts();
+    let mut bytes = Vec::new();
+    while let Some(chunk) = body.next().await {
+        bytes.extend_from_slice(&chunk.expect("a body chunk"));
+    }
+    Streamed {
+        status: parts.status.as_u16(),
+        headers: parts.headers,
+        raw: String::from_utf8(bytes).unwrap(),
+    }
 }
