@@ -3,6 +3,8 @@ that would really be deployed: every route needs an API key, and the function ma
 configured runtime only. Run by `make test` with the tools venv (aws-sam-cli ships samtranslator).
 """
 
+import functools
+import json
 import os
 import re
 import unittest
@@ -17,6 +19,7 @@ from samtranslator.yaml_helper import yaml_parse
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-AbCdEf1234"
+SIGNING_ARN = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/signing-AbCdEf"
 
 
 class _NoNetworkPolicyLoader:
@@ -74,14 +77,20 @@ def as_list(value):
     return value if isinstance(value, list) else [value]
 
 
+@functools.cache
+def parameter_defaults():
+    return {name: p.get("Default", "") for name, p in load_template()["Parameters"].items()}
+
+
 def evaluate(expr, params, conditions=None):
     """The condition and rule functions this template uses, over parameter values (a parameter
-    not given is its empty default)."""
-    if isinstance(expr, str):
-        return expr
+    not given has its default)."""
+    if isinstance(expr, (str, int)):
+        return str(expr)
     (fn, arg), = expr.items()
     if fn == "Ref":
-        return params.get(arg, "")
+        default = parameter_defaults().get(arg, "")
+        return str(params.get(arg, default))
     if fn == "Condition":
         return evaluate(conditions[arg], params, conditions)
     if fn == "Fn::Equals":
@@ -90,6 +99,12 @@ def evaluate(expr, params, conditions=None):
         return not evaluate(arg[0], params, conditions)
     if fn == "Fn::Or":
         return any(evaluate(a, params, conditions) for a in arg)
+    if fn == "Fn::And":
+        return all(evaluate(a, params, conditions) for a in arg)
+    if fn == "Fn::Join":
+        separator, items = arg
+        values = evaluate(items, params, conditions)
+        return separator.join(values if isinstance(values, list) else [v for v in values.split(",") if v])
     raise AssertionError(f"unexpected function {fn}")
 
 
@@ -449,6 +464,72 @@ class TemplateTest(unittest.TestCase):
                                     ("USER_TOKENS", "UserTokens"), ("USER_CLAIM", "UserClaim")]:
             self.assertEqual(env[variable], {"Ref": parameter}, variable)
 
+    def test_both_apis_write_json_access_logs_naming_the_key_never_its_value(self):
+        stages = resources_of(self.cfn, "AWS::ApiGateway::Stage")
+        keyless = transformed(GitHubSigningSecretRef=SIGNING_ARN)
+        stages.update(resources_of(keyless, "AWS::ApiGateway::Stage"))
+        self.assertEqual(len(stages), 2, sorted(stages))
+        for name, stage in stages.items():
+            setting = stage["Properties"]["AccessLogSetting"]
+            self.assertEqual(setting["DestinationArn"], {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]})
+            probe = re.sub(r"\$context\.[A-Za-z.]+", "x", setting["Format"])
+            fields = json.loads(probe)
+            for field in ["requestId", "extendedRequestId", "ip", "status", "apiKeyId", "waf", "error"]:
+                self.assertIn(field, fields, name)
+            self.assertNotRegex(setting["Format"], r"\$context\.identity\.apiKey(?!Id)", name)
+            if stage["Properties"]["RestApiId"] == {"Ref": "WebhookApi"}:
+                # The keyed API names the caller's key id (its integration, by the directory).
+                self.assertEqual(fields["apiKeyId"], "x", name)
+        group = self.cfn["Resources"]["ApiAccessLogGroup"]["Properties"]
+        self.assertEqual(group["RetentionInDays"], {"Ref": "LogRetentionDays"})
+
+    def test_the_account_logging_role_outlives_the_stack_and_can_be_left_alone(self):
+        for name in ["ApiGatewayLoggingRoleResource", "ApiGatewayAccountSettings"]:
+            resource = self.cfn["Resources"][name]
+            self.assertEqual(resource["Condition"], "CreatesLoggingRole", name)
+            self.assertEqual(resource["DeletionPolicy"], "Retain", name)
+        conditions = self.cfn["Conditions"]
+        self.assertTrue(evaluate(conditions["CreatesLoggingRole"], {"ApiGatewayLoggingRole": "stack"}, conditions))
+        self.assertFalse(evaluate(conditions["CreatesLoggingRole"], {"ApiGatewayLoggingRole": "existing"}, conditions))
+        self.assertEqual(self.sam["Parameters"]["ApiGatewayLoggingRole"]["Default"], "stack")
+        # The stages log to a group that names the setting, so they are made after it exists.
+        tags = self.cfn["Resources"]["ApiAccessLogGroup"]["Properties"]["Tags"]
+        self.assertIn({"Fn::If": ["CreatesLoggingRole", {"Ref": "ApiGatewayAccountSettings"}, "existing"]},
+                      [t["Value"] for t in tags])
+
+    def test_waf_shields_only_the_key_less_api_and_only_when_asked(self):
+        conditions = self.cfn["Conditions"]
+        shields = lambda **p: evaluate(conditions["ShieldsKeylessApi"], p, conditions)
+        self.assertFalse(shields(GitHubSigningSecretRef=SIGNING_ARN), "no web ACL by default")
+        self.assertFalse(shields(KeylessIpRateLimit="100"), "no key-less API, nothing to shield")
+        self.assertTrue(shields(GitHubSigningSecretRef=SIGNING_ARN, KeylessIpRateLimit="100"))
+        self.assertTrue(shields(JiraSigningSecretRef=SIGNING_ARN, KeylessAllowedCidrs="1.2.3.0/24"))
+        cfn = transformed(GitHubSigningSecretRef=SIGNING_ARN, KeylessIpRateLimit="100",
+                          KeylessAllowedCidrs="192.30.252.0/22")
+        resources = cfn["Resources"]
+        association = resources["KeylessWebAclAssociation"]["Properties"]
+        self.assertIn("/restapis/${SignedWebhookApi}/stages/", association["ResourceArn"]["Fn::Sub"])
+        acl = resources["KeylessWebAcl"]["Properties"]
+        rules = {}
+        for rule in acl["Rules"]:
+            (function, (_, when, _)), = rule.items()
+            self.assertEqual(function, "Fn::If")
+            rules[when["Name"]] = when
+        rate = rules["per-ip-rate"]["Statement"]["RateBasedStatement"]
+        self.assertEqual(rate, {"Limit": {"Ref": "KeylessIpRateLimit"}, "EvaluationWindowSec": 60,
+                                "AggregateKeyType": "IP"})
+        allow = rules["source-ip-allow-list"]["Statement"]["NotStatement"]["Statement"]
+        self.assertEqual(allow, {"IPSetReferenceStatement": {"Arn": {"Fn::GetAtt": ["KeylessAllowedIps", "Arn"]}}})
+        # Blocked callers get the bridge's envelope, with the code and status the rule answers.
+        for rule_name, body_key, status in [("per-ip-rate", "rate-limited", 429),
+                                            ("source-ip-allow-list", "ip-not-allowed", 403)]:
+            response = rules[rule_name]["Action"]["Block"]["CustomResponse"]
+            self.assertEqual((response["ResponseCode"], response["CustomResponseBodyKey"]), (status, body_key))
+            body = json.loads(acl["CustomResponseBodies"][body_key]["Content"])
+            self.assertEqual((body["success"], body["error"]["status"]), (False, status))
+        # The keyed API is never behind this ACL.
+        self.assertNotIn("WebhookApi}", association["ResourceArn"]["Fn::Sub"].replace("SignedWebhookApi}", ""))
+
     def test_runtime_arn_parameter_pattern(self):
         pattern = re.compile(self.sam["Parameters"]["AgentRuntimeArn"]["AllowedPattern"])
         self.assertTrue(pattern.fullmatch(SAMPLE_ARN))
@@ -488,7 +569,8 @@ class TemplateTest(unittest.TestCase):
 
     def test_logs_are_retained_not_forever(self):
         groups = resources_of(self.cfn, "AWS::Logs::LogGroup")
-        self.assertEqual(len(groups), 4)
+        # Three functions and the access log (the key-less function has its own when deployed).
+        self.assertEqual(len(groups), 4 + 1)
         for group in groups.values():
             self.assertEqual(group["Properties"]["RetentionInDays"], {"Ref": "LogRetentionDays"})
 

@@ -85,6 +85,12 @@ pub struct InvokeArgs {
     #[arg(long, value_name = "ID")]
     pub user_id: Option<String>,
 
+    /// A user's bearer token (a JWT from the deployment's OIDC issuer or chat-auth secret): sent as
+    /// `Authorization: Bearer` beside the API key, or as `x-chat-auth: Bearer` with --sigv4
+    /// (SigV4 owns Authorization there). The agent then acts for the token's user.
+    #[arg(long, value_name = "JWT", env = "BRIDGE_TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
+
     /// Sign the request with AWS SigV4 for a Lambda Function URL with AuthType AWS_IAM
     /// (service "lambda"). Credentials come from the standard AWS chain: AWS_ACCESS_KEY_ID,
     /// AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, then profiles and roles. Conflicts with

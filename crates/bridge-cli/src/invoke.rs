@@ -4,7 +4,7 @@ use std::io::Write;
 use std::time::SystemTime;
 
 use reqwest::Response;
-use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use reqwest::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use serde_json::{Value, json};
 
 use crate::cli::{InvokeArgs, endpoint_url};
@@ -18,6 +18,8 @@ use crate::stream::Decoder;
 /// JSON document otherwise (or when it cannot stream).
 const ACCEPT_VALUE: &str = "application/x-ndjson, application/json";
 const JSON: &str = "application/json";
+/// Where a user's token travels when SigV4 holds `Authorization`.
+const CHAT_AUTH: &str = "x-chat-auth";
 
 /// Sends the question (signed with `--sigv4`, else with the API key) and prints the answer:
 /// streamed as it arrives, or the buffered document's answer.
@@ -25,23 +27,29 @@ pub async fn run(args: &InvokeArgs) -> Result<(), CliError> {
     let url = endpoint_url(&args.endpoint.url, &["v1", "agents", &args.agent, "invoke"]);
     let body = serde_json::to_vec(&request_body(args)).expect("a JSON value serialises");
     let client = http::client(&args.endpoint)?;
-    let mut request = client
-        .post(url.clone())
-        .header(CONTENT_TYPE, JSON)
-        .header(ACCEPT, ACCEPT_VALUE);
+    let bearer = args.token.as_ref().map(|t| format!("Bearer {t}"));
+    let mut headers = vec![
+        (CONTENT_TYPE.as_str(), JSON),
+        (ACCEPT.as_str(), ACCEPT_VALUE),
+    ];
+    if let Some(bearer) = &bearer {
+        // SigV4 owns Authorization on the Function URL; the bridge reads the user's token there
+        // from x-chat-auth.
+        let name = if args.sigv4 {
+            CHAT_AUTH
+        } else {
+            AUTHORIZATION.as_str()
+        };
+        headers.push((name, bearer));
+    }
+    let mut request = client.post(url.clone());
+    for (name, value) in &headers {
+        request = request.header(*name, *value);
+    }
     if args.sigv4 {
         // Signed over exactly the headers set above and the exact body bytes sent below.
         let signer = Signer::from_environment(args.region.clone()).await?;
-        let signed = signer.sign(
-            "POST",
-            url.as_str(),
-            &[
-                (CONTENT_TYPE.as_str(), JSON),
-                (ACCEPT.as_str(), ACCEPT_VALUE),
-            ],
-            &body,
-            SystemTime::now(),
-        )?;
+        let signed = signer.sign("POST", url.as_str(), &headers, &body, SystemTime::now())?;
         for (name, value) in signed {
             request = request.header(name, value);
         }

@@ -9,6 +9,7 @@ mod bad_input;
 mod callers;
 mod callers_apart;
 mod corpus;
+mod function_url_callers;
 mod integration_directory;
 mod invocation;
 mod invoke_api;

@@ -200,3 +200,85 @@ async fn the_streaming_entry_points_cold_start_fetches_no_signing_secrets() {
         "the signing secret too; the directory is kept"
     );
 }
+
+#[tokio::test]
+async fn a_session_secret_unreachable_or_too_short_fails_closed_never_unkeyed() {
+    let agentcore = LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let secrets = SecretService::start(&[
+        ("/bridge/session", "a-generated-session-secret-000000000000"),
+        ("/bridge/short-session", "too-short"),
+    ])
+    .await;
+    let endpoint = agentcore.endpoint_url();
+    let bridge = bridge_with_secrets(
+        &endpoint,
+        &secrets.endpoint,
+        &[("SESSION_SECRET_REF", "/bridge/session")],
+    )
+    .await;
+    // The store fails: the request is refused rather than given an unkeyed session.
+    secrets.fail_next(1);
+    assert_error(
+        &call(&bridge, event("invoke-api.json")).await,
+        500,
+        "CONFIGURATION_ERROR",
+    );
+    assert_eq!(agentcore.invocation_count(), 0);
+    // The next request fetches again, and is served.
+    assert_eq!(call(&bridge, event("invoke-api.json")).await.status, 200);
+
+    let short = bridge_with_secrets(
+        &endpoint,
+        &secrets.endpoint,
+        &[("SESSION_SECRET_REF", "/bridge/short-session")],
+    )
+    .await;
+    assert_error(
+        &call(&short, event("invoke-api.json")).await,
+        500,
+        "CONFIGURATION_ERROR",
+    );
+    assert_eq!(agentcore.invocation_count(), 1);
+}
+
+#[tokio::test]
+async fn a_chat_auth_secret_is_fetched_from_its_reference_and_fails_closed() {
+    use crate::support::issuer::{Signer, now, sign};
+    let agentcore = LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap();
+    let secret = "a-chat-front-end-shared-secret-of-48-characters!!";
+    let secrets = SecretService::start(&[("/bridge/chat-auth", secret)]).await;
+    let bridge = bridge_with_secrets(
+        &agentcore.endpoint_url(),
+        &secrets.endpoint,
+        &[("CHAT_AUTH_SECRET_REF", "/bridge/chat-auth")],
+    )
+    .await;
+    let token = sign(
+        &serde_json::json!({"sub": "dana", "exp": now() + 300}),
+        None,
+        Signer::Hmac(secret.as_bytes()),
+    );
+    let mut ev = event_json("invoke-api.json");
+    ev["headers"]["Authorization"] = format!("Bearer {token}").into();
+    ev["multiValueHeaders"]["Authorization"] = vec![format!("Bearer {token}")].into();
+
+    secrets.fail_next(1);
+    let reply = call(&bridge, request(&ev)).await;
+    assert_error(&reply, 503, "TOKEN_KEYS_UNAVAILABLE");
+    assert_eq!(reply.headers["retry-after"], "5");
+    assert_eq!(agentcore.invocation_count(), 0);
+    let reply = call(&bridge, request(&ev)).await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    assert_eq!(
+        agentcore.invocations()[0].header("x-amzn-bedrock-agentcore-runtime-user-id"),
+        Some("dana")
+    );
+}

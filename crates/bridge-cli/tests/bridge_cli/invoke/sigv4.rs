@@ -1,5 +1,5 @@
 //! `--sigv4`: requests signed for the `lambda` service with credentials and region from the
-//! environment, and no API key sent.
+//! environment, and no API key sent; and `--token`, the user's bearer token beside either.
 
 use axum::http::StatusCode;
 use sha2::{Digest, Sha256};
@@ -69,4 +69,46 @@ async fn sigv4_region_comes_from_the_environment() {
     .await;
     let auth = seen.header("authorization").unwrap().to_owned();
     assert!(auth.contains("/ap-south-1/lambda/aws4_request"), "{auth}");
+}
+
+#[tokio::test]
+async fn a_users_token_travels_in_x_chat_auth_and_is_signed_with_sigv4() {
+    let seen = signed(
+        &[
+            "--sigv4",
+            "--region",
+            "eu-west-1",
+            "--token",
+            "header.payload.sig",
+        ],
+        &[
+            ("AWS_ACCESS_KEY_ID", "AKIDTEST"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        seen.header("x-chat-auth"),
+        Some("Bearer header.payload.sig")
+    );
+    let auth = seen.header("authorization").expect("signed");
+    assert!(
+        auth.contains(";x-chat-auth"),
+        "the token is covered by the signature: {auth}"
+    );
+}
+
+#[tokio::test]
+async fn a_users_token_goes_beside_the_api_key_as_a_bearer_token() {
+    let seen = signed(
+        &["--api-key", "k-123"],
+        &[("BRIDGE_TOKEN", "header.payload.sig")],
+    )
+    .await;
+    assert_eq!(seen.header("x-api-key"), Some("k-123"));
+    assert_eq!(
+        seen.header("authorization"),
+        Some("Bearer header.payload.sig")
+    );
+    assert_eq!(seen.header("x-chat-auth"), None);
 }

@@ -103,3 +103,64 @@ async fn unsigned_deliveries_keep_their_delivery_ids() {
     assert!(second.json.get("replayed").is_none());
     assert_eq!(h.agentcore.invocation_count(), 2);
 }
+
+/// `fixture` signed as `source` signs (`prefix` + hex HMAC-SHA256 of the body, in
+/// `signature_header`), under the delivery id `id` in `id_header`.
+fn signed_as(
+    fixture: &str,
+    signature_header: &str,
+    prefix: &str,
+    id_header: &str,
+    id: &str,
+) -> lambda_http::Request {
+    let mut ev = with_headers(fixture, &[]);
+    let body = crate::support::signing::body_of(&ev);
+    let mac = hex::encode(crate::support::signing::hmac(SECRET.as_bytes(), &[&body]));
+    let signature = format!("{prefix}{mac}");
+    for (name, value) in [(signature_header, signature.as_str()), (id_header, id)] {
+        ev["headers"][name] = Value::from(value);
+        ev["multiValueHeaders"][name] = Value::from(vec![value]);
+    }
+    request(&ev)
+}
+
+#[tokio::test]
+async fn jira_and_pagerduty_replays_under_new_delivery_ids_are_not_run() {
+    let sources = [
+        (
+            "JIRA_WEBHOOK_SECRET",
+            "jira-issue-created.json",
+            "X-Hub-Signature",
+            "sha256=",
+            "X-Atlassian-Webhook-Identifier",
+        ),
+        (
+            "PAGERDUTY_WEBHOOK_SECRET",
+            "pagerduty-incident-triggered.json",
+            "X-PagerDuty-Signature",
+            "v1=",
+            "X-Webhook-Id",
+        ),
+    ];
+    for (secret_var, fixture, signature_header, prefix, id_header) in sources {
+        let h = JobsHarness::start(&[(secret_var, SECRET)]).await;
+        let send = |id: &str| signed_as(fixture, signature_header, prefix, id_header, id);
+        let first = call(&h.bridge, send("delivery-0001")).await;
+        assert_eq!(first.status, StatusCode::OK, "{fixture}: {}", first.raw);
+        let retry = call(&h.bridge, send("delivery-0001")).await;
+        assert_eq!(retry.json["replayed"], true, "{fixture}: {}", retry.raw);
+        let replay = call(&h.bridge, send("delivery-0002")).await;
+        assert_eq!(
+            replay.status,
+            StatusCode::ACCEPTED,
+            "{fixture}: {}",
+            replay.raw
+        );
+        assert_eq!(replay.json["code"], "IGNORED_REPLAY", "{fixture}");
+        assert_eq!(
+            h.agentcore.invocation_count(),
+            1,
+            "{fixture}: the agent ran once"
+        );
+    }
+}

@@ -28,6 +28,10 @@ pub(super) const NOT_PRODUCED_BY_THE_BRIDGE: &[(&str, &str)] = &[
         "GATEWAY_ERROR",
         "API Gateway response DEFAULT_5XX (template.yaml)",
     ),
+    (
+        "SOURCE_IP_NOT_ALLOWED",
+        "AWS WAF's block of an address outside KeylessAllowedCidrs (template.yaml)",
+    ),
 ];
 
 /// Every code the bridge can answer with (its own catalogue of failures).
