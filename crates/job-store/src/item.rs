@@ -38,6 +38,8 @@ pub(crate) mod attr {
     pub const WB_STATUS: &str = "status";
     pub const WB_ATTEMPTS: &str = "attempts";
     pub const WB_LAST_ERROR_CODE: &str = "last_error_code";
+    /// While one attempt posts to the ticket: until when its claim holds (epoch ms).
+    pub const WB_LEASE_UNTIL: &str = "lease_until";
 }
 
 /// A string attribute.
@@ -93,7 +95,15 @@ pub(crate) fn to_item(r: &JobRecord) -> Item {
 
 /// The `write_back` map attribute.
 pub(crate) fn write_back_value(wb: &WriteBack) -> AttributeValue {
+    write_back_map(wb, None)
+}
+
+/// The `write_back` map, with the claim of the attempt posting now (`lease_until`, epoch ms).
+pub(crate) fn write_back_map(wb: &WriteBack, lease_until_ms: Option<u64>) -> AttributeValue {
     let mut m = Item::new();
+    if let Some(until) = lease_until_ms {
+        m.insert(attr::WB_LEASE_UNTIL.into(), n(until));
+    }
     m.insert(attr::WB_TARGET.into(), s(&wb.target));
     m.insert(attr::WB_STATUS.into(), s(wb.status.as_str()));
     m.insert(attr::WB_ATTEMPTS.into(), n(u64::from(wb.attempts)));

@@ -13,7 +13,9 @@ use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 
 use crate::error::StoreError;
 use crate::item::{self, Item, attr, n, s};
-use crate::job::{JobRecord, JobStatus, NewJob, WriteBack, duration_ms, epoch_ms, epoch_secs};
+use crate::job::{
+    JobRecord, JobStatus, NewJob, WriteBack, WriteBackStatus, duration_ms, epoch_ms, epoch_secs,
+};
 
 /// Largest analysis stored. A DynamoDB item holds at most 400 KB (names and values, UTF-8); this
 /// leaves room for the other attributes. The bridge reads answers up to `MAX_ANSWER_BYTES`
@@ -273,8 +275,71 @@ impl JobStore {
         self.send_transition("release", job_id, update).await
     }
 
-    /// Records the state of the write-back to the ticket. Unconditional on status (a write-back
-    /// follows success and may be retried later), but the record must exist.
+    /// Claims the next post of a succeeded job's analysis to its ticket, so that of two workers
+    /// holding duplicate messages only one posts. `seen` is the write-back state the caller read:
+    /// the claim succeeds only if it is still that (none yet, or `pending` with the same number
+    /// of tries and no live claim), and it records try `seen.attempts + 1` with a claim lasting
+    /// `lease` (a worker that dies while posting is taken over once it passes). `None`: another
+    /// attempt holds it, or it is done.
+    pub async fn claim_write_back(
+        &self,
+        job_id: &str,
+        target: &str,
+        seen: Option<&WriteBack>,
+        lease: Duration,
+        now: SystemTime,
+    ) -> Result<Option<u32>, StoreError> {
+        let tries = seen.map_or(0, |w| w.attempts);
+        let claimed = WriteBack {
+            target: target.to_owned(),
+            status: WriteBackStatus::Pending,
+            attempts: tries + 1,
+            last_error_code: seen.and_then(|w| w.last_error_code.clone()),
+        };
+        let now_ms = epoch_ms(now);
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::JOB_ID, s(job_id))
+            .update_expression("SET #wb = :wb, #updated = :now_ms")
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#wb", attr::WRITE_BACK)
+            .expression_attribute_names("#updated", attr::UPDATED_AT)
+            .expression_attribute_values(":succeeded", s(JobStatus::Succeeded.as_str()))
+            .expression_attribute_values(
+                ":wb",
+                item::write_back_map(&claimed, Some(now_ms.saturating_add(duration_ms(lease)))),
+            )
+            .expression_attribute_values(":now_ms", n(now_ms))
+            .return_values(ReturnValue::AllNew);
+        update = match seen {
+            None => {
+                update.condition_expression("#status = :succeeded AND attribute_not_exists(#wb)")
+            }
+            Some(_) => update
+                .condition_expression(
+                    "#status = :succeeded AND #wb.#wst = :pending AND #wb.#watt = :tries \
+                     AND (attribute_not_exists(#wb.#wlease) OR #wb.#wlease < :now_ms)",
+                )
+                .expression_attribute_names("#wst", attr::WB_STATUS)
+                .expression_attribute_names("#watt", attr::WB_ATTEMPTS)
+                .expression_attribute_names("#wlease", attr::WB_LEASE_UNTIL)
+                .expression_attribute_values(":pending", s(WriteBackStatus::Pending.as_str()))
+                .expression_attribute_values(":tries", n(u64::from(tries))),
+        };
+        match self
+            .send_transition("claim_write_back", job_id, update)
+            .await
+        {
+            Ok(_) => Ok(Some(claimed.attempts)),
+            Err(StoreError::Conflict { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Records how the post claimed as try `write_back.attempts` went, releasing the claim.
+    /// `Conflict` when that claim was taken over meanwhile (the newer try's state stands).
     pub async fn set_write_back(
         &self,
         job_id: &str,
@@ -287,11 +352,12 @@ impl JobStore {
             .table_name(&self.table)
             .key(attr::JOB_ID, s(job_id))
             .update_expression("SET #wb = :wb, #updated = :now_ms")
-            .condition_expression("attribute_exists(#id)")
-            .expression_attribute_names("#id", attr::JOB_ID)
+            .condition_expression("#wb.#watt = :attempt")
             .expression_attribute_names("#wb", attr::WRITE_BACK)
+            .expression_attribute_names("#watt", attr::WB_ATTEMPTS)
             .expression_attribute_names("#updated", attr::UPDATED_AT)
             .expression_attribute_values(":wb", item::write_back_value(write_back))
+            .expression_attribute_values(":attempt", n(u64::from(write_back.attempts)))
             .expression_attribute_values(":now_ms", n(epoch_ms(now)))
             .return_values(ReturnValue::AllNew);
         self.send_transition("set_write_back", job_id, update).await

@@ -2,7 +2,8 @@
 //!
 //! - ServiceNow Table API: `PATCH /api/now/table/{table}/{sys_id}` (Basic auth);
 //! - GitHub: `POST /repos/{owner}/{repo}/issues/{number}/comments` (`Bearer`/`token` auth);
-//! - Jira: `POST /rest/api/2/issue/{key}/comment` (Basic auth, email:api_token).
+//! - Jira Cloud: `POST /rest/api/3/issue/{key}/comment` (Basic auth, email:api_token; the body an
+//!   Atlassian Document Format document).
 //!
 //! Each route answers with the vendor's status codes and error documents (so a client's error
 //! handling is exercised as it will be against the real service), and every request is recorded

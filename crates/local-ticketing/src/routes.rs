@@ -56,7 +56,7 @@ pub(crate) fn dispatch(ctx: &Context, req: &Incoming) -> Reply {
         ["repos", owner, repo, "issues", number, "comments"] => {
             github(ctx, req, owner, repo, number)
         }
-        ["rest", "api", "2", "issue", key, "comment"] => jira(ctx, req, key),
+        ["rest", "api", "3", "issue", key, "comment"] => jira(ctx, req, key),
         _ => Reply::new(StatusCode::NOT_FOUND, json!({"message": "Not Found"})),
     }
 }
@@ -179,7 +179,9 @@ fn is_issue_key(key: &str) -> bool {
         && number.bytes().all(|b| b.is_ascii_digit())
 }
 
-/// `POST /rest/api/2/issue/{key}/comment` (API v2: a plain-text body, not v3's ADF document).
+/// `POST /rest/api/3/issue/{key}/comment`: the body must be an Atlassian Document Format
+/// document (`{"type": "doc", "version": 1, "content": [...]}`) with some text; a plain string
+/// (API v2's form) is refused, as Jira Cloud's v3 does.
 fn jira(ctx: &Context, req: &Incoming, key: &str) -> Reply {
     if req.method != "POST" {
         return method_not_allowed();
@@ -196,11 +198,11 @@ fn jira(ctx: &Context, req: &Incoming, key: &str) -> Reply {
             "Issue does not exist or you do not have permission to see it.",
         );
     }
-    let text = req.body.and_then(|b| b.get("body")).and_then(Value::as_str);
-    let Some(text) = text.filter(|t| !t.trim().is_empty()) else {
+    let doc = req.body.and_then(|b| b.get("body")).filter(|d| is_adf(d));
+    let Some(doc) = doc.filter(|d| !adf_text(d).trim().is_empty()) else {
         return Reply::new(
             StatusCode::BAD_REQUEST,
-            json!({"errorMessages": [], "errors": {"comment": "Comment body can not be empty!"}}),
+            json!({"errorMessages": ["INVALID_INPUT"], "errors": {"comment": "Comment body is not valid!"}}),
         );
     };
     let id = ctx.id().to_string();
@@ -208,11 +210,32 @@ fn jira(ctx: &Context, req: &Incoming, key: &str) -> Reply {
         StatusCode::CREATED,
         json!({
             "id": id,
-            "self": format!("{}/rest/api/2/issue/{key}/comment/{id}", ctx.endpoint),
-            "body": text,
+            "self": format!("{}/rest/api/3/issue/{key}/comment/{id}", ctx.endpoint),
+            "body": doc,
             "author": {"emailAddress": ctx.config.jira.username},
         }),
     )
+}
+
+/// Whether `v` is an ADF document: `type` `doc`, `version` 1, a `content` array.
+fn is_adf(v: &Value) -> bool {
+    v["type"] == "doc" && v["version"] == 1 && v["content"].is_array()
+}
+
+/// The text of an ADF document's text nodes, in order.
+fn adf_text(v: &Value) -> String {
+    match v {
+        Value::Object(node) => {
+            let own = node.get("text").and_then(Value::as_str).unwrap_or("");
+            let inner: String = node
+                .get("content")
+                .and_then(Value::as_array)
+                .map(|c| c.iter().map(adf_text).collect())
+                .unwrap_or_default();
+            format!("{own}{inner}")
+        }
+        _ => String::new(),
+    }
 }
 
 /// The answer to a request [`crate::RunningTicketing::fail_next`] fails. `Retry-After` keeps

@@ -198,16 +198,18 @@ async fn github_refuses_bad_credentials_missing_user_agent_and_bad_requests() {
 #[tokio::test]
 async fn jira_comment_and_its_refusals() {
     let s = server().await;
-    let url = format!("{}/rest/api/2/issue/OPS-7/comment", s.endpoint_url());
+    let url = format!("{}/rest/api/3/issue/OPS-7/comment", s.endpoint_url());
+    let doc = json!({"type": "doc", "version": 1, "content": [
+        {"type": "paragraph", "content": [{"type": "text", "text": "Analysis"}]}]});
     let a = send(
         "POST",
         url.clone(),
         Some(&jira_auth()),
-        json!({"body": "Analysis"}),
+        json!({"body": doc}),
     )
     .await;
     assert_eq!(a.status, StatusCode::CREATED);
-    assert_eq!(a.body["body"], "Analysis");
+    assert_eq!(a.body["body"], doc);
     assert!(a.body["id"].is_string(), "Jira ids are strings");
 
     let a = send(
@@ -220,14 +222,24 @@ async fn jira_comment_and_its_refusals() {
     assert_eq!(a.status, StatusCode::UNAUTHORIZED);
     assert!(a.body["errorMessages"].is_array());
 
-    let a = send("POST", url, Some(&jira_auth()), json!({"body": " "})).await;
+    // API v2's plain-text body, and a document without text, are refused.
+    let a = send(
+        "POST",
+        url.clone(),
+        Some(&jira_auth()),
+        json!({"body": "Analysis"}),
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    let empty = json!({"type": "doc", "version": 1, "content": []});
+    let a = send("POST", url, Some(&jira_auth()), json!({"body": empty})).await;
     assert_eq!(a.status, StatusCode::BAD_REQUEST);
 
-    let bad_key = format!("{}/rest/api/2/issue/not-a-key/comment", s.endpoint_url());
-    let a = send("POST", bad_key, Some(&jira_auth()), json!({"body": "x"})).await;
+    let bad_key = format!("{}/rest/api/3/issue/not-a-key/comment", s.endpoint_url());
+    let a = send("POST", bad_key, Some(&jira_auth()), json!({"body": doc})).await;
     assert_eq!(a.status, StatusCode::NOT_FOUND);
 
-    assert_eq!(s.requests_for("/rest/api/2/issue/OPS-7/").len(), 3);
+    assert_eq!(s.requests_for("/rest/api/3/issue/OPS-7/").len(), 4);
 }
 
 #[tokio::test]

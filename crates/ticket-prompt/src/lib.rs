@@ -27,6 +27,7 @@ mod sources;
 // What the agent receives: invoke requests, ticket prompts.
 mod invoke;
 mod prompt;
+mod write_back;
 
 pub use error::TicketError;
 pub use headers::{GITHUB_EVENT_HEADER, delivery_id_header};
@@ -40,6 +41,10 @@ pub use session::{
 pub use source::Source;
 pub use sources::{Delivery, default_events, read_delivery};
 pub use ticket::{Choice, Ticket, TicketField};
+pub use write_back::{
+    GITHUB_COMMENT_MAX_CHARS, JIRA_COMMENT_MAX_CHARS, SERVICENOW_NOTE_MAX_CHARS, github_comment,
+    jira_comment, servicenow_work_note,
+};
 
 /// Parses a webhook body from `source` into a validated, cleaned and capped [`Ticket`],
 /// whatever event it reports.

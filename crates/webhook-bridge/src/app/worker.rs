@@ -8,13 +8,17 @@
 //! records the failure instead, and SQS moves a message that still fails (a poison message) to
 //! the dead-letter queue.
 
-use std::time::{Instant, SystemTime};
+use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use job_store::{JobMessage, JobRecord, JobStatus, StoreError, WriteBackStatus};
 use ticket_prompt::Source;
 
 use super::state::{Aws, Bridge, Services, load_env};
+
+/// How long one try's claim on posting to the ticket holds: well past the write-back request's
+/// own timeout, so a live try is never taken over, and a dead one is after this.
+const WRITE_BACK_LEASE: Duration = Duration::from_secs(120);
 use crate::agent::{AgentCall, AgentError, AgentFailure, AgentReply, TraceContext};
 use crate::config::{Config, ConfigError};
 use crate::deadline::{Margin, agent_deadline};
@@ -299,7 +303,26 @@ impl Run<'_> {
         ) else {
             return Ok(());
         };
-        let attempts = record.write_back.as_ref().map_or(0, |w| w.attempts) + 1;
+        // Of two workers holding duplicate messages, only the one whose claim lands posts.
+        let claimed = self
+            .jobs
+            .store
+            .claim_write_back(
+                &record.job_id,
+                target.name(),
+                record.write_back.as_ref(),
+                WRITE_BACK_LEASE,
+                SystemTime::now(),
+            )
+            .await
+            .map_err(|e| store_failed(&record.job_id, &e))?;
+        let Some(attempts) = claimed else {
+            tracing::info!(
+                job_id = record.job_id,
+                "write-back claimed by another attempt, or finished"
+            );
+            return Ok(());
+        };
         let Posted { state, retry } = writer
             .post(
                 received.source,
@@ -310,11 +333,16 @@ impl Run<'_> {
                 received.last_try,
             )
             .await;
-        self.jobs
+        match self
+            .jobs
             .store
             .set_write_back(&record.job_id, &state, SystemTime::now())
             .await
-            .map_err(|e| store_failed(&record.job_id, &e))?;
+        {
+            // Our claim lapsed and a newer try took over: its report stands.
+            Ok(_) | Err(StoreError::Conflict { .. }) => {}
+            Err(e) => return Err(store_failed(&record.job_id, &e)),
+        }
         if retry { Err(Retry) } else { Ok(()) }
     }
 }

@@ -7,6 +7,8 @@ pub enum WriteBackError {
     Unauthorized,
     /// 404: the ticket (or the API path) does not exist.
     NotFound,
+    /// 429: the ticket system's rate limit (retried through the queue).
+    Throttled,
     /// Another 4xx: the ticket system refused the note.
     Rejected,
     /// 5xx: the ticket system failed (retried through the queue).
@@ -15,17 +17,21 @@ pub enum WriteBackError {
     Unreachable,
     /// No credentials for this source, or unusable ones.
     Misconfigured,
+    /// The ticket's ids are not of the vendor's format (a dot segment, a slash): never sent.
+    InvalidTarget,
 }
 
 impl WriteBackError {
     /// Every error, for tables and exhaustive checks.
-    pub const ALL: [WriteBackError; 6] = [
+    pub const ALL: [WriteBackError; 8] = [
         WriteBackError::Unauthorized,
         WriteBackError::NotFound,
+        WriteBackError::Throttled,
         WriteBackError::Rejected,
         WriteBackError::ServerError,
         WriteBackError::Unreachable,
         WriteBackError::Misconfigured,
+        WriteBackError::InvalidTarget,
     ];
 
     /// The stable code recorded on the job.
@@ -33,10 +39,12 @@ impl WriteBackError {
         match self {
             WriteBackError::Unauthorized => "WRITE_BACK_UNAUTHORIZED",
             WriteBackError::NotFound => "WRITE_BACK_NOT_FOUND",
+            WriteBackError::Throttled => "WRITE_BACK_THROTTLED",
             WriteBackError::Rejected => "WRITE_BACK_REJECTED",
             WriteBackError::ServerError => "WRITE_BACK_SERVER_ERROR",
             WriteBackError::Unreachable => "WRITE_BACK_UNREACHABLE",
             WriteBackError::Misconfigured => "WRITE_BACK_MISCONFIGURED",
+            WriteBackError::InvalidTarget => "WRITE_BACK_INVALID_TARGET",
         }
     }
 
@@ -44,7 +52,7 @@ impl WriteBackError {
     pub fn is_transient(self) -> bool {
         matches!(
             self,
-            WriteBackError::ServerError | WriteBackError::Unreachable
+            WriteBackError::ServerError | WriteBackError::Unreachable | WriteBackError::Throttled
         )
     }
 
@@ -52,6 +60,7 @@ impl WriteBackError {
         match status {
             401 | 403 => WriteBackError::Unauthorized,
             404 => WriteBackError::NotFound,
+            429 => WriteBackError::Throttled,
             400..=499 => WriteBackError::Rejected,
             _ => WriteBackError::ServerError,
         }

@@ -6,7 +6,6 @@ use ticket_prompt::Source;
 
 use super::client::WriteBackClient;
 use super::credentials::WriteBackCredentials;
-use super::error::WriteBackError;
 use super::render::request;
 use super::target::Target;
 
@@ -52,8 +51,8 @@ impl TicketWriter {
         let result = match self.credentials.get(source).await {
             Err(e) => Err(e),
             Ok(creds) => match request(target, creds, analysis, job_id) {
-                None => Err(WriteBackError::Misconfigured),
-                Some(req) => self.client.send(&req).await,
+                Err(e) => Err(e),
+                Ok(req) => self.client.send(&req).await,
             },
         };
         let mut state = WriteBack {

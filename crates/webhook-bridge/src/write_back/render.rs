@@ -3,6 +3,9 @@
 use base64::Engine;
 use serde_json::{Value, json};
 
+use ticket_prompt::{github_comment, jira_comment, servicenow_work_note};
+
+use super::error::WriteBackError;
 use super::target::Target;
 use crate::config::Credentials;
 
@@ -19,14 +22,19 @@ pub struct WriteBackRequest {
     pub body: Value,
 }
 
-/// The request that posts `analysis` to `target` with `creds`; `None` if they do not match.
+/// The request that posts `analysis` to `target` with `creds`, rendered for the target (text
+/// it shows, never markup it acts on, within its size limit). Refused when the target's ids are
+/// not of the vendor's format (`InvalidTarget`: a job message is checked again here) or the
+/// credentials are another system's (`Misconfigured`).
 pub fn request(
     target: &Target,
     creds: &Credentials,
     analysis: &str,
     job_id: &str,
-) -> Option<WriteBackRequest> {
-    let note = format!("AI analysis (AgentCore bridge, job {job_id}):\n\n{analysis}");
+) -> Result<WriteBackRequest, WriteBackError> {
+    if !target.is_valid() {
+        return Err(WriteBackError::InvalidTarget);
+    }
     let basic = |user: &str, pass: &str| {
         format!(
             "Basic {}",
@@ -41,11 +49,11 @@ pub fn request(
                 username,
                 password,
             },
-        ) => Some(WriteBackRequest {
+        ) => Ok(WriteBackRequest {
             method: http::Method::PATCH,
             url: format!("{instance_url}/api/now/table/{table}/{sys_id}"),
             authorization: basic(username, password),
-            body: json!({ "work_notes": note }),
+            body: json!({ "work_notes": servicenow_work_note(analysis, job_id) }),
         }),
         (
             Target::GitHub {
@@ -53,11 +61,11 @@ pub fn request(
                 issue_number,
             },
             Credentials::GitHub { api_url, token },
-        ) => Some(WriteBackRequest {
+        ) => Ok(WriteBackRequest {
             method: http::Method::POST,
             url: format!("{api_url}/repos/{repository}/issues/{issue_number}/comments"),
             authorization: format!("Bearer {token}"),
-            body: json!({ "body": note }),
+            body: json!({ "body": github_comment(analysis, job_id) }),
         }),
         (
             Target::Jira { issue_key },
@@ -66,13 +74,15 @@ pub fn request(
                 email,
                 api_token,
             },
-        ) => Some(WriteBackRequest {
+        ) => Ok(WriteBackRequest {
             method: http::Method::POST,
-            url: format!("{base_url}/rest/api/2/issue/{issue_key}/comment"),
+            // v3: the body is an Atlassian Document Format document, whose text is never parsed
+            // as wiki markup.
+            url: format!("{base_url}/rest/api/3/issue/{issue_key}/comment"),
             authorization: basic(email, api_token),
-            body: json!({ "body": note }),
+            body: json!({ "body": jira_comment(analysis, job_id) }),
         }),
-        _ => None,
+        _ => Err(WriteBackError::Misconfigured),
     }
 }
 
@@ -139,9 +149,10 @@ mod tests {
         let req = request(&Target::for_ticket(&jira).unwrap(), &creds, "a", "j").unwrap();
         assert_eq!(
             req.url,
-            "https://acme.atlassian.net/rest/api/2/issue/OPS-7/comment"
+            "https://acme.atlassian.net/rest/api/3/issue/OPS-7/comment"
         );
         assert!(req.authorization.starts_with("Basic "));
+        assert_eq!(req.body["body"]["type"], "doc", "an ADF document");
     }
 
     #[test]
@@ -162,7 +173,14 @@ mod tests {
             r#"{"base_url": "ftp://x", "email": "e", "api_token": "secret"}"#,
         )
         .unwrap_err();
-        assert!(err.contains("http(s) URL") && !err.contains("secret"));
+        assert!(err.contains("https:// URL") && !err.contains("secret"));
+        // Credentials never go out in clear text, except to a local stand-in.
+        for plain in ["http://acme.atlassian.net", "http://10.0.0.5:8080"] {
+            let json = format!(r#"{{"base_url": "{plain}", "email": "e", "api_token": "t"}}"#);
+            assert!(Credentials::parse(Source::Jira, &json).is_err(), "{plain}");
+        }
+        let local = r#"{"base_url": "http://127.0.0.1:8443", "email": "e", "api_token": "t"}"#;
+        assert!(Credentials::parse(Source::Jira, local).is_ok());
         assert!(Credentials::parse(Source::Zendesk, "{}").is_err());
         let gh = Credentials::parse(Source::GitHub, r#"{"token": "t"}"#).unwrap();
         let sn_target = Target::ServiceNow {
@@ -171,8 +189,16 @@ mod tests {
         };
         assert_eq!(
             request(&sn_target, &gh, "a", "j"),
-            None,
+            Err(WriteBackError::Misconfigured),
             "mismatched credentials"
+        );
+        let dotted = Target::GitHub {
+            repository: "../..".into(),
+            issue_number: "1".into(),
+        };
+        assert_eq!(
+            request(&dotted, &gh, "a", "j"),
+            Err(WriteBackError::InvalidTarget)
         );
     }
 

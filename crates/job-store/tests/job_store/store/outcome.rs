@@ -83,24 +83,24 @@ async fn an_oversize_analysis_is_refused_without_a_write() {
 }
 
 #[tokio::test]
-async fn write_back_status_is_recorded() {
+async fn write_back_status_is_recorded_under_each_tries_claim() {
     let (store, job_id, attempt) = running_job().await;
     store
         .succeed(&job_id, attempt, "answer", t0())
         .await
         .unwrap();
+    let lease = Duration::from_secs(60);
+    let first = store
+        .claim_write_back(&job_id, "servicenow", None, lease, t0())
+        .await
+        .unwrap();
+    assert_eq!(first, Some(1));
     let mut wb = WriteBack {
         target: "servicenow".into(),
         status: WriteBackStatus::Pending,
-        attempts: 0,
-        last_error_code: None,
+        attempts: 1,
+        last_error_code: Some("WRITE_BACK_SERVER_ERROR".into()),
     };
-    let r = store.set_write_back(&job_id, &wb, t0()).await.unwrap();
-    assert_eq!(r.write_back.as_ref(), Some(&wb));
-
-    wb.status = WriteBackStatus::Failed;
-    wb.attempts = 1;
-    wb.last_error_code = Some("WRITE_BACK_HTTP_5XX".into());
     let r = store
         .set_write_back(&job_id, &wb, t0() + Duration::from_secs(1))
         .await
@@ -109,6 +109,12 @@ async fn write_back_status_is_recorded() {
     assert_eq!(r.updated_at_ms, 1_800_000_001_000);
     assert_eq!(r.status, JobStatus::Succeeded);
 
+    // The retry claims try 2 (the last error kept until it reports), then records it done.
+    let second = store
+        .claim_write_back(&job_id, "servicenow", Some(&wb), lease, t0())
+        .await
+        .unwrap();
+    assert_eq!(second, Some(2));
     wb.status = WriteBackStatus::Done;
     wb.attempts = 2;
     wb.last_error_code = None;
@@ -117,12 +123,70 @@ async fn write_back_status_is_recorded() {
         store.get(&job_id).await.unwrap().unwrap().write_back,
         Some(wb.clone())
     );
-
+    // Done is final: nothing claims it again.
+    assert_eq!(
+        store
+            .claim_write_back(&job_id, "servicenow", Some(&wb), lease, t0())
+            .await
+            .unwrap(),
+        None
+    );
     assert!(matches!(
         store.set_write_back(&unknown_job_id(), &wb, t0()).await,
         Err(StoreError::Conflict {
             op: "set_write_back",
             ..
         })
+    ));
+}
+
+#[tokio::test]
+async fn two_workers_claiming_one_write_back_get_one_claim_until_it_lapses() {
+    let (store, job_id, attempt) = running_job().await;
+    store
+        .succeed(&job_id, attempt, "answer", t0())
+        .await
+        .unwrap();
+    let lease = Duration::from_secs(60);
+    // Both read "no write-back yet" and race: one claim wins.
+    let (a, b) = tokio::join!(
+        store.claim_write_back(&job_id, "github", None, lease, t0()),
+        store.claim_write_back(&job_id, "github", None, lease, t0()),
+    );
+    let mut won: Vec<u32> = [a.unwrap(), b.unwrap()].into_iter().flatten().collect();
+    assert_eq!(won, vec![1], "exactly one worker may post");
+
+    // The winner dies without reporting. Within its lease nobody takes over; after it, one does.
+    let seen = store.get(&job_id).await.unwrap().unwrap().write_back;
+    assert_eq!(seen.as_ref().map(|w| w.attempts), Some(1));
+    let early = store
+        .claim_write_back(
+            &job_id,
+            "github",
+            seen.as_ref(),
+            lease,
+            t0() + Duration::from_secs(30),
+        )
+        .await
+        .unwrap();
+    assert_eq!(early, None);
+    let later = t0() + Duration::from_secs(61);
+    won = store
+        .claim_write_back(&job_id, "github", seen.as_ref(), lease, later)
+        .await
+        .unwrap()
+        .into_iter()
+        .collect();
+    assert_eq!(won, vec![2]);
+    // The dead worker's late report is fenced off: the newer claim stands.
+    let stale = WriteBack {
+        target: "github".into(),
+        status: WriteBackStatus::Done,
+        attempts: 1,
+        last_error_code: None,
+    };
+    assert!(matches!(
+        store.set_write_back(&job_id, &stale, later).await,
+        Err(StoreError::Conflict { .. })
     ));
 }

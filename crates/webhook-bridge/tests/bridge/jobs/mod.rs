@@ -7,3 +7,4 @@ mod binding;
 mod replay;
 mod sync;
 mod worker;
+mod write_back;

@@ -71,10 +71,12 @@ async fn acknowledgements_and_job_records_match_the_document() {
         match e {
             WriteBackError::Unauthorized
             | WriteBackError::NotFound
+            | WriteBackError::Throttled
             | WriteBackError::Rejected
             | WriteBackError::ServerError
             | WriteBackError::Unreachable
-            | WriteBackError::Misconfigured => {}
+            | WriteBackError::Misconfigured
+            | WriteBackError::InvalidTarget => {}
         }
     }
     let codes: Vec<&str> = wb_errors.iter().map(|e| e.code()).collect();

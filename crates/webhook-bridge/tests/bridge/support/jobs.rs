@@ -137,8 +137,9 @@ pub fn job_request(job_id: &str) -> lambda_http::Request {
     request(&ev)
 }
 
-/// Receives what is on the queue now and hands it to the worker as Lambda would.
-pub async fn run_worker(h: &JobsHarness, worker: &Worker) -> (Vec<SqsMessage>, Vec<String>) {
+/// Receives what the queue has now (up to 10 messages, hidden for 1 s), as Lambda's event
+/// source would.
+pub async fn receive(h: &JobsHarness) -> Vec<SqsMessage> {
     let received = h
         .sqs
         .receive_message()
@@ -149,7 +150,7 @@ pub async fn run_worker(h: &JobsHarness, worker: &Worker) -> (Vec<SqsMessage>, V
         .send()
         .await
         .unwrap();
-    let messages: Vec<SqsMessage> = received
+    received
         .messages
         .unwrap_or_default()
         .into_iter()
@@ -166,7 +167,12 @@ pub async fn run_worker(h: &JobsHarness, worker: &Worker) -> (Vec<SqsMessage>, V
                 .collect::<HashMap<_, _>>();
             msg
         })
-        .collect();
+        .collect()
+}
+
+/// Hands `messages` to `worker` as one SQS event and deletes those it did not report failed;
+/// the ids it reported.
+pub async fn work(h: &JobsHarness, worker: &Worker, messages: Vec<SqsMessage>) -> Vec<String> {
     let mut event = SqsEvent::default();
     event.records = messages.clone();
     let response = worker.handle(event, 0).await;
@@ -186,5 +192,12 @@ pub async fn run_worker(h: &JobsHarness, worker: &Worker) -> (Vec<SqsMessage>, V
                 .unwrap();
         }
     }
+    failed
+}
+
+/// One poll of the queue handled by `worker`: the messages, and the ids it reported failed.
+pub async fn run_worker(h: &JobsHarness, worker: &Worker) -> (Vec<SqsMessage>, Vec<String>) {
+    let messages = receive(h).await;
+    let failed = work(h, worker, messages.clone()).await;
     (messages, failed)
 }
