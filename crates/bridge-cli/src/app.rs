@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use crate::cli::{Cli, Command};
 use crate::exit::CliError;
+use crate::terminal::terminal_safe;
 use crate::{invoke, ticket};
 
 /// Runs `bridge` with the process's arguments. Usage errors exit with clap's code 2 (`--help`
@@ -20,7 +21,8 @@ pub async fn run() -> ExitCode {
         // The reader of stdout stopped reading (`bridge … | head`): nothing to report.
         Ok(()) | Err(CliError::StdoutClosed) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("error: {err}");
+            // Messages quote the server (error envelopes, inline stream errors, body snippets).
+            eprintln!("error: {}", terminal_safe(&err.to_string()));
             ExitCode::from(err.exit_code())
         }
     }

@@ -2,12 +2,14 @@
 //!
 //! stdout carries only the agent's text, so `bridge invoke … > answer.txt` or a pipe gets the
 //! answer and nothing else; everything about the answer (ids, heartbeats, errors) goes to stderr.
+//! Both get the server's text through the `terminal` filter.
 
 use std::io::Write;
 
 use serde_json::Value;
 
 use crate::exit::CliError;
+use crate::terminal::{TerminalText, terminal_safe};
 
 /// One streamed object.
 #[derive(Debug, PartialEq)]
@@ -70,6 +72,8 @@ pub struct StreamPrinter<O, E> {
     out: O,
     err: E,
     verbose: bool,
+    /// The answer's text filter, which remembers an escape sequence cut between two pieces.
+    text: TerminalText,
     /// Whether stdout holds an unterminated answer, so a failure can end the line first.
     open_line: bool,
     done: bool,
@@ -81,6 +85,7 @@ impl<O: Write, E: Write> StreamPrinter<O, E> {
             out,
             err,
             verbose,
+            text: TerminalText::default(),
             open_line: false,
             done: false,
         }
@@ -89,10 +94,11 @@ impl<O: Write, E: Write> StreamPrinter<O, E> {
     pub fn handle(&mut self, payload: &str) -> Result<Flow, CliError> {
         match Frame::parse(payload)? {
             Frame::Content(text) => {
-                // Flushed per piece: the point of streaming is seeing the answer being written.
-                self.out.write_all(text.as_bytes()).map_err(stdout)?;
-                self.out.flush().map_err(stdout)?;
+                let text = self.text.filter(&text);
                 if !text.is_empty() {
+                    // Flushed per piece: the point of streaming is seeing the answer being written.
+                    self.out.write_all(text.as_bytes()).map_err(stdout)?;
+                    self.out.flush().map_err(stdout)?;
                     self.open_line = true;
                 }
             }
@@ -103,7 +109,7 @@ impl<O: Write, E: Write> StreamPrinter<O, E> {
             }
             Frame::Unknown => {
                 if self.verbose {
-                    let _ = writeln!(self.err, "(ignored: {payload})");
+                    let _ = writeln!(self.err, "(ignored: {})", terminal_safe(payload));
                 }
             }
             Frame::Error { code, message } => {
@@ -119,11 +125,12 @@ impl<O: Write, E: Write> StreamPrinter<O, E> {
                 self.out.flush().map_err(stdout)?;
                 self.open_line = false;
                 self.done = true;
+                let id = |v: Option<String>| v.map_or_else(|| "-".into(), |v| terminal_safe(&v));
                 let _ = writeln!(
                     self.err,
                     "session: {} request: {}",
-                    session_id.as_deref().unwrap_or("-"),
-                    request_id.as_deref().unwrap_or("-")
+                    id(session_id),
+                    id(request_id)
                 );
                 return Ok(Flow::Done);
             }
@@ -258,6 +265,28 @@ mod tests {
         assert_eq!(e.to_string(), "stream ended before the agent finished");
         let mut p = StreamPrinter::new(&mut out, &mut err, false);
         p.finish_with(r#"{"done":true}"#).unwrap();
+    }
+
+    #[test]
+    fn agent_text_and_ids_reach_the_terminal_inert() {
+        let (out, err, result) = run(&[
+            r#"{"content":"\u001b[31mred\u001b]8;;https://e"}"#,
+            r#"{"content":"vil/\u0007link\u001b]8;;\u0007 ok\r\n"}"#,
+            r#"{"done":true,"session_id":"s\u001b]0;x\u0007-1","request_id":"r\u009b2J-1"}"#,
+        ]);
+        result.unwrap();
+        assert_eq!(out, "redlink ok\n\n");
+        assert_eq!(err, "session: s-1 request: r-1\n");
+    }
+
+    #[test]
+    fn a_piece_that_is_only_escapes_leaves_no_line_to_close() {
+        let out = failing(
+            &[r#"{"content":"\u001b[2J\u0008\r"}"#],
+            "stream ended before the agent finished",
+            exit::TRANSPORT,
+        );
+        assert_eq!(out, "");
     }
 
     #[test]

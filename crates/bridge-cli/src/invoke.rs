@@ -13,6 +13,7 @@ use crate::frame::{Flow, StreamPrinter};
 use crate::http::{self, Framing};
 use crate::sigv4::Signer;
 use crate::stream::Decoder;
+use crate::terminal::{inert_json, terminal_safe};
 
 /// Streaming first: the bridge streams when the client accepts NDJSON, and falls back to one
 /// JSON document otherwise (or when it cannot stream).
@@ -121,28 +122,29 @@ async fn stream(
 }
 
 /// `{"result": {"answer", …}, "usage"?, "metadata": {…}}`: the answer on stdout, the ids on
-/// stderr (as for a stream), or the whole document with `--json`.
+/// stderr (as for a stream), or the whole document with `--json`; all of it inert to a terminal.
 async fn buffered(response: &mut Response, whole: bool, url: &str) -> Result<(), CliError> {
     let doc = http::json_body(response, url).await?;
     let mut out = std::io::stdout();
     let text = if whole {
-        serde_json::to_string_pretty(&doc).expect("a JSON value serialises")
+        inert_json(&serde_json::to_string_pretty(&doc).expect("a JSON value serialises"))
     } else {
-        doc.pointer("/result/answer")
-            .and_then(Value::as_str)
-            .ok_or_else(|| {
-                CliError::Transport(format!(
-                    "malformed response: no result.answer in {}",
-                    doc.to_string().chars().take(120).collect::<String>()
-                ))
-            })?
-            .to_owned()
+        terminal_safe(
+            doc.pointer("/result/answer")
+                .and_then(Value::as_str)
+                .ok_or_else(|| {
+                    CliError::Transport(format!(
+                        "malformed response: no result.answer in {}",
+                        doc.to_string().chars().take(120).collect::<String>()
+                    ))
+                })?,
+        )
     };
     writeln!(out, "{text}")
         .and_then(|()| out.flush())
         .map_err(CliError::stdout)?;
     if !whole && let Some(meta) = doc.get("metadata") {
-        let id = |key: &str| meta.get(key).and_then(Value::as_str).unwrap_or("-");
+        let id = |key: &str| terminal_safe(meta.get(key).and_then(Value::as_str).unwrap_or("-"));
         eprintln!(
             "session: {} request: {}",
             id("session_id"),

@@ -3,11 +3,12 @@
 //!
 //! Modules are declared leaves first, in groups: each uses only those above it.
 
-// Leaves: exit codes and the error every command returns.
+// Leaves: exit codes and the error every command returns; server text made safe for a terminal.
 mod exit;
+mod terminal;
 
 // The command line; the pieces of an answer (error envelopes, stream frames and their framing);
-// request signing. Each uses only `exit`.
+// request signing. Each uses only the leaves.
 mod cli;
 mod envelope;
 mod frame;

@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::cli::{TicketArgs, endpoint_url};
 use crate::exit::CliError;
 use crate::http;
+use crate::terminal::{inert_json, terminal_safe};
 
 /// What to send.
 #[derive(Debug, PartialEq)]
@@ -152,7 +153,7 @@ pub async fn run(args: &TicketArgs) -> Result<(), CliError> {
 }
 
 /// 200: the analysis; 202 (an event the bridge acknowledges without analysing): its message;
-/// `--json` or any other shape: the document.
+/// `--json` or any other shape: the document. Either is inert to a terminal.
 pub fn render(status: StatusCode, doc: &Value, whole: bool) -> String {
     let field = if status == StatusCode::ACCEPTED {
         "message"
@@ -160,8 +161,8 @@ pub fn render(status: StatusCode, doc: &Value, whole: bool) -> String {
         "analysis"
     };
     match doc.get(field).and_then(Value::as_str) {
-        Some(text) if !whole => text.to_owned(),
-        _ => serde_json::to_string_pretty(doc).expect("a JSON value serialises"),
+        Some(text) if !whole => terminal_safe(text),
+        _ => inert_json(&serde_json::to_string_pretty(doc).expect("a JSON value serialises")),
     }
 }
 
@@ -240,6 +241,15 @@ mod tests {
         assert_eq!(map.get_all("x-github-event").iter().count(), 1);
         assert_eq!(map["x-github-event"], "issues");
         assert_eq!(map[ACCEPT], "application/json");
+    }
+
+    #[test]
+    fn the_analysis_reaches_the_terminal_inert() {
+        let hostile = json!({"analysis": "\u{1b}]52;c;cm0gLXJm\u{7}Likely \u{9b}1mDNS\r"});
+        assert_eq!(render(StatusCode::OK, &hostile, false), "Likely DNS");
+        let whole = render(StatusCode::OK, &hostile, true);
+        assert!(!whole.contains('\u{9b}'), "{whole}");
+        assert_eq!(serde_json::from_str::<Value>(&whole).unwrap(), hostile);
     }
 
     #[test]

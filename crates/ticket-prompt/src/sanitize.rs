@@ -5,8 +5,9 @@ use unicode_normalization::UnicodeNormalization;
 use crate::ticket::Ticket;
 
 /// Removes what a human reader cannot see but a model can: control characters (except newline
-/// and tab) and invisible format characters (zero-width, bidi overrides, tag characters, BOM),
-/// the usual carriers of hidden prompt-injection text. NFKC folds look-alikes (fullwidth `＜`,
+/// and tab) and invisible characters (zero-width, bidi overrides, tag characters, BOM, variation
+/// selectors, the combining grapheme joiner, Hangul fillers), the usual carriers of hidden
+/// prompt-injection text. NFKC folds look-alikes (fullwidth `＜`,
 /// ligatures, non-breaking spaces) into their plain forms, line endings become `\n`, trailing
 /// spaces go, and runs of blank lines shrink to one.
 pub fn clean_text(raw: &str) -> String {
@@ -14,12 +15,12 @@ pub fn clean_text(raw: &str) -> String {
         .replace("\r\n", "\n")
         .replace('\r', "\n")
         .chars()
-        .filter(|&c| c == '\n' || c == '\t' || !(c.is_control() || is_invisible_format(c)))
+        .filter(|&c| c == '\n' || c == '\t' || !(c.is_control() || is_invisible(c)))
         .collect();
     // NFKC can compose new characters, so filter again after it.
     let normalised: String = visible
         .nfkc()
-        .filter(|&c| c == '\n' || c == '\t' || !(c.is_control() || is_invisible_format(c)))
+        .filter(|&c| c == '\n' || c == '\t' || !(c.is_control() || is_invisible(c)))
         .collect();
     let mut out = String::with_capacity(normalised.len());
     let mut blank_run = 0;
@@ -34,20 +35,31 @@ pub fn clean_text(raw: &str) -> String {
     out.trim().to_owned()
 }
 
-/// Unicode "format" (Cf) characters and friends that render as nothing.
-fn is_invisible_format(c: char) -> bool {
+/// Characters that render as nothing, or as blank space indistinguishable from none, yet reach
+/// the model as tokens: Unicode "format" (Cf) characters, and the marks and letters that carry
+/// hidden text although they are not Cf. A run of variation selectors after one visible
+/// character can spell out a whole hidden message (one selector per byte); the combining
+/// grapheme joiner and variation selectors are marks (Mn) with no glyph; Hangul fillers are
+/// letters (Lo) that display as blanks, and NFKC maps them only onto one another.
+fn is_invisible(c: char) -> bool {
     matches!(c,
         '\u{00AD}'                  // soft hyphen
+        | '\u{034F}'                // combining grapheme joiner
         | '\u{061C}'                // Arabic letter mark
+        | '\u{115F}' | '\u{1160}'   // Hangul choseong and jungseong fillers
         | '\u{180E}'                // Mongolian vowel separator
         | '\u{200B}'..='\u{200F}'   // zero-width space/joiners, LRM, RLM
         | '\u{202A}'..='\u{202E}'   // bidi embeddings and overrides
         | '\u{2060}'..='\u{2064}'   // word joiner, invisible operators
         | '\u{2066}'..='\u{2069}'   // bidi isolates
         | '\u{206A}'..='\u{206F}'   // deprecated format controls
+        | '\u{3164}'                // Hangul filler
+        | '\u{FE00}'..='\u{FE0F}'   // variation selectors 1-16
         | '\u{FEFF}'                // byte-order mark / zero-width no-break space
+        | '\u{FFA0}'                // halfwidth Hangul filler
         | '\u{FFF9}'..='\u{FFFB}'   // interlinear annotations
         | '\u{E0000}'..='\u{E007F}' // tag characters ("ASCII smuggling")
+        | '\u{E0100}'..='\u{E01EF}' // variation selectors 17-256
     )
 }
 
@@ -162,6 +174,67 @@ mod tests {
     fn drops_invisible_format_characters() {
         let hidden = "pay\u{200B}load\u{202E}txt\u{2066}\u{FEFF}\u{E0041}\u{E0042}!";
         assert_eq!(clean_text(hidden), "payloadtxt!");
+    }
+
+    /// `clean_text("a{c}b")` is `"ab"`: the carrier is gone and nothing around it changed.
+    fn assert_removed(name: &str, c: char) {
+        assert_eq!(
+            clean_text(&format!("a{c}b")),
+            "ab",
+            "{name} (U+{:04X}) survived",
+            u32::from(c)
+        );
+    }
+
+    #[test]
+    fn drops_variation_selectors() {
+        for (name, c) in [
+            ("VARIATION SELECTOR-1", '\u{FE00}'),
+            ("VARIATION SELECTOR-15 (text presentation)", '\u{FE0E}'),
+            ("VARIATION SELECTOR-16 (emoji presentation)", '\u{FE0F}'),
+            ("VARIATION SELECTOR-17", '\u{E0100}'),
+            ("VARIATION SELECTOR-256", '\u{E01EF}'),
+        ] {
+            assert_removed(name, c);
+        }
+        // One selector per byte after a visible emoji hides a message in plain sight.
+        let smuggled: String = "hidden"
+            .bytes()
+            .map(|b| char::from_u32(0xE0100 + u32::from(b)).unwrap())
+            .collect();
+        assert_eq!(
+            clean_text(&format!("ok \u{1F600}{smuggled}")),
+            "ok \u{1F600}"
+        );
+    }
+
+    #[test]
+    fn drops_the_combining_grapheme_joiner() {
+        assert_removed("COMBINING GRAPHEME JOINER", '\u{034F}');
+    }
+
+    #[test]
+    fn drops_hangul_fillers() {
+        for (name, c) in [
+            ("HANGUL CHOSEONG FILLER", '\u{115F}'),
+            ("HANGUL JUNGSEONG FILLER", '\u{1160}'),
+            ("HANGUL FILLER", '\u{3164}'),
+            ("HALFWIDTH HANGUL FILLER", '\u{FFA0}'),
+        ] {
+            assert_removed(name, c);
+        }
+    }
+
+    #[test]
+    fn neighbours_of_the_carriers_are_kept() {
+        // Hangul jamo (beside the fillers) still compose into a syllable.
+        assert_eq!(clean_text("\u{1100}\u{1161}"), "\u{AC00}");
+        // Visible combining marks beside the grapheme joiner and the variation selectors.
+        assert_eq!(clean_text("a\u{0350}b\u{FE20}"), "a\u{0350}b\u{FE20}");
+        assert_eq!(
+            clean_text("\u{2764}\u{FE0F} \u{845B}\u{E0100}"),
+            "\u{2764} \u{845B}"
+        );
     }
 
     #[test]

@@ -2,8 +2,34 @@
 //! panic, and the caps hold.
 
 use proptest::prelude::*;
-use serde_json::json;
-use ticket_prompt::{FieldLimits, Source, parse_ticket, read_delivery, render_prompt};
+use serde_json::{Value, json};
+use ticket_prompt::{
+    FieldLimits, Source, agent_payload, parse_ticket, read_delivery, render_prompt,
+};
+
+/// Invisible characters that carry hidden text and are not Unicode format (Cf) characters:
+/// variation selectors (first, last and emoji-presentation of each block), the combining
+/// grapheme joiner, the Hangul fillers.
+const CARRIERS: [char; 9] = [
+    '\u{FE00}',
+    '\u{FE0F}',
+    '\u{E0100}',
+    '\u{E01EF}',
+    '\u{034F}',
+    '\u{115F}',
+    '\u{1160}',
+    '\u{3164}',
+    '\u{FFA0}',
+];
+
+/// What must never reach the model: controls other than newline and tab, zero-width and bidi
+/// characters, BOM, tag characters, and the `CARRIERS`.
+fn is_hidden(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{FEFF}'
+            | '\u{E0000}'..='\u{E007F}' | '\u{FE00}'..='\u{FE0F}' | '\u{E0100}'..='\u{E01EF}')
+        || CARRIERS.contains(&c)
+}
 
 /// Strings biased towards what attacks use: markers, tags, controls, invisible and
 /// look-alike characters, newlines.
@@ -17,6 +43,13 @@ fn hostile_text() -> impl Strategy<Value = String> {
         Just("\n\n".to_owned()),
         Just("\u{202E}\u{200B}\u{E0041}\u{FEFF}".to_owned()),
         Just("\u{0}\u{1b}[2J\r".to_owned()),
+        Just(CARRIERS.iter().collect::<String>()),
+        prop::sample::select(&CARRIERS[..]).prop_map(String::from),
+        // A message spelled in variation selectors after a visible emoji.
+        "[a-z]{1,8}".prop_map(|s| s.bytes().fold("\u{1F600}".to_owned(), |mut out, b| {
+            out.extend(char::from_u32(0xE0100 + u32::from(b)));
+            out
+        })),
         "[a-zA-Z0-9 ]{0,8}",
         any::<String>(),
     ];
@@ -57,9 +90,19 @@ proptest! {
         prop_assert!(!inside.contains("</ticket_data"));
         prop_assert!(!render_prompt(&ticket, &n2).contains(&close), "another nonce's marker never appears");
         // Nothing invisible or controlling reaches the model.
-        let hidden = inside.chars().any(|c| (c.is_control() && c != '\n' && c != '\t')
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{FEFF}' | '\u{E0000}'..='\u{E007F}'));
-        prop_assert!(!hidden, "an invisible or control character reached the block");
+        prop_assert!(!inside.chars().any(is_hidden), "an invisible or control character reached the block");
+    }
+
+    #[test]
+    fn no_hidden_character_survives_in_any_field_of_any_source(h in prop::collection::vec(hostile_text(), FIELDS)) {
+        for (source, body) in payloads(&h) {
+            let ticket = parse_ticket(source, body.to_string().as_bytes(), &FieldLimits::default())
+                .map_err(|e| TestCaseError::fail(format!("{source:?} {body}: {e}")))?;
+            let payload = agent_payload(&ticket, &render_prompt(&ticket, "n0nce"));
+            if let Some((path, text)) = first_hidden(&payload, String::new()) {
+                prop_assert!(false, "{:?}: a hidden character reached {} ({:?})", source, path, text);
+            }
+        }
     }
 
     #[test]
@@ -89,6 +132,93 @@ proptest! {
         let all: usize = t.labelled_fields().iter().map(|f| f.value.chars().count()).sum::<usize>()
             + t.description.as_ref().map_or(0, |d| d.chars().count());
         prop_assert!(all <= limits.total + note, "total {all}");
+    }
+}
+
+#[test]
+fn every_carrier_is_removed_from_every_field_of_every_source() {
+    let h = vec![CARRIERS.iter().collect::<String>(); FIELDS];
+    for (source, body) in payloads(&h) {
+        let ticket = parse_ticket(source, body.to_string().as_bytes(), &FieldLimits::default())
+            .unwrap_or_else(|e| panic!("{source:?}: {e}"));
+        let payload = agent_payload(&ticket, &render_prompt(&ticket, "n0nce"));
+        assert_eq!(first_hidden(&payload, String::new()), None, "{source:?}");
+    }
+}
+
+/// Hostile texts a payload uses: one per field, for the source with the most fields.
+const FIELDS: usize = 12;
+
+/// A payload per source and shape, every text field it reads filled from `h` (ids and numbers
+/// stay valid; titles start with `x` so a ticket always has text; objects carry display names).
+fn payloads(h: &[String]) -> Vec<(Source, Value)> {
+    let x = |i: usize| format!("x{}", h[i]);
+    let adf = json!({"type": "doc", "version": 1, "content": [{"type": "paragraph", "content": [
+        {"type": "text", "text": h[1]}, {"type": "mention", "attrs": {"text": h[2]}}]}]});
+    let jira = |description: Value| {
+        json!({"webhookEvent": "jira:issue_created", "issue": {"id": h[0], "key": "OPS-1",
+            "self": format!("https://acme{}.atlassian.net/rest/api/2/issue/1", h[3]),
+            "fields": {"summary": x(4), "description": description, "priority": {"name": x(5)},
+                "status": {"name": x(6)}, "issuetype": {"name": x(7)}, "project": {"key": h[8]},
+                "reporter": {"displayName": x(9)}, "updated": h[10], "labels": [h[11], h[0]]}}})
+    };
+    vec![
+        (
+            Source::ServiceNow,
+            json!({"number": "INC1", "short_description": x(0), "description": h[1],
+            "priority": h[2], "urgency": h[3], "impact": h[4], "state": h[5], "category": h[6],
+            "assignment_group": {"display_value": x(7)}, "caller_id": h[8], "sys_updated_on": h[9],
+            "sys_id": "46d44a5ea9fe198101b9e1ac8f0d0f7d"}),
+        ),
+        (Source::Jira, jira(json!(h[1]))),
+        (Source::Jira, jira(adf)),
+        (
+            Source::Zendesk,
+            json!({"type": "zen:event-type:ticket.created", "detail": {"id": "35436",
+            "subject": x(0), "description": h[1], "priority": h[2], "status": h[3], "type": h[4],
+            "group_id": h[5], "requester_id": h[6], "updated_at": h[7], "tags": [h[8], h[9]]}}),
+        ),
+        (
+            Source::Zendesk,
+            json!({"ticket": {"id": "123", "title": x(0), "description": h[1],
+            "priority": h[2], "status": h[3], "type": h[4], "group": h[5], "requester": h[6],
+            "url": h[7], "tags": h[8]}}),
+        ),
+        (
+            Source::PagerDuty,
+            json!({"event": {"event_type": "incident.triggered", "occurred_at": h[0],
+            "agent": {"summary": x(1)}, "data": {"id": h[2], "number": 2, "title": x(3), "content": h[4],
+                "status": h[5], "urgency": h[6], "priority": {"summary": x(7)},
+                "service": {"summary": x(8)}, "escalation_policy": {"summary": x(9)},
+                "html_url": h[10]}}}),
+        ),
+        (
+            Source::GitHub,
+            json!({"action": "opened", "issue": {"id": h[0], "number": 42, "title": x(1),
+            "body": h[2], "state": h[3], "labels": [{"name": h[4]}, h[5]], "user": {"login": x(6)},
+            "html_url": h[7], "updated_at": h[8]}, "repository": {"full_name": h[9]}}),
+        ),
+        (
+            Source::Generic,
+            json!({"id": "T-1", "title": x(0), "description": h[1], "priority": h[2],
+            "status": h[3], "category": h[4], "group": h[5], "requester": h[6], "updated_at": h[7],
+            "url": h[8], "labels": [h[9], h[10]]}),
+        ),
+    ]
+}
+
+/// The JSON path and text of the first string in `v` holding a hidden character.
+fn first_hidden(v: &Value, path: String) -> Option<(String, String)> {
+    match v {
+        Value::String(s) => s.chars().any(is_hidden).then(|| (path, s.clone())),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| first_hidden(item, format!("{path}/{i}"))),
+        Value::Object(map) => map
+            .iter()
+            .find_map(|(k, item)| first_hidden(item, format!("{path}/{k}"))),
+        _ => None,
     }
 }
 

@@ -1,7 +1,7 @@
 //! Jira Cloud admin webhooks: `{"webhookEvent", "issue": {"id", "key", "self", "fields": {…}}}`.
 //! `fields.description` is a wiki-markup string (REST v2) or an ADF document (v3).
 
-use super::fields::Fields;
+use super::fields::{Fields, cap};
 use super::mapping::{Description, Mapping};
 use crate::error::TicketError;
 use crate::sanitize::FieldLimits;
@@ -28,9 +28,12 @@ pub(crate) fn event(f: &Fields<'_>) -> String {
 
 pub(crate) fn ticket(f: &Fields<'_>, limits: &FieldLimits) -> Result<Ticket, TicketError> {
     let mut t = JIRA.ticket(f, limits)?;
+    // The base comes from the sender's `issue.self`, so the link is cleaned and capped like any
+    // other field before it reaches the prompt.
     t.url = f
         .text("issue.self")?
-        .and_then(|api| browse_url(&api, &t.id));
+        .and_then(|api| browse_url(&api, &t.id))
+        .and_then(|url| cap("issue.self", &url, limits.short, &mut t.truncated_fields));
     Ok(t)
 }
 
@@ -74,6 +77,17 @@ mod tests {
         assert_eq!(
             t.url.as_deref(),
             Some("https://acme.atlassian.net/browse/OPS-17")
+        );
+    }
+
+    #[test]
+    fn the_browse_link_is_cleaned_like_any_field() {
+        let t = ticket(json!({"issue": {"key": "OPS-1", "fields": {"summary": "x"},
+            "self": "https://ac\u{202E}me\u{FE0F}\u{3164}.atlassian.net\u{0}/rest/api/2/issue/1"}}))
+        .unwrap();
+        assert_eq!(
+            t.url.as_deref(),
+            Some("https://acme.atlassian.net/browse/OPS-1")
         );
     }
 
