@@ -114,6 +114,46 @@ def rule_holds(rule, params):
     return all(evaluate(a["Assert"], params) for a in rule["Assertions"])
 
 
+def granted(cfn, role_id, params):
+    """The statements role_id holds when deployed with params (a parameter not given has its
+    default): its inline policies and the stack's managed policies it attaches, with every
+    condition (the role's, an attachment's Fn::If, the policy's, a statement's Fn::If) evaluated.
+    A role absent under params holds nothing."""
+    conditions, resources = cfn["Conditions"], cfn["Resources"]
+    holds = lambda name: evaluate({"Condition": name}, params, conditions)
+    role = resources[role_id]
+    if "Condition" in role and not holds(role["Condition"]):
+        return []
+    documents = [p["PolicyDocument"] for p in role["Properties"].get("Policies", [])]
+    for arn in role["Properties"].get("ManagedPolicyArns", []):
+        if isinstance(arn, dict) and "Fn::If" in arn:
+            condition, when_true, when_false = arn["Fn::If"]
+            arn = when_true if holds(condition) else when_false
+        if not (isinstance(arn, dict) and arn.get("Ref") in resources):
+            continue  # an AWS managed policy, or AWS::NoValue
+        policy = resources[arn["Ref"]]
+        # Attaching a policy that does not exist under params would fail the deployment.
+        assert "Condition" not in policy or holds(policy["Condition"]), (role_id, arn["Ref"], params)
+        documents.append(policy["Properties"]["PolicyDocument"])
+    statements = []
+    for document in documents:
+        for stmt in document["Statement"]:
+            if "Fn::If" in stmt:
+                condition, when_true, when_false = stmt["Fn::If"]
+                stmt = when_true if holds(condition) else when_false
+                if stmt == {"Ref": "AWS::NoValue"}:
+                    continue
+            statements.append(stmt)
+    return statements
+
+
+def readable_refs(cfn, role_id, params):
+    """The parameters (*SecretRef) and resources whose secret or parameter role_id may read."""
+    reads = {"secretsmanager:GetSecretValue", "ssm:GetParameter"}
+    return {r["Ref"] for s in granted(cfn, role_id, params) if reads & set(as_list(s["Action"]))
+            for r in as_list(s["Resource"]) if isinstance(r, dict) and "Ref" in r}
+
+
 class TemplateTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -195,28 +235,52 @@ class TemplateTest(unittest.TestCase):
 
     def all_statements(self):
         """(condition, statement) for every statement of the roles and managed policies; a
-        statement inside Fn::If carries its condition's name."""
+        statement inside Fn::If carries its condition's name, any other statement of a
+        conditional managed policy the policy's condition."""
         found = []
-        documents = [p["PolicyDocument"] for r in resources_of(self.cfn, "AWS::IAM::Role").values()
+        documents = [(None, p["PolicyDocument"]) for r in resources_of(self.cfn, "AWS::IAM::Role").values()
                      for p in r["Properties"].get("Policies", [])]
-        documents += [m["Properties"]["PolicyDocument"] for m in resources_of(self.cfn, "AWS::IAM::ManagedPolicy").values()]
-        for document in documents:
+        documents += [(m.get("Condition"), m["Properties"]["PolicyDocument"])
+                      for m in resources_of(self.cfn, "AWS::IAM::ManagedPolicy").values()]
+        for policy_condition, document in documents:
             for stmt in document["Statement"]:
                 if "Fn::If" in stmt:
                     condition, when_true, when_false = stmt["Fn::If"]
                     self.assertEqual(when_false, {"Ref": "AWS::NoValue"})
                     found.append((condition, when_true))
                 else:
-                    found.append((None, stmt))
+                    found.append((policy_condition, stmt))
         return found
 
     def agentcore_statements(self):
         return [(c, s) for c, s in self.all_statements() if any("bedrock-agentcore" in a for a in as_list(s["Action"]))]
 
-    def test_both_functions_share_the_bridge_policy(self):
-        for role_id in ["WebhookFunctionRole", "SignedWebhookFunctionRole", "StreamFunctionRole", "WorkerFunctionRole"]:
+    FUNCTION_ROLES = ["WebhookFunctionRole", "SignedWebhookFunctionRole", "StreamFunctionRole", "WorkerFunctionRole"]
+    SOURCES = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Generic"]
+    WRITE_BACK_SOURCES = ["ServiceNow", "GitHub", "Jira"]
+    KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+    def every_secret(self, **extra):
+        """Parameters referencing every signing, write-back and chat-auth secret."""
+        params = {f"{s}SigningSecretRef": SIGNING_ARN for s in self.SOURCES}
+        params.update({f"{s}WriteBackSecretRef": SIGNING_ARN for s in self.WRITE_BACK_SOURCES})
+        params["ChatAuthSecretRef"] = SIGNING_ARN
+        params.update(extra)
+        return params
+
+    def test_every_function_shares_the_agent_policy_which_holds_no_secrets(self):
+        for role_id in self.FUNCTION_ROLES:
             role = self.cfn["Resources"][role_id]["Properties"]
-            self.assertIn({"Ref": "BridgePolicy"}, role["ManagedPolicyArns"], role_id)
+            self.assertIn({"Ref": "AgentInvokePolicy"}, role["ManagedPolicyArns"], role_id)
+        self.assertNotIn("BridgePolicy", self.cfn["Resources"], "no policy shared with every secret in it")
+        agent = self.cfn["Resources"]["AgentInvokePolicy"]
+        self.assertNotIn("Condition", agent)
+        for stmt in agent["Properties"]["PolicyDocument"]["Statement"]:
+            stmt = stmt["Fn::If"][1] if "Fn::If" in stmt else stmt
+            actions = as_list(stmt["Action"])
+            self.assertFalse([a for a in actions if a.startswith(("secretsmanager:", "kms:"))], stmt["Sid"])
+            if stmt["Sid"] != "ReadTheNamedAgentsParameter":
+                self.assertTrue(all(a.startswith("bedrock-agentcore:") for a in actions), stmt["Sid"])
         for role_id in ["WebhookFunctionRole", "SignedWebhookFunctionRole", "StreamFunctionRole"]:
             role = self.cfn["Resources"][role_id]["Properties"]
             self.assertEqual(role.get("Policies", []), [], f"{role_id}: no other inline grants")
@@ -224,6 +288,35 @@ class TemplateTest(unittest.TestCase):
             role = self.cfn["Resources"][role_id]["Properties"]
             self.assertIn({"Ref": "JobsClientPolicy"}, role["ManagedPolicyArns"], role_id)
         self.assertNotIn({"Ref": "JobsClientPolicy"}, self.cfn["Resources"]["StreamFunctionRole"]["Properties"]["ManagedPolicyArns"])
+
+    def test_the_worker_and_stream_roles_cannot_read_signing_secrets(self):
+        signing = {f"{s}SigningSecretRef" for s in self.SOURCES}
+        write_back = {f"{s}WriteBackSecretRef" for s in self.WRITE_BACK_SOURCES}
+        everything = self.every_secret()
+        readable = {role: readable_refs(self.cfn, role, everything) for role in self.FUNCTION_ROLES}
+        # Only the functions that verify signatures read the signing secrets; only those serving
+        # the invoke API the chat-auth secret; only the worker the write-back credentials.
+        self.assertEqual(readable["WebhookFunctionRole"], signing | {"ChatAuthSecretRef", "SessionSecret"})
+        self.assertEqual(readable["SignedWebhookFunctionRole"], signing | {"SessionSecret"})
+        self.assertEqual(readable["StreamFunctionRole"], {"ChatAuthSecretRef", "SessionSecret"})
+        self.assertEqual(readable["WorkerFunctionRole"], write_back)
+        # One signing secret: still only the webhook functions.
+        one = {"GitHubSigningSecretRef": SIGNING_ARN}
+        for role in ["StreamFunctionRole", "WorkerFunctionRole"]:
+            self.assertFalse(readable_refs(self.cfn, role, one) & signing, role)
+        for role in ["WebhookFunctionRole", "SignedWebhookFunctionRole"]:
+            self.assertIn("GitHubSigningSecretRef", readable_refs(self.cfn, role, one), role)
+        # Nothing referenced: no role reads a referenced secret, and no secret policy is deployed.
+        for role in self.FUNCTION_ROLES:
+            self.assertFalse({r for r in readable_refs(self.cfn, role, {}) if r.endswith("SecretRef")}, role)
+        conditions = self.cfn["Conditions"]
+        for policy in ["SigningSecretsPolicy", "ChatAuthSecretPolicy"]:
+            condition = self.cfn["Resources"][policy]["Condition"]
+            self.assertFalse(evaluate({"Condition": condition}, {}, conditions), policy)
+        for source in self.SOURCES:
+            self.assertTrue(evaluate({"Condition": "HasSigningSecret"}, {f"{source}SigningSecretRef": SIGNING_ARN}, conditions), source)
+        # The key-less function exists only with a GitHub or Jira secret, so its signing policy too.
+        self.assertEqual(readable_refs(self.cfn, "SignedWebhookFunctionRole", {"ServiceNowSigningSecretRef": SIGNING_ARN}), set())
 
     def test_each_signing_secret_is_readable_only_when_referenced(self):
         reads = [(c, s) for c, s in self.all_statements()
@@ -240,6 +333,16 @@ class TemplateTest(unittest.TestCase):
             ref = "ChatAuthSecretRef" if name == "ChatAuth" else f"{name}SigningSecretRef"
             self.assertEqual(stmt["Resource"], {"Ref": ref})
             self.assertEqual(sorted(as_list(stmt["Action"])), ["secretsmanager:GetSecretValue", "ssm:GetParameter"])
+        # Each in the policy of the functions that read it: signing secrets for the webhook
+        # functions, the chat-auth secret for the invoke API's.
+        def sids(policy):
+            document = self.cfn["Resources"][policy]["Properties"]["PolicyDocument"]
+            return {(s["Fn::If"][1] if "Fn::If" in s else s)["Sid"] for s in document["Statement"]}
+        self.assertEqual(sids("SigningSecretsPolicy"),
+                         {f"Read{x}SigningSecret" for x in sources} | {"DecryptTheSecretsKey"})
+        self.assertEqual(sids("ChatAuthSecretPolicy"), {"ReadChatAuthSecret", "DecryptTheSecretsKey"})
+        self.assertEqual(self.cfn["Resources"]["SigningSecretsPolicy"]["Condition"], "HasSigningSecret")
+        self.assertEqual(self.cfn["Resources"]["ChatAuthSecretPolicy"]["Condition"], "HasChatAuthSecret")
         pattern = re.compile(self.sam["Parameters"]["GitHubSigningSecretRef"]["AllowedPattern"])
         for ok in ["", "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/gh-AbCdEf",
                    "arn:aws:ssm:eu-west-1:123456789012:parameter/bridge/gh"]:
@@ -248,6 +351,148 @@ class TemplateTest(unittest.TestCase):
         for bad in ["*", "my-secret-value", "/bridge/gh", "arn:aws:s3:::bucket/key",
                     "arn:aws:secretsmanager:*:123456789012:secret:x"]:
             self.assertIsNone(pattern.fullmatch(bad), bad)
+
+    def test_secret_references_are_full_arns(self):
+        params = self.sam["Parameters"]
+        refs = sorted(n for n in params if n.endswith("SecretRef"))
+        self.assertEqual(len(refs), 6 + 3 + 1, refs)  # signing, write-back, chat-auth
+        # One rule for all, so none is left with the old partial-ARN pattern.
+        self.assertEqual({params[n]["AllowedPattern"] for n in refs}, {params["GitHubSigningSecretRef"]["AllowedPattern"]})
+        for name in refs:
+            self.assertEqual(params[name]["Default"], "", name)
+            self.assertIn("ConstraintDescription", params[name], name)
+        pattern = re.compile(params["GitHubSigningSecretRef"]["AllowedPattern"])
+        for ok in ["", SIGNING_ARN,
+                   "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/bridge_jira+x=y.z@w-Z9y8X7",
+                   "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:bridge-a1B2c3",
+                   "arn:aws-us-gov:secretsmanager:us-gov-west-1:123456789012:secret:bridge/gh-AbCdEf",
+                   "arn:aws:ssm:eu-west-1:123456789012:parameter/bridge/gh",
+                   "arn:aws:ssm:eu-west-1:123456789012:parameter/bridge/servicenow/signing"]:
+            self.assertTrue(pattern.fullmatch(ok), ok)
+        secret = "arn:aws:secretsmanager:us-east-1:123456789012:secret:"
+        for bad in [
+            secret + "bridge/gh",            # partial ARN: IAM never matches it
+            secret + "bridge/signing",       # partial, suffix-like but 7 characters
+            secret + "bridge/gh-AbCdE",      # suffix too short
+            secret + "bridge/gh-??????",     # wildcard suffix
+            secret + "bridge/*",
+            secret + "*",
+            secret + "bridge/gh-AbCdEf*",
+            secret + "-AbCdEf",              # no name
+            secret,
+            "arn:aws:secretsmanager:us-east-1:123456789012:bridge/gh-AbCdEf",
+            "arn:aws:secretsmanager:*:123456789012:secret:gh-AbCdEf",
+            "arn:aws:secretsmanager:us-east-1:*:secret:gh-AbCdEf",
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/",
+            "arn:aws:ssm:eu-west-1:123456789012:bridge/gh",
+            "*", "bridge/gh-AbCdEf", "/bridge/gh", "arn:aws:s3:::bucket/key",
+        ]:
+            self.assertIsNone(pattern.fullmatch(bad), bad)
+
+    def test_the_secrets_key_is_decryptable_only_by_the_secret_readers(self):
+        params = self.sam["Parameters"]["SecretsKmsKeyArn"]
+        self.assertEqual(params["Default"], "")
+        pattern = re.compile(params["AllowedPattern"])
+        for ok in ["", self.KMS_KEY_ARN,
+                   "arn:aws:kms:eu-west-1:123456789012:key/mrk-1234abcd12ab34cd56ef1234567890ab",
+                   "arn:aws-cn:kms:cn-north-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]:
+            self.assertTrue(pattern.fullmatch(ok), ok)
+        for bad in ["*", "1234abcd-12ab-34cd-56ef-1234567890ab", "alias/bridge",
+                    "arn:aws:kms:us-east-1:123456789012:alias/bridge",
+                    "arn:aws:kms:us-east-1:123456789012:alias/*",
+                    "arn:aws:kms:us-east-1:123456789012:key/*",
+                    "arn:aws:kms:us-east-1:123456789012:*",
+                    "arn:aws:kms:*:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                    "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890a?",
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/gh-AbCdEf"]:
+            self.assertIsNone(pattern.fullmatch(bad), bad)
+
+        def decrypters(**p):
+            """role -> its kms:Decrypt statements, for the roles that have any."""
+            found = {}
+            for role in self.FUNCTION_ROLES:
+                stmts = [s for s in granted(self.cfn, role, p) if any(a.startswith("kms:") for a in as_list(s["Action"]))]
+                if stmts:
+                    found[role] = stmts
+            return found
+
+        key = {"SecretsKmsKeyArn": self.KMS_KEY_ARN}
+        self.assertEqual(decrypters(), {}, "no key, no Decrypt")
+        self.assertEqual(decrypters(**self.every_secret()), {}, "secrets under AWS managed keys need no grant")
+        self.assertEqual(decrypters(**key), {}, "a key but nothing to read with it")
+        every = decrypters(**self.every_secret(**key))
+        self.assertEqual(sorted(every), sorted(self.FUNCTION_ROLES))
+        for role, stmts in every.items():
+            for stmt in stmts:
+                self.assertEqual(as_list(stmt["Action"]), ["kms:Decrypt"], role)
+                self.assertEqual(stmt["Resource"], {"Ref": "SecretsKmsKeyArn"}, f"{role}: exactly the key")
+                self.assertEqual(stmt["Condition"], {"StringEquals": {"kms:ViaService": [
+                    {"Fn::Sub": "secretsmanager.${AWS::Region}.${AWS::URLSuffix}"},
+                    {"Fn::Sub": "ssm.${AWS::Region}.${AWS::URLSuffix}"},
+                ]}}, f"{role}: only through the services that hold the secrets")
+        # Each role decrypts exactly when it reads a referenced secret.
+        self.assertEqual(sorted(decrypters(ChatAuthSecretRef=SIGNING_ARN, **key)),
+                         ["StreamFunctionRole", "WebhookFunctionRole"])
+        self.assertEqual(sorted(decrypters(ZendeskSigningSecretRef=SIGNING_ARN, **key)), ["WebhookFunctionRole"])
+        self.assertEqual(sorted(decrypters(GitHubSigningSecretRef=SIGNING_ARN, GitHubWriteBackSecretRef=SIGNING_ARN, **key)),
+                         ["SignedWebhookFunctionRole", "WebhookFunctionRole", "WorkerFunctionRole"])
+        self.assertIn("DecryptTheSecretsKey", {s["Sid"] for s in every["WorkerFunctionRole"]})
+
+    def test_named_agent_arns_are_runtime_arns_without_wildcards(self):
+        params = self.sam["Parameters"]
+        named = params["NamedAgentRuntimeArns"]
+        self.assertEqual(named["Type"], "CommaDelimitedList")
+        self.assertEqual(named["AllowedPattern"], "^$|" + params["AgentRuntimeArn"]["AllowedPattern"])
+        pattern = re.compile(named["AllowedPattern"])
+
+        def accepted(value):
+            # CloudFormation checks a CommaDelimitedList's AllowedPattern on each member.
+            return all(pattern.fullmatch(member.strip()) for member in value.split(","))
+
+        other = SAMPLE_ARN.replace("my_agent-AbCdEf1234", "research-XyZ0123456")
+        for ok in [named["Default"], SAMPLE_ARN, f"{SAMPLE_ARN},{other}", f"{SAMPLE_ARN}, {other}"]:
+            self.assertTrue(accepted(ok), ok)
+        for bad in ["*", "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/*",
+                    f"{SAMPLE_ARN},arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/*",
+                    "arn:aws:bedrock-agentcore:us-east-1:123456789012:*",
+                    "arn:aws:bedrock-agentcore:*:123456789012:runtime/my_agent-AbCdEf1234",
+                    "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/my_agent-*",
+                    f"{SAMPLE_ARN}/runtime-endpoint/*",
+                    "arn:aws:bedrock:us-east-1:123456789012:agent/ABCDEFGHIJ",
+                    "my_agent-AbCdEf1234"]:
+            self.assertFalse(accepted(bad), bad)
+        conditions = self.cfn["Conditions"]
+        self.assertFalse(evaluate({"Condition": "HasNamedAgentArns"}, {}, conditions), "the default grants nothing")
+
+    def test_the_log_level_never_logs_raw_events(self):
+        level = self.sam["Parameters"]["LogLevel"]
+        # At TRACE the Lambda runtime logs each raw event: API keys, signatures, tokens, tickets.
+        self.assertNotIn("TRACE", level["AllowedValues"])
+        self.assertEqual(level["Default"], "INFO")
+        functions = resources_of(self.cfn, "AWS::Lambda::Function")
+        self.assertEqual(len(functions), 4)
+        for name, fn in functions.items():
+            logging = fn["Properties"]["LoggingConfig"]
+            self.assertEqual(logging["ApplicationLogLevel"], {"Ref": "LogLevel"}, name)
+            self.assertEqual(logging["SystemLogLevel"], "WARN", name)
+            self.assertNotIn("AWS_LAMBDA_LOG_LEVEL", fn["Properties"].get("Environment", {}).get("Variables", {}), name)
+            self.assertNotIn("RUST_LOG", fn["Properties"].get("Environment", {}).get("Variables", {}), name)
+
+    def test_dead_letters_are_kept_as_long_as_the_job_records(self):
+        params = self.sam["Parameters"]
+        retention = params["DeadLetterRetentionSeconds"]
+        dlq = self.cfn["Resources"]["JobsDeadLetterQueue"]["Properties"]
+        self.assertEqual(dlq["MessageRetentionPeriod"], {"Ref": "DeadLetterRetentionSeconds"})
+        self.assertEqual(retention["Type"], "Number")
+        self.assertEqual(retention["Default"], params["JobTtlSeconds"]["Default"], "tickets linger no longer than jobs")
+        # SQS's own bounds: 60 s to 14 days.
+        self.assertEqual((retention["MinValue"], retention["MaxValue"]), (60, 1209600))
+
+    def test_every_parameter_is_in_one_console_group(self):
+        groups = self.sam["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+        grouped = [name for group in groups for name in group["Parameters"]]
+        self.assertEqual(sorted(grouped), sorted(set(grouped)), "a parameter in two groups")
+        self.assertEqual(sorted(grouped), sorted(self.sam["Parameters"]))
 
     def test_the_request_functions_key_sessions_with_a_generated_secret(self):
         secret = self.cfn["Resources"]["SessionSecret"]
@@ -295,6 +540,12 @@ class TemplateTest(unittest.TestCase):
             ["bedrock-agentcore:InvokeAgentRuntime", "bedrock-agentcore:StopRuntimeSession"],
         )
         self.assertEqual(always["Resource"], runtime_only)
+        # All in the one policy every function attaches (all four call the agent).
+        agent_sids = {(s["Fn::If"][1] if "Fn::If" in s else s)["Sid"] for s in
+                      self.cfn["Resources"]["AgentInvokePolicy"]["Properties"]["PolicyDocument"]["Statement"]}
+        self.assertEqual({s["Sid"] for _, s in statements} - agent_sids, set())
+        for role_id in self.FUNCTION_ROLES:
+            self.assertIn({"Ref": "AgentInvokePolicy"}, self.cfn["Resources"][role_id]["Properties"]["ManagedPolicyArns"], role_id)
         for _, stmt in statements:
             for resource in as_list(stmt["Resource"]):
                 text = str(resource)

@@ -4,6 +4,7 @@
 //! source only) and is fetched again by the next delivery; the check is never skipped.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use ticket_prompt::Source;
@@ -37,7 +38,7 @@ impl Signers {
             .filter_map(|(source, settings)| {
                 let keys = match &settings.signing {
                     Signing::Off => return None,
-                    Signing::Keys(keys) => Secret::Given(keys.clone()),
+                    Signing::Keys(keys) => Secret::given(keys.clone()),
                     Signing::Ref { variable, secret } => Secret::fetched(variable, secret.clone()),
                 };
                 Some((*source, keys))
@@ -75,12 +76,12 @@ impl Signers {
             timestamp: headers.timestamp.as_deref(),
         };
         // Over the raw bytes, before anything is parsed: re-serialised JSON would not verify.
-        signature::verify(source, keys, body, presented, now)?;
+        signature::verify(source, &keys, body, presented, now)?;
         Ok(Origin::Signed)
     }
 
     /// The keys a delivery from `source` must be signed with; `None` when it is not signed.
-    async fn keys(&self, source: Source) -> Result<Option<&[SigningKey]>, BridgeError> {
+    async fn keys(&self, source: Source) -> Result<Option<Arc<Vec<SigningKey>>>, BridgeError> {
         let Some(keys) = self.keys.get(&source) else {
             return Ok(None);
         };

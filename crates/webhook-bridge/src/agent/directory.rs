@@ -3,7 +3,7 @@
 //! a failed fetch retried by the next request that needs it).
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use thiserror::Error;
 
@@ -33,7 +33,7 @@ impl AgentDirectory {
     pub fn new(default: AgentEndpoint, source: AgentsSource, store: SecretStore) -> Self {
         let named = match source {
             AgentsSource::None => None,
-            AgentsSource::Inline(map) => Some(Secret::Given(map)),
+            AgentsSource::Inline(map) => Some(Secret::given(map)),
             AgentsSource::Parameter(reference) => {
                 Some(Secret::fetched("AGENTS_PARAMETER", reference))
             }
@@ -64,10 +64,10 @@ impl AgentDirectory {
         self.named().await?.get(name).cloned().ok_or_else(unknown)
     }
 
-    async fn named(&self) -> Result<&HashMap<String, AgentEndpoint>, DirectoryError> {
-        static EMPTY: LazyLock<HashMap<String, AgentEndpoint>> = LazyLock::new(HashMap::new);
+    async fn named(&self) -> Result<Arc<HashMap<String, AgentEndpoint>>, DirectoryError> {
+        static EMPTY: LazyLock<Arc<HashMap<String, AgentEndpoint>>> = LazyLock::new(Arc::default);
         let Some(named) = &self.named else {
-            return Ok(&EMPTY);
+            return Ok(EMPTY.clone());
         };
         named
             .get(&self.store, |json| {

@@ -36,9 +36,10 @@ pub(super) async fn prepare(
     let endpoint = s.agents.resolve(agent).await?;
     let qualifier = endpoint.qualifier.clone();
     let owner = principal.id();
+    let key = s.session_key().await?;
     let sessions = Sessions {
         policy: &s.config.session_policy,
-        key: s.session_key().await?,
+        key: key.as_deref().map(Vec::as_slice),
         principal: &owner,
     };
     let call = prompt::for_query(sessions, endpoint, agent, &request, user_id, inbound);

@@ -3,6 +3,7 @@
 //! is answered `CONFIGURATION_ERROR` (and every job message handed back) instead of the function
 //! crash-looping.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
@@ -96,7 +97,7 @@ impl Services {
 
     /// The session secret (fetched on first use), or `None` when none is configured. A secret
     /// that cannot be fetched fails the request (`CONFIGURATION_ERROR`), never unkeyed ids.
-    pub(super) async fn session_key(&self) -> Result<Option<&[u8]>, BridgeError> {
+    pub(super) async fn session_key(&self) -> Result<Option<Arc<Vec<u8>>>, BridgeError> {
         let Some(secret) = &self.session_secret else {
             return Ok(None);
         };
@@ -109,7 +110,7 @@ impl Services {
                 Ok(value.as_bytes().to_vec())
             })
             .await?;
-        Ok(Some(key.as_slice()))
+        Ok(Some(key))
     }
 }
 
@@ -121,7 +122,7 @@ pub struct Bridge {
 impl Bridge {
     /// A bridge that serves with `config`; its AWS clients use `aws`.
     pub fn new(config: Config, aws: Aws<'_>) -> Bridge {
-        let secrets = SecretStore::new(aws.secrets);
+        let secrets = SecretStore::new(aws.secrets).with_freshness(config.secret_freshness);
         let services = Services {
             agent: AgentClient::new(aws.agentcore, &config),
             agents: AgentDirectory::new(
@@ -134,7 +135,7 @@ impl Bridge {
             integrations: IntegrationDirectory::new(config.integrations.clone(), secrets.clone()),
             tokens: UserTokens::new(config.tokens.clone(), secrets.clone()),
             session_secret: config.session_secret.clone().map(|s| match s {
-                SessionSecret::Inline(key) => Secret::Given(key),
+                SessionSecret::Inline(key) => Secret::given(key),
                 SessionSecret::Ref(reference) => Secret::fetched("SESSION_SECRET_REF", reference),
             }),
             secrets,

@@ -70,7 +70,7 @@ pub(super) async fn deliver(
         let owner = principal.id();
         let sessions = Sessions {
             policy: &config.session_policy,
-            key,
+            key: key.as_deref().map(Vec::as_slice),
             principal: &owner,
         };
         let call = prompt::for_ticket(

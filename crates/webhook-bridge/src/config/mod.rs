@@ -4,6 +4,7 @@
 mod vars;
 
 mod secret_ref;
+mod signing_secret;
 
 mod agents;
 mod integrations;
@@ -22,9 +23,10 @@ pub use agents::{
 pub use integrations::{Grant, Integration, IntegrationRules, Integrations, IntegrationsSource};
 pub use jobs::JobsConfig;
 pub use policies::{RetryMode, SESSION_SECRET_MIN, SessionPolicy, SessionSecret, UserIdSource};
-pub use secret_ref::SecretRef;
+pub use secret_ref::{SecretFreshness, SecretRef};
 pub use settings::Config;
-pub use sources::{DeliveryMode, Signing, SourceSettings, signing_keys};
+pub use signing_secret::signing_keys;
+pub use sources::{DeliveryMode, Signing, SourceSettings};
 pub use tokens::{CHAT_AUTH_SECRET_MIN, OidcSettings, SharedSecretSettings, TokenSettings};
 pub use vars::ConfigError;
 pub use write_back::{Credentials, WRITE_BACK_SOURCES, WriteBackSetting};

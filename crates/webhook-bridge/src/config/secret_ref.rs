@@ -29,6 +29,25 @@ impl SecretRef {
     }
 }
 
+/// How long a fetched secret is used before it is read again, and how much longer the last good
+/// value may be served while reads fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SecretFreshness {
+    /// `SECRET_TTL_SECONDS`: default 300 (a revoked or rotated secret is dropped within this).
+    pub ttl: std::time::Duration,
+    /// `SECRET_MAX_STALE_SECONDS`: default 900; 0 fails closed as soon as a refresh fails.
+    pub max_stale: std::time::Duration,
+}
+
+impl Default for SecretFreshness {
+    fn default() -> Self {
+        SecretFreshness {
+            ttl: std::time::Duration::from_secs(300),
+            max_stale: std::time::Duration::from_secs(900),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,6 +11,7 @@ use super::agents::{self, AgentEndpoint, AgentTarget, AgentsSource};
 use super::integrations::{self, IntegrationsSource};
 use super::jobs::{self, JobsConfig};
 use super::policies::{self, RetryMode, SessionPolicy, SessionSecret, UserIdSource};
+use super::secret_ref::SecretFreshness;
 use super::sources::{self, DeliveryMode, SourceSettings};
 use super::tokens::{self, TokenSettings};
 use super::vars::{ConfigError, Vars};
@@ -63,6 +64,8 @@ pub struct Config {
     /// `INTEGRATION_KEYS` and friends: who may call with an API key, and what for; `None` when
     /// no integrations are named (any caller may call any route).
     pub integrations: Option<IntegrationsSource>,
+    /// `SECRET_TTL_SECONDS` and `SECRET_MAX_STALE_SECONDS`: how fetched secrets are refreshed.
+    pub secret_freshness: SecretFreshness,
     /// `OIDC_ISSUER`, `CHAT_AUTH_SECRET[_REF]` and friends: users' bearer tokens on the invoke
     /// API; `None` when the deployment takes none.
     pub tokens: Option<TokenSettings>,
@@ -140,6 +143,15 @@ impl Config {
             jobs,
             integrations: integrations::load(&vars)?,
             tokens: tokens::load(&vars)?,
+            secret_freshness: SecretFreshness {
+                ttl: Duration::from_secs(vars.number("SECRET_TTL_SECONDS", 300, 0, 86_400)?),
+                max_stale: Duration::from_secs(vars.number(
+                    "SECRET_MAX_STALE_SECONDS",
+                    900,
+                    0,
+                    86_400,
+                )?),
+            },
         })
     }
 

@@ -16,6 +16,7 @@ use ticket_prompt::signature::SigningKey;
 use ticket_prompt::{Source, default_events};
 
 use super::secret_ref::SecretRef;
+use super::signing_secret::signing_keys;
 use super::vars::{ConfigError, Vars};
 use super::write_back::{Credentials, WRITE_BACK_SOURCES, WriteBackSetting};
 
@@ -75,22 +76,6 @@ impl SourceSettings {
                 .any(|u| u.eq_ignore_ascii_case(a))
         })
     }
-}
-
-/// One secret, or a JSON array of secrets (old and new during a rotation).
-pub fn signing_keys(source: Source, raw: &str) -> Result<Vec<SigningKey>, &'static str> {
-    let secrets: Vec<String> = if raw.trim_start().starts_with('[') {
-        serde_json::from_str(raw).map_err(|_| "must be a secret or a JSON array of secrets")?
-    } else {
-        vec![raw.to_owned()]
-    };
-    if secrets.is_empty() {
-        return Err("the JSON array of secrets is empty");
-    }
-    secrets
-        .iter()
-        .map(|s| SigningKey::from_secret(source, s))
-        .collect()
 }
 
 /// The variables of one source. Names are static strings so errors can name them.
@@ -246,7 +231,7 @@ mod tests {
     fn events_and_rotating_secrets() {
         let s = load_with(&[
             ("GITHUB_EVENTS", "issues.opened, issues.reopened"),
-            ("GITHUB_WEBHOOK_SECRET", r#"["old", "new"]"#),
+            ("GITHUB_WEBHOOK_SECRET", r#"["old-secret", "new-secret"]"#),
             ("SERVICENOW_WEBHOOK_SECRET", "c2FtcGxlX2tleQ=="),
         ])
         .unwrap();

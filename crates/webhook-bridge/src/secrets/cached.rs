@@ -1,10 +1,16 @@
 //! One setting whose value is either given in the configuration or kept in a secret store:
-//! fetched and parsed on first use, kept for the container's lifetime; a fetch or parse that
-//! fails is logged (naming the variable, never the value) and retried by the next caller, so a
-//! cold start during an outage heals without a redeploy.
+//! fetched and parsed on first use, kept for `SECRET_TTL_SECONDS`, then read again, so revoking
+//! a leaked secret (or rotating it) takes effect within that time on every warm container. A
+//! fetch or parse that fails is logged (naming the variable, never the value) and retried by the
+//! next caller; meanwhile the last good value is served for at most `SECRET_MAX_STALE_SECONDS`
+//! past its freshness (a store outage does not fail requests at once), then the setting fails
+//! closed. A cold start during an outage heals without a redeploy.
+
+use std::sync::{Arc, RwLock};
+use std::time::Instant;
 
 use thiserror::Error;
-use tokio::sync::OnceCell;
+use tokio::sync::Mutex;
 
 use super::store::SecretStore;
 use crate::config::SecretRef;
@@ -24,52 +30,95 @@ pub enum SecretError {
 #[derive(Debug)]
 pub enum Secret<T> {
     /// From the configuration itself.
-    Given(T),
-    /// Fetched from `reference` on first use.
+    Given(Arc<T>),
+    /// Fetched from `reference` when first needed, and again once stale.
     Fetched {
         /// The variable that named the reference, for logs.
         variable: &'static str,
         /// Where the value is.
         reference: SecretRef,
-        /// The parsed value once a fetch succeeded.
-        value: OnceCell<T>,
+        /// The last good value and when it was read.
+        cached: RwLock<Option<(Arc<T>, Instant)>>,
+        /// Held while reading, so one caller reads at a time and the others then find its value.
+        reading: Mutex<()>,
     },
 }
 
 impl<T> Secret<T> {
+    /// A value given in the configuration.
+    pub fn given(value: T) -> Secret<T> {
+        Secret::Given(Arc::new(value))
+    }
+
     /// A value to fetch from `reference` when first needed.
     pub fn fetched(variable: &'static str, reference: SecretRef) -> Secret<T> {
         Secret::Fetched {
             variable,
             reference,
-            value: OnceCell::new(),
+            cached: RwLock::new(None),
+            reading: Mutex::new(()),
         }
     }
 
-    /// The value, fetching and parsing it with `parse` the first time. `parse`'s error says
-    /// what is wrong without quoting the value.
+    /// The value: the cached one while fresh, else read and parsed with `parse` (its error says
+    /// what is wrong without quoting the value). While reads fail, the last good value is served
+    /// until it is stale by more than the store's allowance.
     pub async fn get(
         &self,
         store: &SecretStore,
         parse: impl FnOnce(&str) -> Result<T, String>,
-    ) -> Result<&T, SecretError> {
-        match self {
-            Secret::Given(value) => Ok(value),
+    ) -> Result<Arc<T>, SecretError> {
+        let (variable, reference, cached, reading) = match self {
+            Secret::Given(value) => return Ok(value.clone()),
             Secret::Fetched {
                 variable,
                 reference,
-                value,
-            } => {
-                value
-                    .get_or_try_init(|| async {
-                        let raw = fetch(store, variable, reference).await?;
-                        parse(&raw).map_err(|problem| {
-                            tracing::error!(variable, problem, "secret is not usable");
-                            SecretError::Unusable
-                        })
-                    })
-                    .await
+                cached,
+                reading,
+            } => (*variable, reference, cached, reading),
+        };
+        let current = || cached.read().unwrap_or_else(|e| e.into_inner()).clone();
+        let fresh = |c: &Option<(Arc<T>, Instant)>| {
+            c.as_ref()
+                .filter(|(_, at)| at.elapsed() < store.freshness().ttl)
+                .map(|(v, _)| v.clone())
+        };
+        if let Some(value) = fresh(&current()) {
+            return Ok(value);
+        }
+        let _reading = reading.lock().await;
+        let last = current();
+        if let Some(value) = fresh(&last) {
+            return Ok(value);
+        }
+        let read = match fetch(store, variable, reference).await {
+            Ok(raw) => parse(&raw).map_err(|problem| {
+                tracing::error!(variable, problem, "secret is not usable");
+                SecretError::Unusable
+            }),
+            Err(e) => Err(e),
+        };
+        match (read, last) {
+            (Ok(value), _) => {
+                let value = Arc::new(value);
+                *cached.write().unwrap_or_else(|e| e.into_inner()) =
+                    Some((value.clone(), Instant::now()));
+                Ok(value)
             }
+            (Err(e), Some((value, at))) => {
+                let limits = store.freshness();
+                if at.elapsed() < limits.ttl + limits.max_stale {
+                    tracing::warn!(
+                        variable,
+                        age_s = at.elapsed().as_secs(),
+                        "secret could not be refreshed: serving the last good value for now"
+                    );
+                    Ok(value)
+                } else {
+                    Err(e)
+                }
+            }
+            (Err(e), None) => Err(e),
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_config::SdkConfig;
 use aws_sdk_bedrockagentcore::error::DisplayErrorContext;
 
-use crate::config::SecretRef;
+use crate::config::{SecretFreshness, SecretRef};
 
 /// How long one fetch may take: cold start must not hang on a slow network.
 const FETCH_BUDGET: Duration = Duration::from_secs(3);
@@ -16,6 +16,7 @@ const FETCH_BUDGET: Duration = Duration::from_secs(3);
 pub struct SecretStore {
     ssm: aws_sdk_ssm::Client,
     secrets_manager: aws_sdk_secretsmanager::Client,
+    freshness: SecretFreshness,
 }
 
 impl SecretStore {
@@ -24,7 +25,18 @@ impl SecretStore {
         SecretStore {
             ssm: aws_sdk_ssm::Client::new(sdk_config),
             secrets_manager: aws_sdk_secretsmanager::Client::new(sdk_config),
+            freshness: SecretFreshness::default(),
         }
+    }
+
+    /// The same clients, with `freshness` for the values read through them.
+    pub fn with_freshness(self, freshness: SecretFreshness) -> Self {
+        SecretStore { freshness, ..self }
+    }
+
+    /// How long values read through this store stay fresh, and may be served stale.
+    pub fn freshness(&self) -> SecretFreshness {
+        self.freshness
     }
 
     /// The secret's value. The error is for logs: it never contains the value.

@@ -77,7 +77,7 @@ impl UserTokens {
         });
         let shared = settings.as_ref().and_then(|s| s.shared.clone()).map(|s| {
             let secret = match &s.secret {
-                SessionSecret::Inline(key) => Secret::Given(key.clone()),
+                SessionSecret::Inline(key) => Secret::given(key.clone()),
                 SessionSecret::Ref(r) => Secret::fetched("CHAT_AUTH_SECRET_REF", r.clone()),
             };
             (s, secret)
@@ -195,7 +195,7 @@ impl UserTokens {
             .map_err(|e: SecretError| match e {
                 SecretError::Unreachable | SecretError::Unusable => TokenError::KeysUnavailable,
             })?;
-        let key = DecodingKey::from_secret(secret).map_err(|_| TokenError::KeysUnavailable)?;
+        let key = DecodingKey::from_secret(&secret).map_err(|_| TokenError::KeysUnavailable)?;
         let mut validation = validation(vec![Algorithm::HS256]);
         let mut required = vec!["exp"];
         match &settings.audience {

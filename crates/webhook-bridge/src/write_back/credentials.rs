@@ -2,6 +2,7 @@
 //! fetched from Secrets Manager / SSM on first use (a failed fetch is retried by the next job).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use ticket_prompt::Source;
 
@@ -22,7 +23,7 @@ impl WriteBackCredentials {
             .iter()
             .filter_map(|(source, settings)| {
                 let credentials = match settings.write_back.as_ref()? {
-                    WriteBackSetting::Inline(credentials) => Secret::Given(credentials.clone()),
+                    WriteBackSetting::Inline(credentials) => Secret::given(credentials.clone()),
                     WriteBackSetting::Ref { variable, secret } => {
                         Secret::fetched(variable, secret.clone())
                     }
@@ -40,7 +41,7 @@ impl WriteBackCredentials {
 
     /// The credentials for `source`. A secret that cannot be fetched is `Unreachable` (retried
     /// later); one that does not parse, or no configuration at all, is `Misconfigured`.
-    pub async fn get(&self, source: Source) -> Result<&Credentials, WriteBackError> {
+    pub async fn get(&self, source: Source) -> Result<Arc<Credentials>, WriteBackError> {
         let credentials = self
             .sources
             .get(&source)

@@ -50,7 +50,7 @@ impl TicketWriter {
     ) -> Posted {
         let result = match self.credentials.get(source).await {
             Err(e) => Err(e),
-            Ok(creds) => match request(target, creds, analysis, job_id) {
+            Ok(creds) => match request(target, &creds, analysis, job_id) {
                 Err(e) => Err(e),
                 Ok(req) => self.client.send(&req).await,
             },

@@ -16,5 +16,6 @@ mod invoke_api;
 mod jobs;
 mod openapi;
 mod secret_refs;
+mod secret_rotation;
 mod sources;
 mod tokens;

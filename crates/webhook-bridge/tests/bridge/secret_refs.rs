@@ -29,7 +29,7 @@ async fn secrets_manager_and_ssm_references_are_fetched_once_and_enforced() {
         .await
         .unwrap();
     let secrets = SecretService::start(&[
-        (SM_ARN, r#"["gh-old", "gh-new"]"#),
+        (SM_ARN, r#"["gh-old-secret", "gh-new-secret"]"#),
         ("/bridge/jira", "jira-secret"),
     ])
     .await;
@@ -49,9 +49,12 @@ async fn secrets_manager_and_ssm_references_are_fetched_once_and_enforced() {
         "one fetch per referenced secret at cold start"
     );
 
-    assert_eq!(call(&bridge, github_signed("gh-new")).await.status, 200);
     assert_eq!(
-        call(&bridge, github_signed("gh-old")).await.status,
+        call(&bridge, github_signed("gh-new-secret")).await.status,
+        200
+    );
+    assert_eq!(
+        call(&bridge, github_signed("gh-old-secret")).await.status,
         200,
         "both rotation secrets verify"
     );

@@ -199,41 +199,52 @@ async fn acknowledgements_and_job_records_match_the_document() {
     assert_eq!(record["status"], "failed");
     assert_eq!(record["error"]["code"], "AGENT_TIMEOUT");
 
-    let done = store
-        .claim(new("written"), now)
-        .await
-        .unwrap()
-        .into_record();
-    let attempt = store
-        .start_attempt(&done.job_id, lease, now)
-        .await
-        .unwrap()
-        .unwrap()
-        .attempts;
-    store
-        .succeed(&done.job_id, attempt, "Triage for 42", now)
-        .await
-        .unwrap();
-    for (status, attempts, last) in [
-        (WriteBackStatus::Pending, 0, None),
+    // Each write-back state, as the worker records it: a try claims the post, then reports.
+    // Done and failed are final, so each gets a job of its own.
+    for (name, tries) in [
         (
-            WriteBackStatus::Failed,
-            2,
-            Some(WriteBackError::ServerError),
+            "written-done",
+            vec![
+                (WriteBackStatus::Pending, Some(WriteBackError::ServerError)),
+                (WriteBackStatus::Done, None),
+            ],
         ),
-        (WriteBackStatus::Done, 3, Some(WriteBackError::Unreachable)),
+        (
+            "written-failed",
+            vec![(WriteBackStatus::Failed, Some(WriteBackError::Unauthorized))],
+        ),
     ] {
-        let wb = WriteBack {
-            target: "github".into(),
-            status,
-            attempts,
-            last_error_code: last.map(|e| e.code().to_owned()),
-        };
-        store.set_write_back(&done.job_id, &wb, now).await.unwrap();
-        let what = format!("write-back {}", status.as_str());
-        let record = read_job(&j, &done.job_id, &what).await;
-        assert_eq!(record["write_back"]["status"], status.as_str(), "{what}");
-        assert_eq!(record["analysis"], "Triage for 42");
+        let done = store.claim(new(name), now).await.unwrap().into_record();
+        let attempt = store
+            .start_attempt(&done.job_id, lease, now)
+            .await
+            .unwrap()
+            .unwrap()
+            .attempts;
+        store
+            .succeed(&done.job_id, attempt, "Triage for 42", now)
+            .await
+            .unwrap();
+        let mut seen: Option<WriteBack> = None;
+        for (status, last) in tries {
+            let attempts = store
+                .claim_write_back(&done.job_id, "github", seen.as_ref(), lease, now)
+                .await
+                .unwrap()
+                .expect("a pending write-back can be claimed");
+            let wb = WriteBack {
+                target: "github".into(),
+                status,
+                attempts,
+                last_error_code: last.map(|e| e.code().to_owned()),
+            };
+            store.set_write_back(&done.job_id, &wb, now).await.unwrap();
+            let what = format!("write-back {}", status.as_str());
+            let record = read_job(&j, &done.job_id, &what).await;
+            assert_eq!(record["write_back"]["status"], status.as_str(), "{what}");
+            assert_eq!(record["analysis"], "Triage for 42");
+            seen = Some(wb);
+        }
     }
 
     // Deliveries caused by the bridge's own integration user are acknowledged and ignored.

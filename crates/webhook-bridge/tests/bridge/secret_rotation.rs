@@ -1,0 +1,129 @@
+//! Signing secrets in moto's Secrets Manager, read by the real SDK: a rotated or revoked secret
+//! takes effect once its `SECRET_TTL_SECONDS` has passed (here 0: every request re-reads), and a
+//! secret that cannot be read any more is served from the last good read only within
+//! `SECRET_MAX_STALE_SECONDS`, then fails closed.
+
+use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
+use serde_json::Value;
+
+use crate::support::signing::github_signature;
+use crate::support::{assert_error, bridge_with_secrets, call, event_json, request};
+
+fn secrets_client() -> aws_sdk_secretsmanager::Client {
+    let config = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
+        .region(aws_sdk_secretsmanager::config::Region::new(
+            local_moto::REGION,
+        ))
+        .endpoint_url(&local_moto::moto().endpoint)
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
+        .build();
+    aws_sdk_secretsmanager::Client::from_conf(config)
+}
+
+/// A new secret holding `value`; its full ARN.
+async fn create_secret(sm: &aws_sdk_secretsmanager::Client, value: &str) -> String {
+    let out = sm
+        .create_secret()
+        .name(local_moto::unique("bridge-github"))
+        .secret_string(value)
+        .send()
+        .await
+        .expect("create the secret");
+    out.arn().unwrap().to_owned()
+}
+
+fn github_signed(secret: &str) -> lambda_http::Request {
+    let mut ev = event_json("github-issue-opened.json");
+    let sig = github_signature(&ev, secret);
+    ev["headers"]["X-Hub-Signature-256"] = Value::from(sig.clone());
+    ev["multiValueHeaders"]["X-Hub-Signature-256"] = Value::from(vec![sig]);
+    request(&ev)
+}
+
+async fn agentcore() -> RunningAgentCore {
+    LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_rotated_secret_takes_over_once_its_ttl_passes_and_the_old_one_stops_verifying() {
+    let agentcore = agentcore().await;
+    let sm = secrets_client();
+    let arn = create_secret(&sm, "github-secret-one\n").await;
+    let moto = &local_moto::moto().endpoint;
+    let env = [
+        ("GITHUB_WEBHOOK_SECRET_REF", arn.as_str()),
+        ("SECRET_TTL_SECONDS", "0"),
+    ];
+    let bridge = bridge_with_secrets(&agentcore.endpoint_url(), moto, &env).await;
+    // The trailing newline a console paste adds is not part of the secret.
+    assert_eq!(
+        call(&bridge, github_signed("github-secret-one"))
+            .await
+            .status,
+        200
+    );
+
+    sm.put_secret_value()
+        .secret_id(&arn)
+        .secret_string(r#"{"secret": "github-secret-two"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_error(
+        &call(&bridge, github_signed("github-secret-one")).await,
+        401,
+        "INVALID_SIGNATURE",
+    );
+    assert_eq!(
+        call(&bridge, github_signed("github-secret-two"))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_unreadable_secret_is_served_stale_only_within_its_allowance() {
+    let agentcore = agentcore().await;
+    let sm = secrets_client();
+    let moto = &local_moto::moto().endpoint;
+    for (max_stale, status_after_loss) in [("600", 200), ("0", 500)] {
+        let arn = create_secret(&sm, "github-secret-one").await;
+        let env = [
+            ("GITHUB_WEBHOOK_SECRET_REF", arn.as_str()),
+            ("SECRET_TTL_SECONDS", "0"),
+            ("SECRET_MAX_STALE_SECONDS", max_stale),
+        ];
+        let bridge = bridge_with_secrets(&agentcore.endpoint_url(), moto, &env).await;
+        assert_eq!(
+            call(&bridge, github_signed("github-secret-one"))
+                .await
+                .status,
+            200
+        );
+        // The secret can no longer be read (deleted, or the store is down).
+        sm.delete_secret()
+            .secret_id(&arn)
+            .force_delete_without_recovery(true)
+            .send()
+            .await
+            .unwrap();
+        let reply = call(&bridge, github_signed("github-secret-one")).await;
+        assert_eq!(
+            reply.status.as_u16(),
+            status_after_loss,
+            "{max_stale}: {}",
+            reply.raw
+        );
+        if status_after_loss == 500 {
+            assert_error(&reply, 500, "CONFIGURATION_ERROR");
+        }
+    }
+}
