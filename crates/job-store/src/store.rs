@@ -19,7 +19,8 @@ use crate::job::{
 
 /// Largest analysis stored. A DynamoDB item holds at most 400 KB (names and values, UTF-8); this
 /// leaves room for the other attributes. The bridge reads answers up to `MAX_ANSWER_BYTES`
-/// (1 MiB by default), so the worker must check this and record a failure instead.
+/// (1 MiB by default): a longer analysis is stored cut, with a note saying so, so the job still
+/// ends `succeeded` (never left `running` to be run again by every retry).
 pub const MAX_ANALYSIS_BYTES: usize = 350 * 1024;
 
 /// Longer failure messages are truncated: they are for people, and the code carries the meaning.
@@ -216,13 +217,7 @@ impl JobStore {
         analysis: &str,
         now: SystemTime,
     ) -> Result<JobRecord, StoreError> {
-        if analysis.len() > MAX_ANALYSIS_BYTES {
-            return Err(StoreError::TooLarge {
-                what: "analysis",
-                size: analysis.len(),
-                limit: MAX_ANALYSIS_BYTES,
-            });
-        }
+        let analysis = fit_analysis(analysis);
         let update = self
             .finish(job_id, attempt, now)
             .update_expression(
@@ -230,7 +225,7 @@ impl JobStore {
             )
             .expression_attribute_names("#analysis", attr::ANALYSIS)
             .expression_attribute_values(":status", s(JobStatus::Succeeded.as_str()))
-            .expression_attribute_values(":analysis", s(analysis));
+            .expression_attribute_values(":analysis", s(&analysis));
         self.send_transition("succeed", job_id, update).await
     }
 
@@ -442,6 +437,22 @@ fn attributes(op: &'static str, attributes: Option<&Item>) -> Result<JobRecord, 
     }
 }
 
+/// `analysis`, or, over [`MAX_ANALYSIS_BYTES`], its beginning and a note that it was cut.
+fn fit_analysis(analysis: &str) -> std::borrow::Cow<'_, str> {
+    if analysis.len() <= MAX_ANALYSIS_BYTES {
+        return analysis.into();
+    }
+    let note = format!(
+        "\n\n[truncated: the analysis was {} bytes, more than a job record holds]",
+        analysis.len()
+    );
+    format!(
+        "{}{note}",
+        truncate(analysis, MAX_ANALYSIS_BYTES - note.len())
+    )
+    .into()
+}
+
 /// At most `max` bytes of `s`, cut at a character boundary.
 fn truncate(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -457,6 +468,20 @@ fn truncate(s: &str, max: usize) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn oversize_analyses_are_cut_to_the_limit_with_a_note() {
+        let fits = "é".repeat(MAX_ANALYSIS_BYTES / 2);
+        assert_eq!(fit_analysis(&fits), fits.as_str());
+        let long = "é".repeat(MAX_ANALYSIS_BYTES);
+        let cut = fit_analysis(&long);
+        assert!(cut.len() <= MAX_ANALYSIS_BYTES);
+        assert!(cut.starts_with("éé"));
+        assert!(cut.ends_with(&format!(
+            "the analysis was {} bytes, more than a job record holds]",
+            MAX_ANALYSIS_BYTES * 2
+        )));
+    }
 
     #[test]
     fn truncate_respects_char_boundaries() {

@@ -19,7 +19,7 @@ use super::state::{Aws, Bridge, Services, load_env};
 /// How long one try's claim on posting to the ticket holds: well past the write-back request's
 /// own timeout, so a live try is never taken over, and a dead one is after this.
 const WRITE_BACK_LEASE: Duration = Duration::from_secs(120);
-use crate::agent::{AgentCall, AgentError, AgentFailure, AgentReply, TraceContext};
+use crate::agent::{AgentCall, AgentError, AgentReply, TraceContext};
 use crate::config::{Config, ConfigError};
 use crate::deadline::{Margin, agent_deadline};
 use crate::error::BridgeError;
@@ -232,13 +232,6 @@ impl Run<'_> {
         match stored {
             Ok(record) if self.writes_back(received) => self.write_back(received, &record).await,
             Ok(_) => Ok(()),
-            Err(StoreError::TooLarge { .. }) => {
-                let err = BridgeError::Agent(AgentError::new(
-                    AgentFailure::AnswerTooLarge,
-                    "the analysis is larger than a job record holds",
-                ));
-                self.record_failure(job_id, attempt, &err).await
-            }
             // Another attempt took the job over meanwhile: its outcome wins.
             Err(StoreError::Conflict { .. }) => Ok(()),
             Err(e) => Err(store_failed(job_id, &e)),

@@ -116,7 +116,8 @@ impl Config {
             )?),
             // Lambda's synchronous payload limit is 6 MB; nothing larger can arrive anyway.
             max_body_bytes: vars.number("MAX_BODY_BYTES", 262_144, 1_024, 6_291_456)? as usize,
-            max_answer_bytes: vars.number("MAX_ANSWER_BYTES", 1_048_576, 1_024, 100_000_000)?
+            // A Lambda's response is at most 6 MB, and an answer travels JSON-escaped.
+            max_answer_bytes: vars.number("MAX_ANSWER_BYTES", 1_048_576, 1_024, 4_194_304)?
                 as usize,
             field_limits: FieldLimits {
                 description: vars.number(

@@ -59,27 +59,37 @@ async fn fail_records_the_code_and_a_bounded_message() {
 }
 
 #[tokio::test]
-async fn an_oversize_analysis_is_refused_without_a_write() {
+async fn an_oversize_analysis_is_stored_cut_with_a_note_and_the_job_ends() {
     let (store, job_id, attempt) = running_job().await;
-    let big = "a".repeat(MAX_ANALYSIS_BYTES + 1);
-    assert!(matches!(
-        store.succeed(&job_id, attempt, &big, t0()).await,
-        Err(StoreError::TooLarge {
-            what: "analysis",
-            ..
-        })
-    ));
-    assert_eq!(
-        store.get(&job_id).await.unwrap().unwrap().status,
-        JobStatus::Running
+    // Larger than a DynamoDB item: stored cut, and the job is finished, not left running.
+    let big = "a".repeat(MAX_ANALYSIS_BYTES * 2);
+    let done = store.succeed(&job_id, attempt, &big, t0()).await.unwrap();
+    assert_eq!(done.status, JobStatus::Succeeded);
+    let stored = done.analysis.unwrap();
+    assert!(stored.len() <= MAX_ANALYSIS_BYTES);
+    assert!(
+        stored.ends_with("more than a job record holds]"),
+        "{}",
+        &stored[stored.len() - 80..]
     );
-    // The largest accepted analysis fits in one item.
+    assert_eq!(
+        store
+            .get(&job_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .analysis
+            .as_deref(),
+        Some(stored.as_str())
+    );
+    // The largest analysis that fits is stored whole.
+    let (store, job_id, attempt) = running_job().await;
     let largest = "a".repeat(MAX_ANALYSIS_BYTES);
     let done = store
         .succeed(&job_id, attempt, &largest, t0())
         .await
         .unwrap();
-    assert_eq!(done.analysis.map(|a| a.len()), Some(MAX_ANALYSIS_BYTES));
+    assert_eq!(done.analysis, Some(largest));
 }
 
 #[tokio::test]
