@@ -14,7 +14,8 @@ use aws_sdk_dynamodb::types::{ReturnValue, ReturnValuesOnConditionCheckFailure};
 use crate::error::StoreError;
 use crate::item::{self, Item, attr, n, s};
 use crate::job::{
-    JobRecord, JobStatus, NewJob, WriteBack, WriteBackStatus, duration_ms, epoch_ms, epoch_secs,
+    JobMode, JobRecord, JobStatus, NewJob, WriteBack, WriteBackStatus, duration_ms, epoch_ms,
+    epoch_secs,
 };
 
 /// Largest analysis stored. A DynamoDB item holds at most 400 KB (names and values, UTF-8); this
@@ -253,6 +254,47 @@ impl JobStore {
                 s(truncate(message, MAX_ERROR_MESSAGE_BYTES)),
             );
         self.send_transition("fail", job_id, update).await
+    }
+
+    /// Opens a job again for a sender's retry, so that every stored job either can still run or
+    /// has a final answer: a `failed` job (its tries used up), or a `queued` one recorded under
+    /// the other mode (the source's mode changed since: a synchronous job handed back after a
+    /// failure has no message on the queue), becomes `queued` in `mode` with its error cleared
+    /// and a fresh expiry. `None` when the job is neither (another request reopened or started
+    /// it meanwhile).
+    pub async fn reopen(
+        &self,
+        job_id: &str,
+        mode: JobMode,
+        now: SystemTime,
+    ) -> Result<Option<JobRecord>, StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(attr::JOB_ID, s(job_id))
+            .update_expression(
+                "SET #status = :queued, #mode = :mode, #updated = :now_ms, #exp = :exp \
+                 REMOVE #code, #message",
+            )
+            .condition_expression("#status = :failed OR (#status = :queued AND #mode <> :mode)")
+            .expression_attribute_names("#status", attr::STATUS)
+            .expression_attribute_names("#mode", attr::MODE)
+            .expression_attribute_names("#updated", attr::UPDATED_AT)
+            .expression_attribute_names("#exp", attr::EXPIRES_AT)
+            .expression_attribute_names("#code", attr::ERROR_CODE)
+            .expression_attribute_names("#message", attr::ERROR_MESSAGE)
+            .expression_attribute_values(":queued", s(JobStatus::Queued.as_str()))
+            .expression_attribute_values(":failed", s(JobStatus::Failed.as_str()))
+            .expression_attribute_values(":mode", s(mode.as_str()))
+            .expression_attribute_values(":now_ms", n(epoch_ms(now)))
+            .expression_attribute_values(":exp", n(self.expires_at(now)))
+            .return_values(ReturnValue::AllNew);
+        match self.send_transition("reopen", job_id, update).await {
+            Ok(record) => Ok(Some(record)),
+            Err(StoreError::Conflict { .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Gives the job back (`running` → `queued`) after a retryable failure, so the SQS redelivery

@@ -173,7 +173,7 @@ pub async fn claim_sync(
     {
         return Ok(Recorded::Replayed);
     }
-    let job = claim.into_record();
+    let job = reopened(jobs, claim.into_record(), JobMode::Sync, now).await?;
     match (job.mode, job.status) {
         (JobMode::Async, _) => Ok(Recorded::Accepted(job)),
         (JobMode::Sync, JobStatus::Succeeded) => Ok(Recorded::Replay(job)),
@@ -236,7 +236,7 @@ pub async fn accept_async(
         return Ok(Recorded::Replayed);
     }
     let created = matches!(claim, Claim::Created(_));
-    let job = claim.into_record();
+    let job = reopened(jobs, claim.into_record(), JobMode::Async, SystemTime::now()).await?;
     if created || (job.mode == JobMode::Async && job.status == JobStatus::Queued) {
         queue.enqueue(&message(&job)).await.map_err(|e| {
             tracing::warn!(job_id = job.job_id, error = %e, "could not queue the job");
@@ -244,6 +244,29 @@ pub async fn accept_async(
         })?;
     }
     Ok(Recorded::Accepted(job))
+}
+
+/// `job`, opened again in `mode` when a retry finds it failed, or queued under the other mode
+/// (the source's mode changed since): a retry after a failure runs again, and no job sits
+/// `queued` with nothing on the queue to run it.
+async fn reopened(
+    jobs: &Jobs,
+    job: JobRecord,
+    mode: JobMode,
+    now: SystemTime,
+) -> Result<JobRecord, BridgeError> {
+    let stale =
+        job.status == JobStatus::Failed || (job.status == JobStatus::Queued && job.mode != mode);
+    if !stale {
+        return Ok(job);
+    }
+    let reopened = jobs
+        .store
+        .reopen(&job.job_id, mode, now)
+        .await
+        .map_err(unavailable)?;
+    // None: another request reopened or started it meanwhile; what it did stands.
+    Ok(reopened.unwrap_or(job))
 }
 
 /// `GET /jobs/{id}` for `principal`: another caller's job answers exactly like an unknown one,

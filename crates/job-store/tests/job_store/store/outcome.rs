@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use job_store::{
-    JobStatus, MAX_ANALYSIS_BYTES, MAX_ERROR_MESSAGE_BYTES, StoreError, WriteBack, WriteBackStatus,
+    JobMode, JobStatus, MAX_ANALYSIS_BYTES, MAX_ERROR_MESSAGE_BYTES, StoreError, WriteBack,
+    WriteBackStatus,
 };
 
 use crate::support::{LEASE, existing, new_job, running_job, start, t0, unknown_job_id};
@@ -199,4 +200,66 @@ async fn two_workers_claiming_one_write_back_get_one_claim_until_it_lapses() {
         store.set_write_back(&job_id, &stale, later).await,
         Err(StoreError::Conflict { .. })
     ));
+}
+
+#[tokio::test]
+async fn a_failed_or_mode_switched_job_is_reopened_for_a_retry_and_nothing_else_is() {
+    // Failed: queued again in the retry's mode, its error cleared, startable.
+    let (store, job_id, attempt) = running_job().await;
+    store
+        .fail(
+            &job_id,
+            attempt,
+            "AGENT_TIMEOUT",
+            "the agent did not answer",
+            t0(),
+        )
+        .await
+        .unwrap();
+    let reopened = store
+        .reopen(&job_id, JobMode::Sync, t0())
+        .await
+        .unwrap()
+        .expect("a failed job reopens");
+    assert_eq!(
+        (reopened.status, reopened.mode),
+        (JobStatus::Queued, JobMode::Sync)
+    );
+    assert_eq!((reopened.error_code, reopened.error_message), (None, None));
+    assert!(
+        start(&store, &job_id, t0()).await.is_some(),
+        "the retry can run it"
+    );
+
+    // Queued under the other mode (a synchronous job handed back, then the source went async).
+    let (store, job) = crate::support::queued_job().await;
+    assert_eq!(
+        store
+            .reopen(&job.job_id, JobMode::Async, t0())
+            .await
+            .unwrap(),
+        None,
+        "same mode: nothing to do"
+    );
+    let switched = store
+        .reopen(&job.job_id, JobMode::Sync, t0())
+        .await
+        .unwrap()
+        .expect("a queued job of the other mode reopens");
+    assert_eq!(switched.mode, JobMode::Sync);
+
+    // Running or succeeded jobs are never reopened.
+    let (store, job_id, attempt) = running_job().await;
+    assert_eq!(
+        store.reopen(&job_id, JobMode::Sync, t0()).await.unwrap(),
+        None
+    );
+    store
+        .succeed(&job_id, attempt, "answer", t0())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.reopen(&job_id, JobMode::Sync, t0()).await.unwrap(),
+        None
+    );
 }

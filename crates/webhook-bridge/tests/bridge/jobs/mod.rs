@@ -4,6 +4,7 @@
 //! messages actually received from the queue.
 
 mod binding;
+mod modes;
 mod replay;
 mod sync;
 mod worker;

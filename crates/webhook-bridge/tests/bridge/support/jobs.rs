@@ -57,6 +57,15 @@ impl JobsHarness {
         }
     }
 
+    /// Another request function on the same table and queue, configured with `env` on top
+    /// (a redeploy that changed a setting, say a source's mode).
+    pub async fn bridge(&self, env: &[(&str, &str)]) -> Bridge {
+        let mut all = self.env.clone();
+        all.extend(env.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+        let (config, agent_sdk, jobs_sdk) = sdks(&self.agentcore.endpoint_url(), &all).await;
+        Bridge::new(config, aws(&agent_sdk, &jobs_sdk))
+    }
+
     /// A worker with the same configuration plus `env`.
     pub async fn worker(&self, env: &[(&str, &str)]) -> Worker {
         let mut all = self.env.clone();
