@@ -4,6 +4,7 @@
 //! messages actually received from the queue.
 
 mod binding;
+mod large_answers;
 mod modes;
 mod replay;
 mod sync;

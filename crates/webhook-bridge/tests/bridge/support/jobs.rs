@@ -23,8 +23,13 @@ pub struct JobsHarness {
 impl JobsHarness {
     /// A fresh table and queue pair; `env` adds to (and overrides) the jobs settings.
     pub async fn start(env: &[(&str, &str)]) -> JobsHarness {
+        JobsHarness::start_with(env, Backend::Builtin).await
+    }
+
+    /// As `start`, with the runtime served by `backend` (a real agent behind `Forward`).
+    pub async fn start_with(env: &[(&str, &str)], backend: Backend) -> JobsHarness {
         let agentcore = LocalAgentCore::new()
-            .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+            .with_runtime(LOCAL_RUNTIME_ARN, backend)
             .start("127.0.0.1:0")
             .await
             .expect("start local AgentCore");
