@@ -1,4 +1,4 @@
-//! Signing secrets in moto's Secrets Manager, read by the real SDK: a rotated or revoked secret
+//! Signing secrets in moto's Secrets Manager and SSM, read by the real SDK: a rotated or revoked secret
 //! takes effect once its `SECRET_TTL_SECONDS` has passed (here 0: every request re-reads), and a
 //! secret that cannot be read any more is served from the last good read only within
 //! `SECRET_MAX_STALE_SECONDS`, then fails closed.
@@ -76,6 +76,54 @@ async fn a_rotated_secret_takes_over_once_its_ttl_passes_and_the_old_one_stops_v
         .send()
         .await
         .unwrap();
+    assert_error(
+        &call(&bridge, github_signed("github-secret-one")).await,
+        401,
+        "INVALID_SIGNATURE",
+    );
+    assert_eq!(
+        call(&bridge, github_signed("github-secret-two"))
+            .await
+            .status,
+        200
+    );
+}
+
+#[tokio::test]
+async fn an_ssm_secure_string_rotates_the_same_way() {
+    let agentcore = agentcore().await;
+    let config = aws_sdk_ssm::Config::builder()
+        .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
+        .region(aws_sdk_ssm::config::Region::new(local_moto::REGION))
+        .endpoint_url(&local_moto::moto().endpoint)
+        .credentials_provider(aws_sdk_ssm::config::Credentials::new(
+            "testing", "testing", None, None, "moto",
+        ))
+        .build();
+    let ssm = aws_sdk_ssm::Client::from_conf(config);
+    let name = format!("/{}/github", local_moto::unique("bridge"));
+    let put = |value: &'static str| {
+        ssm.put_parameter()
+            .name(&name)
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .overwrite(true)
+            .send()
+    };
+    put("[\"github-secret-one\"]").await.unwrap();
+    let moto = &local_moto::moto().endpoint;
+    let env = [
+        ("GITHUB_WEBHOOK_SECRET_REF", name.as_str()),
+        ("SECRET_TTL_SECONDS", "0"),
+    ];
+    let bridge = bridge_with_secrets(&agentcore.endpoint_url(), moto, &env).await;
+    assert_eq!(
+        call(&bridge, github_signed("github-secret-one"))
+            .await
+            .status,
+        200
+    );
+    put("github-secret-two").await.unwrap();
     assert_error(
         &call(&bridge, github_signed("github-secret-one")).await,
         401,
