@@ -4,23 +4,14 @@
 //! cannot be read refuses every key.
 
 use http::StatusCode;
-use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
+use local_agentcore::RunningAgentCore;
 use serde_json::Value;
 use webhook_bridge::Bridge;
 
-use crate::support::{assert_error, bridge_with_secrets, call, event_json, request};
-
-fn ssm_client(endpoint: &str) -> aws_sdk_ssm::Client {
-    let config = aws_sdk_ssm::Config::builder()
-        .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssm::config::Region::new(local_moto::REGION))
-        .endpoint_url(endpoint)
-        .credentials_provider(aws_sdk_ssm::config::Credentials::new(
-            "testing", "testing", None, None, "moto",
-        ))
-        .build();
-    aws_sdk_ssm::Client::from_conf(config)
-}
+use crate::support::{
+    assert_error, bridge_with_secrets, call, event_json, local_agentcore, moto_secret_clients,
+    request,
+};
 
 /// What the template's `IntegrationXParameter` resource writes.
 async fn put_integration(ssm: &aws_sdk_ssm::Client, path: &str, name: &str, key_id: &str) {
@@ -47,14 +38,10 @@ struct Directory {
 
 impl Directory {
     async fn start() -> Directory {
-        let agentcore = LocalAgentCore::new()
-            .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-            .start("127.0.0.1:0")
-            .await
-            .unwrap();
+        let agentcore = local_agentcore().await;
         Directory {
             agentcore,
-            ssm: ssm_client(&local_moto::moto().endpoint),
+            ssm: moto_secret_clients().0,
             path: format!("/{}/integrations", local_moto::unique("stack")),
         }
     }

@@ -7,7 +7,9 @@ use hmac::{Hmac, Mac};
 use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore};
 use sha2::Sha256;
 use support::secret_service::SecretService;
-use support::{assert_error, bridge_with_secrets, call, event, event_json, request};
+use support::{
+    assert_error, bridge_with_secrets, call, event, event_json, local_agentcore, request,
+};
 
 const SM_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/github-AbCdEf";
 
@@ -23,11 +25,7 @@ fn github_signed(secret: &str) -> lambda_http::Request {
 
 #[tokio::test]
 async fn secrets_manager_and_ssm_references_are_fetched_once_and_enforced() {
-    let agentcore = LocalAgentCore::new()
-        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-        .start("127.0.0.1:0")
-        .await
-        .unwrap();
+    let agentcore = local_agentcore().await;
     let secrets = SecretService::start(&[
         (SM_ARN, r#"["gh-old-secret", "gh-new-secret"]"#),
         ("/bridge/jira", "jira-secret"),
@@ -78,11 +76,7 @@ async fn secrets_manager_and_ssm_references_are_fetched_once_and_enforced() {
 
 #[tokio::test]
 async fn an_unavailable_secret_fails_closed_and_is_retried() {
-    let agentcore = LocalAgentCore::new()
-        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-        .start("127.0.0.1:0")
-        .await
-        .unwrap();
+    let agentcore = local_agentcore().await;
     let secrets = SecretService::start(&[(SM_ARN, "gh-secret")]).await;
     let bridge = bridge_with_secrets(
         &agentcore.endpoint_url(),
@@ -112,11 +106,7 @@ async fn an_unavailable_secret_fails_closed_and_is_retried() {
 
 #[tokio::test]
 async fn a_missing_secret_is_a_configuration_error_for_that_source_only() {
-    let agentcore = LocalAgentCore::new()
-        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-        .start("127.0.0.1:0")
-        .await
-        .unwrap();
+    let agentcore = local_agentcore().await;
     let secrets = SecretService::start(&[]).await;
     let bridge = bridge_with_secrets(
         &agentcore.endpoint_url(),
@@ -174,11 +164,7 @@ async fn named_agents_come_from_an_ssm_parameter_read_at_cold_start() {
 
 #[tokio::test]
 async fn the_streaming_entry_points_cold_start_fetches_no_signing_secrets() {
-    let agentcore = LocalAgentCore::new()
-        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-        .start("127.0.0.1:0")
-        .await
-        .unwrap();
+    let agentcore = local_agentcore().await;
     let secrets = SecretService::start(&[(SM_ARN, "gh-secret"), ("/bridge/agents", r#"{}"#)]).await;
     let bridge = bridge_with_secrets(
         &agentcore.endpoint_url(),
@@ -206,11 +192,7 @@ async fn the_streaming_entry_points_cold_start_fetches_no_signing_secrets() {
 
 #[tokio::test]
 async fn a_session_secret_unreachable_or_too_short_fails_closed_never_unkeyed() {
-    let agentcore = LocalAgentCore::new()
-        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-        .start("127.0.0.1:0")
-        .await
-        .unwrap();
+    let agentcore = local_agentcore().await;
     let secrets = SecretService::start(&[
         ("/bridge/session", "a-generated-session-secret-000000000000"),
         ("/bridge/short-session", "too-short"),
@@ -251,11 +233,7 @@ async fn a_session_secret_unreachable_or_too_short_fails_closed_never_unkeyed() 
 #[tokio::test]
 async fn a_chat_auth_secret_is_fetched_from_its_reference_and_fails_closed() {
     use crate::support::issuer::{Signer, now, sign};
-    let agentcore = LocalAgentCore::new()
-        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-        .start("127.0.0.1:0")
-        .await
-        .unwrap();
+    let agentcore = local_agentcore().await;
     let secret = "a-chat-front-end-shared-secret-of-48-characters!!";
     let secrets = SecretService::start(&[("/bridge/chat-auth", secret)]).await;
     let bridge = bridge_with_secrets(

@@ -3,24 +3,16 @@
 //! secret that cannot be read any more is served from the last good read only within
 //! `SECRET_MAX_STALE_SECONDS`, then fails closed.
 
-use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
 use serde_json::Value;
 
 use crate::support::signing::github_signature;
-use crate::support::{assert_error, bridge_with_secrets, call, event_json, request};
+use crate::support::{
+    assert_error, bridge_with_secrets, call, event_json, local_agentcore, moto_secret_clients,
+    request,
+};
 
 fn secrets_client() -> aws_sdk_secretsmanager::Client {
-    let config = aws_sdk_secretsmanager::Config::builder()
-        .behavior_version(aws_sdk_secretsmanager::config::BehaviorVersion::latest())
-        .region(aws_sdk_secretsmanager::config::Region::new(
-            local_moto::REGION,
-        ))
-        .endpoint_url(&local_moto::moto().endpoint)
-        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-            "testing", "testing", None, None, "moto",
-        ))
-        .build();
-    aws_sdk_secretsmanager::Client::from_conf(config)
+    moto_secret_clients().1
 }
 
 /// A new secret holding `value`; its full ARN.
@@ -43,17 +35,9 @@ fn github_signed(secret: &str) -> lambda_http::Request {
     request(&ev)
 }
 
-async fn agentcore() -> RunningAgentCore {
-    LocalAgentCore::new()
-        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-        .start("127.0.0.1:0")
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn a_rotated_secret_takes_over_once_its_ttl_passes_and_the_old_one_stops_verifying() {
-    let agentcore = agentcore().await;
+    let agentcore = local_agentcore().await;
     let sm = secrets_client();
     let arn = create_secret(&sm, "github-secret-one\n").await;
     let moto = &local_moto::moto().endpoint;
@@ -91,16 +75,8 @@ async fn a_rotated_secret_takes_over_once_its_ttl_passes_and_the_old_one_stops_v
 
 #[tokio::test]
 async fn an_ssm_secure_string_rotates_the_same_way() {
-    let agentcore = agentcore().await;
-    let config = aws_sdk_ssm::Config::builder()
-        .behavior_version(aws_sdk_ssm::config::BehaviorVersion::latest())
-        .region(aws_sdk_ssm::config::Region::new(local_moto::REGION))
-        .endpoint_url(&local_moto::moto().endpoint)
-        .credentials_provider(aws_sdk_ssm::config::Credentials::new(
-            "testing", "testing", None, None, "moto",
-        ))
-        .build();
-    let ssm = aws_sdk_ssm::Client::from_conf(config);
+    let agentcore = local_agentcore().await;
+    let ssm = moto_secret_clients().0;
     let name = format!("/{}/github", local_moto::unique("bridge"));
     let put = |value: &'static str| {
         ssm.put_parameter()
@@ -139,7 +115,7 @@ async fn an_ssm_secure_string_rotates_the_same_way() {
 
 #[tokio::test]
 async fn an_unreadable_secret_is_served_stale_only_within_its_allowance() {
-    let agentcore = agentcore().await;
+    let agentcore = local_agentcore().await;
     let sm = secrets_client();
     let moto = &local_moto::moto().endpoint;
     for (max_stale, status_after_loss) in [("600", 200), ("0", 500)] {

@@ -26,14 +26,42 @@ pub struct Harness {
 /// The bridge with the default configuration except `env`, where one SDK attempt is the default
 /// so error mappings are observed without retry back-off (retry behaviour has its own tests).
 pub async fn harness(env: &[(&str, &str)]) -> Harness {
-    let agentcore = LocalAgentCore::new()
-        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
-        .start("127.0.0.1:0")
-        .await
-        .expect("start local AgentCore");
+    let agentcore = local_agentcore().await;
     let endpoint = agentcore.endpoint_url();
     let bridge = bridge_for(&endpoint, env).await;
     Harness { agentcore, bridge }
+}
+
+/// The local AgentCore with the built-in agent as the default runtime, on a free port.
+pub async fn local_agentcore() -> RunningAgentCore {
+    LocalAgentCore::new()
+        .with_runtime(LOCAL_RUNTIME_ARN, Backend::Builtin)
+        .start("127.0.0.1:0")
+        .await
+        .expect("start local AgentCore")
+}
+
+/// The SDK's SSM and Secrets Manager clients on moto's server.
+pub fn moto_secret_clients() -> (aws_sdk_ssm::Client, aws_sdk_secretsmanager::Client) {
+    use aws_sdk_ssm::config::{BehaviorVersion, Credentials, Region};
+    let endpoint = &local_moto::moto().endpoint;
+    let credentials = Credentials::new("testing", "testing", None, None, "moto");
+    let ssm = aws_sdk_ssm::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(local_moto::REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials.clone())
+        .build();
+    let sm = aws_sdk_secretsmanager::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(local_moto::REGION))
+        .endpoint_url(endpoint)
+        .credentials_provider(credentials)
+        .build();
+    (
+        aws_sdk_ssm::Client::from_conf(ssm),
+        aws_sdk_secretsmanager::Client::from_conf(sm),
+    )
 }
 
 pub async fn bridge_for(endpoint: &str, env: &[(&str, &str)]) -> Bridge {
