@@ -35,47 +35,51 @@ fn github_signed(secret: &str) -> lambda_http::Request {
     request(&ev)
 }
 
-#[tokio::test]
-async fn a_rotated_secret_takes_over_once_its_ttl_passes_and_the_old_one_stops_verifying() {
+/// With the GitHub secret at `reference` (holding `github-secret-one` in some form), deliveries
+/// verify with it; once `rotate` has stored `github-secret-two`, only the new one verifies.
+async fn rotation_takes_effect(reference: &str, rotate: impl std::future::Future<Output = ()>) {
     let agentcore = local_agentcore().await;
-    let sm = secrets_client();
-    let arn = create_secret(&sm, "github-secret-one\n").await;
     let moto = &local_moto::moto().endpoint;
     let env = [
-        ("GITHUB_WEBHOOK_SECRET_REF", arn.as_str()),
+        ("GITHUB_WEBHOOK_SECRET_REF", reference),
         ("SECRET_TTL_SECONDS", "0"),
     ];
     let bridge = bridge_with_secrets(&agentcore.endpoint_url(), moto, &env).await;
-    // The trailing newline a console paste adds is not part of the secret.
+    let status = |reply: crate::support::Reply| reply.status.as_u16();
     assert_eq!(
-        call(&bridge, github_signed("github-secret-one"))
-            .await
-            .status,
+        status(call(&bridge, github_signed("github-secret-one")).await),
         200
     );
-
-    sm.put_secret_value()
-        .secret_id(&arn)
-        .secret_string(r#"{"secret": "github-secret-two"}"#)
-        .send()
-        .await
-        .unwrap();
+    rotate.await;
     assert_error(
         &call(&bridge, github_signed("github-secret-one")).await,
         401,
         "INVALID_SIGNATURE",
     );
     assert_eq!(
-        call(&bridge, github_signed("github-secret-two"))
-            .await
-            .status,
+        status(call(&bridge, github_signed("github-secret-two")).await),
         200
     );
 }
 
 #[tokio::test]
+async fn a_rotated_secret_takes_over_once_its_ttl_passes_and_the_old_one_stops_verifying() {
+    let sm = secrets_client();
+    // The trailing newline a console paste adds is not part of the secret.
+    let arn = create_secret(&sm, "github-secret-one\n").await;
+    let rotate = async {
+        sm.put_secret_value()
+            .secret_id(&arn)
+            .secret_string(r#"{"secret": "github-secret-two"}"#)
+            .send()
+            .await
+            .unwrap();
+    };
+    rotation_takes_effect(&arn, rotate).await;
+}
+
+#[tokio::test]
 async fn an_ssm_secure_string_rotates_the_same_way() {
-    let agentcore = local_agentcore().await;
     let ssm = moto_secret_clients().0;
     let name = format!("/{}/github", local_moto::unique("bridge"));
     let put = |value: &'static str| {
@@ -87,30 +91,10 @@ async fn an_ssm_secure_string_rotates_the_same_way() {
             .send()
     };
     put("[\"github-secret-one\"]").await.unwrap();
-    let moto = &local_moto::moto().endpoint;
-    let env = [
-        ("GITHUB_WEBHOOK_SECRET_REF", name.as_str()),
-        ("SECRET_TTL_SECONDS", "0"),
-    ];
-    let bridge = bridge_with_secrets(&agentcore.endpoint_url(), moto, &env).await;
-    assert_eq!(
-        call(&bridge, github_signed("github-secret-one"))
-            .await
-            .status,
-        200
-    );
-    put("github-secret-two").await.unwrap();
-    assert_error(
-        &call(&bridge, github_signed("github-secret-one")).await,
-        401,
-        "INVALID_SIGNATURE",
-    );
-    assert_eq!(
-        call(&bridge, github_signed("github-secret-two"))
-            .await
-            .status,
-        200
-    );
+    let rotate = async {
+        put("github-secret-two").await.unwrap();
+    };
+    rotation_takes_effect(&name, rotate).await;
 }
 
 #[tokio::test]
