@@ -246,17 +246,18 @@ pub async fn accept_async(
     Ok(Recorded::Accepted(job))
 }
 
-/// `job`, opened again in `mode` when a retry finds it failed, or queued under the other mode
-/// (the source's mode changed since): a retry after a failure runs again, and no job sits
-/// `queued` with nothing on the queue to run it.
+/// `job`, opened again in `mode` when a retry finds it failed, or finds a synchronous job handed
+/// back (`queued`, with nothing on the queue) while the source is now asynchronous: a retry after
+/// a failure runs again, and no job sits `queued` with nothing to run it. (An asynchronous job
+/// still queued has its message on the queue: a synchronous retry gets its 202, as before.)
 async fn reopened(
     jobs: &Jobs,
     job: JobRecord,
     mode: JobMode,
     now: SystemTime,
 ) -> Result<JobRecord, BridgeError> {
-    let stale =
-        job.status == JobStatus::Failed || (job.status == JobStatus::Queued && job.mode != mode);
+    let stale = job.status == JobStatus::Failed
+        || (job.status == JobStatus::Queued && job.mode == JobMode::Sync && mode == JobMode::Async);
     if !stale {
         return Ok(job);
     }

@@ -249,6 +249,9 @@ mod tests {
             ("AGENT_MAX_ATTEMPTS", "11"),
             ("MAX_BODY_BYTES", "-1"),
             ("AGENT_QUALIFIER", "1bad"),
+            // More than a Lambda response can carry (6 MB, JSON-escaped).
+            ("MAX_ANSWER_BYTES", "4194305"),
+            ("SECRET_TTL_SECONDS", "-5"),
         ] {
             let err = load(&[("AGENT_RUNTIME_ARN", ARN), (k, v)]).unwrap_err();
             assert_eq!(err.variable, k);
