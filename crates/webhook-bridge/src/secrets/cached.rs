@@ -4,7 +4,9 @@
 //! fetch or parse that fails is logged (naming the variable, never the value) and retried by the
 //! next caller; meanwhile the last good value is served for at most `SECRET_MAX_STALE_SECONDS`
 //! past its freshness (a store outage does not fail requests at once), then the setting fails
-//! closed. A cold start during an outage heals without a redeploy.
+//! closed. While a stale value is being served, a failed read is retried at most every
+//! [`STALE_RETRY`], so requests do not queue behind one slow read after another. A cold start
+//! during an outage heals without a redeploy.
 
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
@@ -14,6 +16,9 @@ use tokio::sync::Mutex;
 
 use super::store::SecretStore;
 use crate::config::SecretRef;
+
+/// While the last good value is served stale, the least time between two reads that fail.
+pub const STALE_RETRY: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Why a secret-backed value is not available.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
@@ -39,6 +44,8 @@ pub enum Secret<T> {
         reference: SecretRef,
         /// The last good value and when it was read.
         cached: RwLock<Option<(Arc<T>, Instant)>>,
+        /// When a read last failed (cleared by a good one).
+        failed_at: RwLock<Option<Instant>>,
         /// Held while reading, so one caller reads at a time and the others then find its value.
         reading: Mutex<()>,
     },
@@ -56,6 +63,7 @@ impl<T> Secret<T> {
             variable,
             reference,
             cached: RwLock::new(None),
+            failed_at: RwLock::new(None),
             reading: Mutex::new(()),
         }
     }
@@ -68,14 +76,15 @@ impl<T> Secret<T> {
         store: &SecretStore,
         parse: impl FnOnce(&str) -> Result<T, String>,
     ) -> Result<Arc<T>, SecretError> {
-        let (variable, reference, cached, reading) = match self {
+        let (variable, reference, cached, failed_at, reading) = match self {
             Secret::Given(value) => return Ok(value.clone()),
             Secret::Fetched {
                 variable,
                 reference,
                 cached,
+                failed_at,
                 reading,
-            } => (*variable, reference, cached, reading),
+            } => (*variable, reference, cached, failed_at, reading),
         };
         let current = || cached.read().unwrap_or_else(|e| e.into_inner()).clone();
         let fresh = |c: &Option<(Arc<T>, Instant)>| {
@@ -83,7 +92,25 @@ impl<T> Secret<T> {
                 .filter(|(_, at)| at.elapsed() < store.freshness().ttl)
                 .map(|(v, _)| v.clone())
         };
+        let limits = store.freshness();
+        let servable = |c: &Option<(Arc<T>, Instant)>| {
+            c.as_ref()
+                .filter(|(_, at)| at.elapsed() < limits.ttl + limits.max_stale)
+                .map(|(v, _)| v.clone())
+        };
+        let recently_failed = || {
+            failed_at
+                .read()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_some_and(|at| at.elapsed() < STALE_RETRY)
+        };
         if let Some(value) = fresh(&current()) {
+            return Ok(value);
+        }
+        // A read failed a moment ago: serve the stale value without waiting for another.
+        if recently_failed()
+            && let Some(value) = servable(&current())
+        {
             return Ok(value);
         }
         let _reading = reading.lock().await;
@@ -98,27 +125,24 @@ impl<T> Secret<T> {
             }),
             Err(e) => Err(e),
         };
-        match (read, last) {
-            (Ok(value), _) => {
+        let mut failure = failed_at.write().unwrap_or_else(|e| e.into_inner());
+        match read {
+            Ok(value) => {
                 let value = Arc::new(value);
                 *cached.write().unwrap_or_else(|e| e.into_inner()) =
                     Some((value.clone(), Instant::now()));
+                *failure = None;
                 Ok(value)
             }
-            (Err(e), Some((value, at))) => {
-                let limits = store.freshness();
-                if at.elapsed() < limits.ttl + limits.max_stale {
-                    tracing::warn!(
-                        variable,
-                        age_s = at.elapsed().as_secs(),
-                        "secret could not be refreshed: serving the last good value for now"
-                    );
-                    Ok(value)
-                } else {
-                    Err(e)
-                }
+            Err(e) => {
+                *failure = Some(Instant::now());
+                let stale = servable(&last).ok_or(e)?;
+                tracing::warn!(
+                    variable,
+                    "secret could not be refreshed: serving the last good value for now"
+                );
+                Ok(stale)
             }
-            (Err(e), None) => Err(e),
         }
     }
 }

@@ -135,3 +135,49 @@ async fn an_unreadable_secret_is_served_stale_only_within_its_allowance() {
         }
     }
 }
+
+#[tokio::test]
+async fn after_a_failed_read_the_stale_value_is_served_without_reading_again_for_a_while() {
+    let agentcore = local_agentcore().await;
+    let ssm = moto_secret_clients().0;
+    let name = format!("/{}/github", local_moto::unique("bridge"));
+    let put = |value: &'static str| {
+        ssm.put_parameter()
+            .name(&name)
+            .value(value)
+            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+            .overwrite(true)
+            .send()
+    };
+    put("github-secret-one").await.unwrap();
+    let moto = &local_moto::moto().endpoint;
+    let env = [
+        ("GITHUB_WEBHOOK_SECRET_REF", name.as_str()),
+        ("SECRET_TTL_SECONDS", "0"),
+        ("SECRET_MAX_STALE_SECONDS", "600"),
+    ];
+    let bridge = bridge_with_secrets(&agentcore.endpoint_url(), moto, &env).await;
+    let status = |reply: crate::support::Reply| reply.status.as_u16();
+    assert_eq!(
+        status(call(&bridge, github_signed("github-secret-one")).await),
+        200
+    );
+    ssm.delete_parameter().name(&name).send().await.unwrap();
+    // The read fails: the last good value answers.
+    assert_eq!(
+        status(call(&bridge, github_signed("github-secret-one")).await),
+        200
+    );
+    // The store has a value again, but right after a failure the bridge does not read: requests
+    // never queue behind one failing read after another.
+    put("github-secret-two").await.unwrap();
+    assert_eq!(
+        status(call(&bridge, github_signed("github-secret-one")).await),
+        200
+    );
+    assert_error(
+        &call(&bridge, github_signed("github-secret-two")).await,
+        401,
+        "INVALID_SIGNATURE",
+    );
+}
