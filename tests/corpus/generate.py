@@ -165,7 +165,7 @@ for name, (body, status, code) in {
     "blank-query": (json.dumps({"query": "   "}), 400, "MISSING_REQUIRED_FIELD"),
     "null-query": (json.dumps({"query": None}), 400, "MISSING_REQUIRED_FIELD"),
     "number-query": (json.dumps({"query": 42}), 400, "INVALID_FIELD"),
-    "short-session": (json.dumps({"query": "q", "session_id": "abc"}), 400, "INVALID_FIELD"),
+    "empty-session": (json.dumps({"query": "q", "session_id": ""}), 400, "INVALID_FIELD"),
     "session-charset": (json.dumps({"query": "q", "session_id": "s" * 40 + "/../x"}), 400, "INVALID_FIELD"),
     "context-string": (json.dumps({"query": "q", "context": "ctx"}), 400, "INVALID_FIELD"),
     "parameters-list": (json.dumps({"query": "q", "parameters": [1]}), 400, "INVALID_FIELD"),
@@ -218,7 +218,7 @@ for name, headers in {
         "INVALID_SIGNATURE")
 
 # Header oddities (the runner uses SESSION_POLICY=caller).
-for name, sid in {"short": "abc", "spaces": "a" * 20 + " " + "b" * 20, "slash": "a" * 40 + "/x", "long": "a" * 300,
+for name, sid in {"blank": "   ", "spaces": "a" * 20 + " " + "b" * 20, "slash": "a" * 40 + "/x", "long": "a" * 300,
                   "unicode": "é" * 40, "quote": "a" * 40 + '"'}.items():
     add(f"session-header-{name}", event(ok_body, headers={"X-Agent-Session-Id": sid}), 400, "INVALID_SESSION_ID")
 

@@ -251,7 +251,11 @@ mod tests {
     #[test]
     fn field_types_and_ranges_are_checked() {
         let bad = [
-            (json!({"query": "q", "session_id": "short"}), "session_id"),
+            (
+                json!({"query": "q", "session_id": "has spaces"}),
+                "session_id",
+            ),
+            (json!({"query": "q", "session_id": ""}), "session_id"),
             (json!({"query": "q", "session_id": 7}), "session_id"),
             (json!({"query": "q", "context": "text"}), "context"),
             (json!({"query": "q", "parameters": [1]}), "parameters"),

@@ -119,18 +119,18 @@ pub fn caller_session_id(key: SessionKey<'_>, principal: &str, given: &str) -> S
 
 /// Why a caller-supplied session id was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "session id must be {SESSION_ID_MIN}-{CALLER_SESSION_ID_MAX} characters of A-Z, a-z, 0-9, '_' or '-'"
-)]
+#[error("session id must be 1-{CALLER_SESSION_ID_MAX} characters of A-Z, a-z, 0-9, '_' or '-'")]
 pub struct InvalidSessionId;
 
 /// The longest session id a caller may supply (AgentCore's input limit).
 pub const CALLER_SESSION_ID_MAX: usize = 256;
 
-/// Checks a caller-supplied session id: AgentCore's 33–256 characters, in a charset that is
-/// safe in headers and logs.
+/// Checks a caller-supplied session id: 1–256 characters (any conversation id a client keeps,
+/// such as run-agent.ai's `user-123-session`), in a charset that is safe in headers and logs.
+/// It never reaches AgentCore as given: [`caller_session_id`] maps it into the caller's
+/// namespace, an id AgentCore accepts.
 pub fn validate_session_id(id: &str) -> Result<(), InvalidSessionId> {
-    let ok_len = (SESSION_ID_MIN..=CALLER_SESSION_ID_MAX).contains(&id.len());
+    let ok_len = (1..=CALLER_SESSION_ID_MAX).contains(&id.len());
     let ok_chars = id
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
@@ -280,7 +280,10 @@ mod tests {
     fn caller_session_ids_are_validated() {
         assert!(validate_session_id(&"a".repeat(33)).is_ok());
         assert!(validate_session_id(&"a-_9".repeat(64)).is_ok());
-        assert!(validate_session_id(&"a".repeat(32)).is_err());
+        // Any id a client keeps (run-agent.ai's example), however short: it is mapped anyway.
+        assert!(validate_session_id("user-123-session").is_ok());
+        assert!(validate_session_id("a").is_ok());
+        assert!(validate_session_id("").is_err());
         assert!(validate_session_id(&"a".repeat(257)).is_err());
         assert!(validate_session_id(&format!("{}/x", "a".repeat(40))).is_err());
         assert!(validate_session_id(&format!("{} x", "a".repeat(40))).is_err());

@@ -281,7 +281,7 @@ async fn caller_supplied_sessions_are_validated_and_kept_in_the_callers_namespac
     }
 
     for bad in [
-        "too-short",
+        "semi;colon",
         "has spaces in it but is long enough to pass",
         &"x".repeat(257),
     ] {

@@ -157,7 +157,7 @@ async fn bad_requests_are_refused_before_the_agent() {
     let cases = [
         (json!({"context": {}}), 400, "MISSING_REQUIRED_FIELD"),
         (
-            json!({"query": "q", "session_id": "short"}),
+            json!({"query": "q", "session_id": "has spaces"}),
             400,
             "INVALID_FIELD",
         ),
@@ -211,4 +211,38 @@ async fn agent_failures_use_the_shared_error_envelope() {
     assert_error(&reply, 429, "RATE_LIMITED");
     assert_eq!(reply.json["error"]["retry_after"], 5);
     assert_eq!(reply.headers["retry-after"], "5");
+}
+
+#[tokio::test]
+async fn any_conversation_id_a_client_keeps_is_a_session_of_its_own() {
+    let h = harness(&[("SESSION_SECRET", "a-deployment-session-secret")]).await;
+    // run-agent.ai's documented example: 16 characters, under AgentCore's 33.
+    let body = json!({"query": "Write a story about AI", "session_id": "user-123-session"});
+    let first = call(&h.bridge, invoke("default", &body)).await;
+    assert_eq!(first.status, 200, "{}", first.raw);
+    let again = call(&h.bridge, invoke("default", &body)).await;
+    let session = first.headers["x-agent-session-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        again.headers["x-agent-session-id"],
+        session.as_str(),
+        "the same conversation"
+    );
+    assert!(
+        session.starts_with("s-") && session.len() >= 33,
+        "{session}"
+    );
+    let sent: Vec<String> = h
+        .agentcore
+        .invocations()
+        .iter()
+        .map(|i| {
+            i.header("x-amzn-bedrock-agentcore-runtime-session-id")
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(sent, vec![session.clone(), session]);
 }

@@ -122,7 +122,7 @@ async fn bodies_the_schema_refuses_are_refused_by_the_bridge() {
         json!({"query": "   "}),
         json!({"query": 7}),
         json!({"query": "q", "sessionId": "x"}),
-        json!({"query": "q", "session_id": "too-short"}),
+        json!({"query": "q", "session_id": "has spaces"}),
         json!({"query": "q", "context": "text"}),
         json!({"query": "q", "parameters": {"temperature": 2.5}}),
         json!({"query": "q", "parameters": {"top_p": -0.1}}),

@@ -184,7 +184,7 @@ pub(super) async fn caller_sessions(seen: &mut BTreeSet<String>) {
     let req = webhook(
         "servicenow",
         MINIMAL_INCIDENT,
-        &[("X-Agent-Session-Id", "too-short")],
+        &[("X-Agent-Session-Id", "not/a session")],
     );
     observe(&h.bridge, WEBHOOK, req, "INVALID_SESSION_ID", seen).await;
     let session = "caller-session-0123456789abcdef0123456789";
