@@ -10,6 +10,8 @@
 use serde_json::{Map, Value};
 use thiserror::Error;
 
+use super::usage::normalised;
+
 const TEXT_KEYS: [&str; 5] = ["result", "response", "analysis", "output", "message"];
 
 /// How AgentCore delivered the answer, from its `Content-Type`.
@@ -57,7 +59,8 @@ pub struct Answer {
     pub text: String,
     /// The agent's other fields, passed on to invoke API callers.
     pub extras: Map<String, Value>,
-    /// Token counts or cost, when the agent reports them.
+    /// Token counts (as `prompt_tokens`, `completion_tokens`, `total_tokens`) or cost, when the
+    /// agent reports them.
     pub usage: Option<Value>,
 }
 
@@ -81,7 +84,7 @@ impl Answer {
         let Value::Object(mut obj) = value else {
             return Answer::text(text_of(&value));
         };
-        let usage = obj.remove("usage").filter(Value::is_object);
+        let usage = obj.remove("usage").filter(Value::is_object).map(normalised);
         let text_key = TEXT_KEYS
             .iter()
             .find(|k| obj.get(**k).and_then(nested_text).is_some());
@@ -146,7 +149,7 @@ fn event_piece(data: &str) -> Result<EventPiece, AnswerError> {
                 return Ok(EventPiece::Text(s.clone()));
             }
             match obj.get("usage") {
-                Some(u) if u.is_object() => Ok(EventPiece::Usage(u.clone())),
+                Some(u) if u.is_object() => Ok(EventPiece::Usage(normalised(u.clone()))),
                 _ => Ok(EventPiece::Nothing),
             }
         }

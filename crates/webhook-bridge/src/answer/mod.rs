@@ -2,6 +2,7 @@
 //! SSE answer read into text under a size cap, and the frames the streaming entry point writes.
 
 mod sse;
+mod usage;
 
 mod document;
 

@@ -249,8 +249,11 @@ fn invoked(
     let mut body = json!({
         "result": result,
         "metadata": {
+            // run-agent.ai's names (seconds; the endpoint as the agent's version) beside ours.
+            "execution_time": (execution_time.as_millis() as f64) / 1000.0,
             "execution_time_ms": execution_time.as_millis() as u64,
             "agent": agent,
+            "agent_version": qualifier,
             "qualifier": qualifier,
             "request_id": request_id,
             "session_id": session_id,

@@ -38,6 +38,9 @@ async fn the_fixture_gets_the_documented_answer_shape() {
     assert_eq!(meta["qualifier"], "DEFAULT");
     assert_eq!(meta["request_id"], "0b9f6a52-3c1e-4d6f-9a51-7c2d2b1e9a10");
     assert!(meta["execution_time_ms"].is_u64());
+    // run-agent.ai's names: seconds, and the endpoint that answered as the agent's version.
+    assert!(meta["execution_time"].as_f64().is_some_and(|s| s >= 0.0));
+    assert_eq!(meta["agent_version"], "DEFAULT");
     let session = meta["session_id"].as_str().unwrap();
     assert!(
         session.starts_with("s-") && (33..=100).contains(&session.len()),
@@ -63,7 +66,7 @@ async fn the_fixture_gets_the_documented_answer_shape() {
 }
 
 #[tokio::test]
-async fn agent_extras_and_usage_are_passed_on() {
+async fn agent_extras_are_passed_on_and_usage_in_run_agents_names() {
     let h = harness(&[]).await;
     h.agentcore.inject(Fault::Answer {
         body: json!({
@@ -85,7 +88,7 @@ async fn agent_extras_and_usage_are_passed_on() {
     );
     assert_eq!(
         reply.json["usage"],
-        json!({"input_tokens": 120, "output_tokens": 9})
+        json!({"prompt_tokens": 120, "completion_tokens": 9, "total_tokens": 129})
     );
 }
 
