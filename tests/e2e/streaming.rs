@@ -145,7 +145,7 @@ async fn refusals_are_decided_before_the_first_byte() {
     assert_eq!(resp.status(), 429);
     assert_eq!(resp.headers()["retry-after"], "5");
     let j: Value = serde_json::from_str(&resp.text().await.unwrap()).unwrap();
-    assert_eq!(j["error"]["code"], "RATE_LIMITED");
+    assert_eq!(j["error"]["code"], "RATE_LIMIT_EXCEEDED");
     assert_eq!(
         stack.agentcore.invocation_count(),
         3,

@@ -162,7 +162,7 @@ impl BridgeError {
                 AgentFailure::AccessDenied => "AGENT_ACCESS_DENIED",
                 AgentFailure::NotFound => "AGENT_NOT_FOUND",
                 AgentFailure::SessionBusy => "SESSION_BUSY",
-                AgentFailure::Throttled => "RATE_LIMITED",
+                AgentFailure::Throttled => "RATE_LIMIT_EXCEEDED",
                 AgentFailure::RuntimeFailed | AgentFailure::InBandError => "AGENT_FAILED",
                 AgentFailure::Unavailable => "AGENT_UNAVAILABLE",
                 AgentFailure::StreamInterrupted => "AGENT_STREAM_INTERRUPTED",

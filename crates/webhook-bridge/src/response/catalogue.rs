@@ -174,10 +174,8 @@ mod tests {
                 .collect();
             assert_eq!(retry.len(), 1, "{}: retry_after differs", spec.code);
         }
-        assert!(
-            catalogue
-                .iter()
-                .any(|s| s.code == "RATE_LIMITED" && s.status == 429 && s.retry_after == Some(5))
-        );
+        assert!(catalogue.iter().any(|s| s.code == "RATE_LIMIT_EXCEEDED"
+            && s.status == 429
+            && s.retry_after == Some(5)));
     }
 }

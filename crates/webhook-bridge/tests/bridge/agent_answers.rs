@@ -142,11 +142,15 @@ async fn deadline_gives_agent_timeout() {
 #[tokio::test]
 async fn service_errors_map_to_stable_codes() {
     let cases = [
-        (ServiceError::ThrottlingException, 429, "RATE_LIMITED"),
+        (
+            ServiceError::ThrottlingException,
+            429,
+            "RATE_LIMIT_EXCEEDED",
+        ),
         (
             ServiceError::ServiceQuotaExceededException,
             429,
-            "RATE_LIMITED",
+            "RATE_LIMIT_EXCEEDED",
         ),
         (
             ServiceError::ValidationException,
@@ -178,7 +182,7 @@ async fn service_errors_map_to_stable_codes() {
     let h = harness(&[]).await;
     for (error, status, code) in cases {
         let reply = assert_fault_maps_to(&h, Fault::error(error), status, code).await;
-        let retry_after = matches!(code, "RATE_LIMITED" | "SESSION_BUSY");
+        let retry_after = matches!(code, "RATE_LIMIT_EXCEEDED" | "SESSION_BUSY");
         assert_eq!(
             reply.headers.contains_key("retry-after"),
             retry_after,
@@ -199,7 +203,7 @@ async fn rate_limited_carries_retry_after() {
     h.agentcore
         .inject(Fault::error(ServiceError::ThrottlingException));
     let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
-    assert_error(&reply, 429, "RATE_LIMITED");
+    assert_error(&reply, 429, "RATE_LIMIT_EXCEEDED");
     let secs: u64 = reply.headers["retry-after"]
         .to_str()
         .unwrap()

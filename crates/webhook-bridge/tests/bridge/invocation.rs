@@ -39,11 +39,15 @@ async fn throttling_is_retried_and_counted_by_agentcore() {
 #[tokio::test]
 async fn retryable_errors_exhaust_the_attempts_then_map() {
     let cases = [
-        (ServiceError::ThrottlingException, 429, "RATE_LIMITED"),
+        (
+            ServiceError::ThrottlingException,
+            429,
+            "RATE_LIMIT_EXCEEDED",
+        ),
         (
             ServiceError::ServiceQuotaExceededException,
             429,
-            "RATE_LIMITED",
+            "RATE_LIMIT_EXCEEDED",
         ),
         (
             ServiceError::RetryableConflictException,

@@ -211,7 +211,7 @@ async fn agent_failures_use_the_shared_error_envelope() {
     h.agentcore
         .inject(Fault::error(ServiceError::ThrottlingException));
     let reply = call(&h.bridge, invoke("default", &json!({"query": "q"}))).await;
-    assert_error(&reply, 429, "RATE_LIMITED");
+    assert_error(&reply, 429, "RATE_LIMIT_EXCEEDED");
     assert_eq!(reply.json["error"]["retry_after"], 5);
     assert_eq!(reply.headers["retry-after"], "5");
 }

@@ -66,7 +66,7 @@ async fn a_failed_sync_delivery_may_be_retried() {
     h.agentcore
         .inject(Fault::error(ServiceError::ThrottlingException));
     let first = call(&h.bridge, delivery(&[], &[])).await;
-    assert_error(&first, 429, "RATE_LIMITED");
+    assert_error(&first, 429, "RATE_LIMIT_EXCEEDED");
     let retry = call(&h.bridge, delivery(&[], &[])).await;
     assert_eq!(retry.status, StatusCode::OK, "{}", retry.raw);
     assert!(

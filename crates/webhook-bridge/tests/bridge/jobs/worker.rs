@@ -197,7 +197,7 @@ async fn agent_failures_are_retried_then_recorded() {
     assert!(failed.is_empty(), "the last receive records the failure");
     let record = call(&h.bridge, job_request(&job_id)).await;
     assert_eq!(record.json["status"], "failed", "{}", record.raw);
-    assert_eq!(record.json["error"]["code"], "RATE_LIMITED");
+    assert_eq!(record.json["error"]["code"], "RATE_LIMIT_EXCEEDED");
     assert_eq!(record.json["attempts"], 2);
     assert!(
         !record.raw.contains("Exception"),

@@ -74,7 +74,7 @@ pub(super) fn envelope(code: &str, status: u16) -> Value {
     json!({"success": false, "error": {"code": code, "message": "m", "status": status}, "request_id": "r"})
 }
 
-/// The `retry_after` the bridge sends with `code` (the gateway's `RATE_LIMITED` sends the same).
+/// The `retry_after` the bridge sends with `code` (the gateway's `RATE_LIMIT_EXCEEDED` sends the same).
 fn retry_after_of(code: &str) -> Option<u64> {
     let all: BTreeSet<Option<u64>> = error_catalogue()
         .iter()

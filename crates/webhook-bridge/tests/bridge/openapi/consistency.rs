@@ -191,7 +191,7 @@ fn the_documents_schemas_reject_what_the_api_forbids() {
         !documents_error(WEBHOOK, "AGENT_FAILED", 400),
         "per-status codes"
     );
-    assert!(!documents_error(WEBHOOK, "RATE_LIMITED", 502));
+    assert!(!documents_error(WEBHOOK, "RATE_LIMIT_EXCEEDED", 502));
     let frame = schema("StreamFrame");
     assert!(conforms(frame, &json!({"content": "x"})));
     assert!(!conforms(frame, &json!({"content": "x", "done": true})));

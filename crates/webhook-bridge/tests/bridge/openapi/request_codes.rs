@@ -107,11 +107,11 @@ pub(super) async fn agent_failures(h: &Harness, seen: &mut BTreeSet<String>) {
         ),
         (
             Fault::error(ServiceError::ThrottlingException),
-            "RATE_LIMITED",
+            "RATE_LIMIT_EXCEEDED",
         ),
         (
             Fault::error(ServiceError::ServiceQuotaExceededException),
-            "RATE_LIMITED",
+            "RATE_LIMIT_EXCEEDED",
         ),
         (
             Fault::error(ServiceError::RuntimeClientError),

@@ -108,7 +108,7 @@ async fn streamed_answers_and_refusals_match_the_document() {
         ),
         (
             stream_invoke("default", MINIMAL_QUERY, "application/x-ndjson"),
-            "RATE_LIMITED",
+            "RATE_LIMIT_EXCEEDED",
             Some(Fault::error(ServiceError::ThrottlingException)),
         ),
         (
