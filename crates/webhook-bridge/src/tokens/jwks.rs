@@ -17,6 +17,10 @@ pub(super) const REFETCH_INTERVAL: Duration = Duration::from_secs(30);
 const MAX_JWKS_BYTES: usize = 256 * 1024;
 /// How long one fetch may take: a token check is on the request's path.
 const FETCH_TIMEOUT: Duration = Duration::from_secs(3);
+/// While no key set was ever fetched, the least time between two failed fetches: during an
+/// issuer outage requests are answered 503 at once instead of queueing behind one slow fetch
+/// after another.
+pub(super) const UNAVAILABLE_RETRY: Duration = Duration::from_secs(5);
 
 /// Why no key was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,6 +39,8 @@ pub(super) struct Jwks {
     /// When an unknown key id last caused a fetch; held while fetching, so one request fetches
     /// at a time and the others then find what it loaded.
     last_refetch: Mutex<Option<Instant>>,
+    /// When a fetch last failed (cleared by a good one).
+    failed_at: RwLock<Option<Instant>>,
 }
 
 #[derive(Deserialize)]
@@ -54,6 +60,7 @@ impl Jwks {
                 .unwrap_or_default(),
             keys: RwLock::new(None),
             last_refetch: Mutex::new(None),
+            failed_at: RwLock::new(None),
         }
     }
 
@@ -62,13 +69,20 @@ impl Jwks {
         if let Some(found) = self.cached(kid) {
             return Ok(found);
         }
+        if self.current().is_none() && self.failed_recently() {
+            return Err(KeyMiss::Unavailable);
+        }
         let mut last_refetch = self.last_refetch.lock().await;
         if let Some(found) = self.cached(kid) {
             return Ok(found);
         }
         let loaded = self.current().is_some();
-        // A set never loaded is always fetched (its absence is an outage, answered 503, not a
-        // reason to wait); a loaded one only once per interval.
+        if !loaded && self.failed_recently() {
+            return Err(KeyMiss::Unavailable);
+        }
+        // A set never loaded is fetched (its absence is an outage, answered 503, not a reason to
+        // wait), at most every UNAVAILABLE_RETRY while that fails; a loaded one is fetched again
+        // only once per interval.
         if !loaded || last_refetch.is_none_or(|at| at.elapsed() >= REFETCH_INTERVAL) {
             if loaded {
                 *last_refetch = Some(Instant::now());
@@ -79,6 +93,13 @@ impl Jwks {
             None => Err(KeyMiss::Unavailable),
             Some(_) => self.cached(kid).ok_or(KeyMiss::Unknown),
         }
+    }
+
+    fn failed_recently(&self) -> bool {
+        self.failed_at
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some_and(|at| at.elapsed() < UNAVAILABLE_RETRY)
     }
 
     fn current(&self) -> Option<Arc<Vec<Jwk>>> {
@@ -98,8 +119,10 @@ impl Jwks {
             Ok(keys) => {
                 tracing::info!(keys = keys.len(), "OIDC signing keys fetched");
                 *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(keys));
+                *self.failed_at.write().unwrap_or_else(|e| e.into_inner()) = None;
             }
             Err(problem) => {
+                *self.failed_at.write().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
                 tracing::error!(
                     variable = "OIDC_JWKS_URL",
                     problem,

@@ -15,6 +15,22 @@ fn secrets_client() -> aws_sdk_secretsmanager::Client {
     moto_secret_clients().1
 }
 
+/// Writes `value` as the SecureString parameter `name` (over any earlier value).
+async fn put_secure_string(
+    ssm: &aws_sdk_ssm::Client,
+    name: &str,
+    value: &str,
+) -> Result<(), aws_sdk_ssm::Error> {
+    ssm.put_parameter()
+        .name(name)
+        .value(value)
+        .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
+        .overwrite(true)
+        .send()
+        .await?;
+    Ok(())
+}
+
 /// A new secret holding `value`; its full ARN.
 async fn create_secret(sm: &aws_sdk_secretsmanager::Client, value: &str) -> String {
     let out = sm
@@ -82,14 +98,7 @@ async fn a_rotated_secret_takes_over_once_its_ttl_passes_and_the_old_one_stops_v
 async fn an_ssm_secure_string_rotates_the_same_way() {
     let ssm = moto_secret_clients().0;
     let name = format!("/{}/github", local_moto::unique("bridge"));
-    let put = |value: &'static str| {
-        ssm.put_parameter()
-            .name(&name)
-            .value(value)
-            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-            .overwrite(true)
-            .send()
-    };
+    let put = |value: &'static str| put_secure_string(&ssm, &name, value);
     put("[\"github-secret-one\"]").await.unwrap();
     let rotate = async {
         put("github-secret-two").await.unwrap();
@@ -141,14 +150,7 @@ async fn after_a_failed_read_the_stale_value_is_served_without_reading_again_for
     let agentcore = local_agentcore().await;
     let ssm = moto_secret_clients().0;
     let name = format!("/{}/github", local_moto::unique("bridge"));
-    let put = |value: &'static str| {
-        ssm.put_parameter()
-            .name(&name)
-            .value(value)
-            .r#type(aws_sdk_ssm::types::ParameterType::SecureString)
-            .overwrite(true)
-            .send()
-    };
+    let put = |value: &'static str| put_secure_string(&ssm, &name, value);
     put("github-secret-one").await.unwrap();
     let moto = &local_moto::moto().endpoint;
     let env = [

@@ -277,6 +277,29 @@ async fn an_unreachable_issuer_fails_closed() {
     assert_eq!(h.agentcore.invocation_count(), 0);
 }
 
+#[tokio::test]
+async fn during_an_issuer_outage_requests_are_refused_at_once_not_queued() {
+    let issuer = LocalIssuer::start(&[KID]).await;
+    issuer.set_down(true);
+    let h = harness(&env_of(&issuer.env())).await;
+    let token = sign(&issuer.claims("alice"), Some(KID), Signer::Issuer);
+    let replies = futures_util::future::join_all(
+        (0..8).map(|_| call(&h.bridge, invoke_as(&token, &query()))),
+    )
+    .await;
+    for reply in &replies {
+        assert_error(reply, 503, "TOKEN_KEYS_UNAVAILABLE");
+    }
+    let again = call(&h.bridge, invoke_as(&token, &query())).await;
+    assert_error(&again, 503, "TOKEN_KEYS_UNAVAILABLE");
+    assert_eq!(
+        issuer.fetches(),
+        1,
+        "one failed fetch answers the burst and the next request"
+    );
+    assert_eq!(h.agentcore.invocation_count(), 0);
+}
+
 /// The streaming Function URL's fixture (SigV4-signed by an IAM user) with `x-chat-auth`.
 fn stream_as(chat_auth: &str) -> lambda_http::Request {
     let mut ev = event_json("function-url/stream-invoke.json");

@@ -36,6 +36,7 @@ pub enum Signer<'a> {
 struct Published {
     keys: Arc<Mutex<Value>>,
     fetches: Arc<AtomicUsize>,
+    down: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A running issuer.
@@ -77,6 +78,11 @@ impl LocalIssuer {
         *self.published.keys.lock().unwrap() = json!({ "keys": keys });
     }
 
+    /// Answers every key-set fetch with 503 while `down` (an outage).
+    pub fn set_down(&self, down: bool) {
+        self.published.down.store(down, Ordering::SeqCst);
+    }
+
     /// How many times the key set was fetched.
     pub fn fetches(&self) -> usize {
         self.published.fetches.load(Ordering::SeqCst)
@@ -97,10 +103,24 @@ impl LocalIssuer {
     }
 }
 
-async fn jwks(State(published): State<Published>) -> ([(HeaderName, &'static str); 1], String) {
+async fn jwks(
+    State(published): State<Published>,
+) -> (http::StatusCode, [(HeaderName, &'static str); 1], String) {
     published.fetches.fetch_add(1, Ordering::SeqCst);
+    if published.down.load(Ordering::SeqCst) {
+        let outage = r#"{"message": "unavailable"}"#.to_owned();
+        return (
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            [(CONTENT_TYPE, "application/json")],
+            outage,
+        );
+    }
     let keys = published.keys.lock().unwrap().to_string();
-    ([(CONTENT_TYPE, "application/json")], keys)
+    (
+        http::StatusCode::OK,
+        [(CONTENT_TYPE, "application/json")],
+        keys,
+    )
 }
 
 /// Seconds since the epoch.
