@@ -14,6 +14,7 @@ mod integration_directory;
 mod invocation;
 mod invoke_api;
 mod jobs;
+mod log_hygiene;
 mod openapi;
 mod secret_refs;
 mod secret_rotation;
