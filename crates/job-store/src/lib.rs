@@ -29,6 +29,8 @@ mod message;
 mod queue;
 mod store;
 
+mod follow_ups;
+
 pub use error::{MessageError, QueueError, StoreError};
 pub use job::{JobMode, JobRecord, JobStatus, NewJob, WriteBack, WriteBackStatus};
 pub use key::{IdempotencyKey, KeyError, is_job_id, request_fingerprint};
