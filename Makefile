@@ -29,7 +29,7 @@ LOCAL_RUNTIME_ARN := arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/lo
 LOCAL_AGENTCORE_ADDR ?= 127.0.0.1:9100
 LOCAL_API_ADDR ?= 127.0.0.1:3000
 LOCAL_STREAM_ADDR ?= 127.0.0.1:3001
-LOCAL_API_KEY ?= local-dev-key
+LOCAL_API_KEY ?= localdevkey0123456789abcdef
 # Set AGENT_URL to forward to a real agent (e.g. a BedrockAgentCoreApp on http://127.0.0.1:8080).
 AGENT_URL ?=
 LOCAL_FUNCTION_ENV := --env AGENT_RUNTIME_ARN=$(LOCAL_RUNTIME_ARN) \
@@ -84,8 +84,8 @@ local: ## Run the webhook offline (local API Gateway + Lambda runtime + local Ag
 	if [ -n "$(AGENT_URL)" ]; then backend="agent at $(AGENT_URL)"; forward="--forward $(AGENT_URL)"; fi; \
 	trap 'kill $$(jobs -p) 2>/dev/null || true' EXIT INT TERM; \
 	target/debug/local-agentcore --addr $(LOCAL_AGENTCORE_ADDR) --runtime-arn $(LOCAL_RUNTIME_ARN) $$forward & \
-	target/debug/local-lambda --binary target/debug/webhook --addr $(LOCAL_API_ADDR) --api-key $(LOCAL_API_KEY) \
-	  --stream-binary target/debug/stream --stream-addr $(LOCAL_STREAM_ADDR) $(LOCAL_FUNCTION_ENV) & \
+	target/debug/local-lambda --binary target/debug/webhook --authorizer-binary target/debug/authorizer \
+	  --addr $(LOCAL_API_ADDR) --api-key $(LOCAL_API_KEY) --stream-binary target/debug/stream --stream-addr $(LOCAL_STREAM_ADDR) $(LOCAL_FUNCTION_ENV) & \
 	for i in $$(seq 1 100); do \
 	  curl -s -o /dev/null http://$(LOCAL_AGENTCORE_ADDR)/ping && curl -s -o /dev/null http://$(LOCAL_API_ADDR)/ \
 	    && curl -s -o /dev/null http://$(LOCAL_STREAM_ADDR)/ && break; sleep 0.1; \

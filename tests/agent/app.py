@@ -7,6 +7,7 @@ the analysis is computed from the ticket so the tests can assert on it.
     AGENT_MODE=json|sse AGENT_PORT=8080 python tests/agent/app.py
 """
 
+import base64
 import os
 
 from bedrock_agentcore import BedrockAgentCoreApp
@@ -19,8 +20,20 @@ def analysis(payload, context):
     ticket = payload.get("ticket", {})
     prompt = payload.get("prompt", "")
     if not ticket:
-        # The invoke API: a plain query, with optional context and parameters.
-        return f"Python agent answer to: {prompt} [session {context.session_id}]"
+        # The invoke API: a plain query, with optional context, parameters, files and features;
+        # what arrived is echoed so the tests see it reached the agent intact.
+        answer = f"Python agent answer to: {prompt} [session {context.session_id}]"
+        parameters = payload.get("parameters")
+        if parameters:
+            answer += " [parameters " + ", ".join(f"{k}={v}" for k, v in sorted(parameters.items())) + "]"
+        for f in payload.get("files", []):
+            text = base64.b64decode(f["content_base64"]).decode("utf-8", "replace")
+            first_line = text.splitlines()[0] if text else ""
+            answer += f" [file {f['name']} {f['mime_type']} {f['size_bytes']} bytes: {first_line}]"
+        features = payload.get("features")
+        if features:
+            answer += " [features " + ",".join(sorted(features)) + "]"
+        return answer
     fenced = "<ticket_data id=" in prompt and "</ticket_data id=" in prompt
     return (
         f"Python agent analysis of {ticket.get('id')}: {ticket.get('title')} "
@@ -44,7 +57,17 @@ else:
 
     @app.entrypoint
     def invoke(payload, context):
-        return {"result": analysis(payload, context)}
+        answer = {"result": analysis(payload, context)}
+        if payload.get("parameters"):
+            # Token counts under Strands' names, as a Strands agent reports them.
+            prompt_tokens = len(payload.get("prompt", "").split())
+            completion_tokens = len(answer["result"].split())
+            answer["usage"] = {
+                "inputTokens": prompt_tokens,
+                "outputTokens": completion_tokens,
+                "totalTokens": prompt_tokens + completion_tokens,
+            }
+        return answer
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ mod support;
 
 mod async_jobs;
 mod cli;
+mod reference_clients;
 mod servicenow;
 mod sources;
 mod streaming;

@@ -114,16 +114,28 @@ async fn http_through_the_local_api_gateway_needs_the_api_key() {
             .contains("INC0020001: Disk full on db01 [priority 1 - Critical]")
     );
 
-    let forbidden = client
+    let keyless = client
         .post(stack.webhook_url("servicenow"))
         .body(incident.to_string())
         .send()
         .await
         .unwrap();
     assert_eq!(
-        forbidden.status(),
+        keyless.status(),
+        401,
+        "the key authorizer refuses a missing key before the function runs"
+    );
+    let wrong_key = client
+        .post(stack.webhook_url("servicenow"))
+        .header("x-api-key", "NotTheKey0123456789abcdef")
+        .body(incident.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        wrong_key.status(),
         403,
-        "API Gateway refuses a missing key before Lambda runs"
+        "API Gateway refuses a key outside the usage plans before the function runs"
     );
     assert_eq!(stack.agentcore.invocation_count(), 1);
 }

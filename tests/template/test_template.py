@@ -173,6 +173,36 @@ class TemplateTest(unittest.TestCase):
                 self.assertIn({"api_key": []}, spec.get("security", []), f"{method.upper()} {path}")
         self.assertGreater(routes, 0)
 
+    def test_api_keys_come_from_the_key_authorizer_on_every_method_uncached(self):
+        api = self.cfn["Resources"]["WebhookApi"]["Properties"]
+        self.assertEqual(api["ApiKeySourceType"], "AUTHORIZER")
+        schemes = api["Body"]["securityDefinitions"]
+        authorizer = schemes["ApiKeyAuthorizer"]["x-amazon-apigateway-authorizer"]
+        self.assertEqual(authorizer["type"], "request")
+        # Not cached: with a cache, a request without the cached identity source would be a 401
+        # before the authorizer ran, so one of the two key headers could never be used.
+        self.assertEqual(authorizer["authorizerResultTtlInSeconds"], 0)
+        self.assertNotIn("identitySource", authorizer)
+        uri = json.dumps(authorizer["authorizerUri"])
+        self.assertIn('{"Fn::GetAtt": ["ApiKeyAuthorizerFunction", "Arn"]}', uri)
+        for path, methods in api["Body"]["paths"].items():
+            for method, spec in methods.items():
+                self.assertIn({"ApiKeyAuthorizer": []}, spec.get("security", []), f"{method.upper()} {path}")
+                self.assertIn({"api_key": []}, spec.get("security", []), f"{method.upper()} {path}: the key is still required")
+        self.assertEqual(self.sam["Resources"]["ApiKeyAuthorizerFunction"]["Metadata"],
+                         {"BuildMethod": "rust-cargolambda", "BuildProperties": {"Binary": "authorizer"}})
+        # API Gateway may call it (SAM's permission), and it may call nothing in AWS.
+        permissions = [r["Properties"] for r in resources_of(self.cfn, "AWS::Lambda::Permission").values()
+                       if r["Properties"]["FunctionName"] == {"Fn::GetAtt": ["ApiKeyAuthorizerFunction", "Arn"]}]
+        self.assertEqual([p["Principal"] for p in permissions], ["apigateway.amazonaws.com"])
+        role = self.cfn["Resources"]["ApiKeyAuthorizerFunctionRole"]["Properties"]
+        self.assertEqual(role.get("Policies", []), [])
+        for arn in role["ManagedPolicyArns"]:
+            self.assertRegex(json.dumps(arn), r"AWSLambdaBasicExecutionRole|AWSXrayWriteOnlyAccess")
+        responses = api["Body"]["x-amazon-apigateway-gateway-responses"]
+        self.assertEqual(responses["UNAUTHORIZED"]["statusCode"], "401")
+        self.assertIn('"API_KEY_REQUIRED"', responses["UNAUTHORIZED"]["responseTemplates"]["application/json"])
+
     def test_key_less_routes_exist_only_for_signing_senders(self):
         self.assertEqual(
             self.cfn["Conditions"]["HasKeylessSource"],
@@ -470,7 +500,7 @@ class TemplateTest(unittest.TestCase):
         self.assertNotIn("TRACE", level["AllowedValues"])
         self.assertEqual(level["Default"], "INFO")
         functions = resources_of(self.cfn, "AWS::Lambda::Function")
-        self.assertEqual(len(functions), 4)
+        self.assertEqual(len(functions), 5)
         for name, fn in functions.items():
             logging = fn["Properties"]["LoggingConfig"]
             self.assertEqual(logging["ApplicationLogLevel"], {"Ref": "LogLevel"}, name)
@@ -794,7 +824,7 @@ class TemplateTest(unittest.TestCase):
 
     def test_function_shape(self):
         functions = resources_of(self.cfn, "AWS::Lambda::Function")
-        self.assertEqual(sorted(functions), ["SignedWebhookFunction", "StreamFunction", "WebhookFunction", "WorkerFunction"])
+        self.assertEqual(sorted(functions), ["ApiKeyAuthorizerFunction", "SignedWebhookFunction", "StreamFunction", "WebhookFunction", "WorkerFunction"])
         fn = functions["WebhookFunction"]["Properties"]
         self.assertEqual(fn["Runtime"], "provided.al2023")
         self.assertEqual(fn["Architectures"], ["arm64"])
@@ -820,8 +850,8 @@ class TemplateTest(unittest.TestCase):
 
     def test_logs_are_retained_not_forever(self):
         groups = resources_of(self.cfn, "AWS::Logs::LogGroup")
-        # Three functions and the access log (the key-less function has its own when deployed).
-        self.assertEqual(len(groups), 4 + 1)
+        # Four functions and the access log (the key-less function has its own when deployed).
+        self.assertEqual(len(groups), 5 + 1)
         for group in groups.values():
             self.assertEqual(group["Properties"]["RetentionInDays"], {"Ref": "LogRetentionDays"})
 

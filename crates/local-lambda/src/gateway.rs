@@ -13,6 +13,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::Value;
 
+use crate::authorizer::{Refusal, authorize, authorizer_event, method_arn};
 use crate::proxy_event::{ProxyRequest, proxy_event};
 use crate::runtime_api::{Outcome, RuntimeApi};
 use crate::serve::{Background, Writes};
@@ -75,6 +76,8 @@ pub struct Gateway {
 struct Shared {
     config: GatewayConfig,
     runtime: Arc<RuntimeApi>,
+    /// The key authorizer's function (`ApiKeySourceType: AUTHORIZER`); `None` reads `x-api-key`.
+    authorizer: Option<Arc<RuntimeApi>>,
 }
 
 impl Gateway {
@@ -85,9 +88,32 @@ impl Gateway {
         config: GatewayConfig,
         runtime: Arc<RuntimeApi>,
     ) -> std::io::Result<Gateway> {
-        let app = Router::new()
-            .fallback(handle)
-            .with_state(Arc::new(Shared { config, runtime }));
+        Gateway::serve(addr, config, runtime, None).await
+    }
+
+    /// Like [`Gateway::start`], with the API key taken from the Lambda authorizer behind
+    /// `authorizer` (`ApiKeySourceType: AUTHORIZER`, a REQUEST authorizer on every method, not
+    /// cached) instead of `x-api-key`.
+    pub async fn start_with_authorizer(
+        addr: &str,
+        config: GatewayConfig,
+        runtime: Arc<RuntimeApi>,
+        authorizer: Arc<RuntimeApi>,
+    ) -> std::io::Result<Gateway> {
+        Gateway::serve(addr, config, runtime, Some(authorizer)).await
+    }
+
+    async fn serve(
+        addr: &str,
+        config: GatewayConfig,
+        runtime: Arc<RuntimeApi>,
+        authorizer: Option<Arc<RuntimeApi>>,
+    ) -> std::io::Result<Gateway> {
+        let app = Router::new().fallback(handle).with_state(Arc::new(Shared {
+            config,
+            runtime,
+            authorizer,
+        }));
         let server = Background::start(addr, app, Writes::Batched).await?;
         Ok(Gateway { server })
     }
@@ -167,13 +193,6 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             "MissingAuthenticationTokenException",
         );
     };
-    let api_key = parts.headers.get("x-api-key").and_then(|v| v.to_str().ok());
-    if route.api_key_required
-        && let Some(expected) = &config.api_key
-        && api_key != Some(expected.as_str())
-    {
-        return gateway_error(StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException");
-    }
     let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST).await else {
         return gateway_error(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -181,7 +200,7 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             "RequestTooLongException",
         );
     };
-    let event = proxy_event(&ProxyRequest {
+    let mut request = ProxyRequest {
         method: parts.method.as_str(),
         path,
         resource: &route.resource,
@@ -191,8 +210,55 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         body: &body,
         stage: &config.stage,
         request_id: &request_id,
-        api_key,
-    });
+        api_key: None,
+        authorizer: None,
+    };
+    let granted = match &shared.authorizer {
+        None => None,
+        Some(authorizer) => {
+            let arn = method_arn(&config.stage, parts.method.as_str(), path);
+            let event = authorizer_event(&proxy_event(&request), &arn);
+            match authorize(authorizer, &event, &arn).await {
+                Ok(granted) => Some(granted),
+                Err(Refusal::Unauthorized) => {
+                    return gateway_error(
+                        StatusCode::UNAUTHORIZED,
+                        "Unauthorized",
+                        "UnauthorizedException",
+                    );
+                }
+                Err(Refusal::Denied) => {
+                    return gateway_error(
+                        StatusCode::FORBIDDEN,
+                        "User is not authorized to access this resource",
+                        "AccessDeniedException",
+                    );
+                }
+                Err(Refusal::Failed) => {
+                    return gateway_error(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "Internal server error",
+                        "AuthorizerFailureException",
+                    );
+                }
+            }
+        }
+    };
+    // The key comes from the authorizer's usageIdentifierKey, else x-api-key; either way it is
+    // matched against the usage plans' keys.
+    let api_key = match &granted {
+        Some(g) => g.key.as_deref(),
+        None => parts.headers.get("x-api-key").and_then(|v| v.to_str().ok()),
+    };
+    if route.api_key_required
+        && let Some(expected) = &config.api_key
+        && api_key != Some(expected.as_str())
+    {
+        return gateway_error(StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException");
+    }
+    request.api_key = api_key;
+    request.authorizer = granted.as_ref().map(|g| &g.context);
+    let event = proxy_event(&request);
     let outcome = shared
         .runtime
         .invoke(Bytes::from(event.to_string()), config.integration_timeout)

@@ -3,8 +3,9 @@
 //! - [`RuntimeApi`]: the Lambda Runtime API (`/2018-06-01/runtime/invocation/next`, `…/response`,
 //!   `…/error`, `…/init/error`) that `lambda_runtime` long-polls;
 //! - [`FunctionProcess`]: the binary started with the environment Lambda gives it;
-//! - [`Gateway`]: an API Gateway REST API front (stage prefix, resource templates, `x-api-key`,
-//!   proxy events in, proxy responses out, the 29 s integration timeout);
+//! - [`Gateway`]: an API Gateway REST API front (stage prefix, resource templates, the API key
+//!   from `x-api-key` or from a REQUEST Lambda authorizer, proxy events in, proxy responses out,
+//!   the 29 s integration timeout);
 //! - [`FunctionUrl`]: a Lambda Function URL front (SigV4 `AWS_IAM` auth, payload 2.0 events,
 //!   `RESPONSE_STREAM` responses relayed as the function writes them);
 //! - [`SqsEventSource`]: an SQS event source mapping (long polling, SQS events in, partial batch
@@ -23,6 +24,8 @@ mod serve;
 
 mod runtime_api;
 
+mod authorizer;
+
 mod function_url;
 mod gateway;
 mod sqs_source;
@@ -31,5 +34,5 @@ pub use function_url::{FunctionUrl, FunctionUrlConfig};
 pub use gateway::{Gateway, GatewayConfig, RouteSpec};
 pub use process::FunctionProcess;
 pub use runtime_api::{InvokeError, Outcome, RuntimeApi, StreamedResponse};
-pub use sigv4::{LocalCredentials, sigv4_post_headers};
+pub use sigv4::{LocalCredentials, sigv4_post_headers, sigv4_signed_post};
 pub use sqs_source::{SqsEventSource, SqsSourceConfig, SqsSourceError};

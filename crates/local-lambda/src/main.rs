@@ -12,9 +12,9 @@ use local_lambda::{
 };
 
 /// Serves `POST /{stage}/webhook/{source}` and `POST /{stage}/v1/agents/{agent}/invoke` like the
-/// deployed API Gateway REST API (x-api-key checked), turning each request into a REST proxy
-/// event for the real Lambda binary, which runs as a child process against a local Lambda
-/// Runtime API. With `--stream-binary`, also serves that binary behind a local Function URL
+/// deployed API Gateway REST API (the API key checked, from x-api-key or the key authorizer),
+/// turning each request into a REST proxy event for the real Lambda binary, which runs as a
+/// child process against a local Lambda Runtime API. With `--stream-binary`, also serves that binary behind a local Function URL
 /// (SigV4 auth, response streaming), as the template's streaming function.
 #[derive(Parser)]
 #[command(version, about)]
@@ -22,6 +22,10 @@ struct Args {
     /// The Lambda bootstrap binary (e.g. target/debug/webhook).
     #[arg(long)]
     binary: PathBuf,
+    /// The key authorizer binary (e.g. target/debug/authorizer): API keys are then taken from it
+    /// (`ApiKeySourceType: AUTHORIZER`, so `Authorization: Bearer <key>` works too), as deployed.
+    #[arg(long)]
+    authorizer_binary: Option<PathBuf>,
     /// Address the API listens on.
     #[arg(long, default_value = "127.0.0.1:3000")]
     addr: String,
@@ -29,7 +33,11 @@ struct Args {
     #[arg(long, default_value = "prod")]
     stage: String,
     /// The API key callers must send in x-api-key; empty disables the check.
-    #[arg(long, env = "LOCAL_API_KEY", default_value = "local-dev-key")]
+    #[arg(
+        long,
+        env = "LOCAL_API_KEY",
+        default_value = "localdevkey0123456789abcdef"
+    )]
     api_key: String,
     /// Integration timeout in seconds (API Gateway's default is 29).
     #[arg(long, default_value_t = 29)]
@@ -93,9 +101,20 @@ async fn main() -> anyhow::Result<()> {
         Some(args.api_key.clone()).filter(|k| !k.is_empty()),
     );
     config.integration_timeout = Duration::from_secs(args.timeout);
-    let gateway = Gateway::start(&args.addr, config, runtime)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let gateway = match &args.authorizer_binary {
+        None => Gateway::start(&args.addr, config, runtime).await,
+        Some(binary) => {
+            anyhow::ensure!(
+                binary.is_file(),
+                "--authorizer-binary {} does not exist; build it first",
+                binary.display()
+            );
+            let authorizer = Arc::new(RuntimeApi::start().await.context("start the Runtime API")?);
+            supervise(binary.clone(), authorizer.address(), Vec::new());
+            Gateway::start_with_authorizer(&args.addr, config, runtime, authorizer).await
+        }
+    }
+    .with_context(|| format!("cannot listen on {}", args.addr))?;
     tracing::info!(url = %gateway.url(&args.stage), "local API Gateway ready");
     let _function_url = match &args.stream_binary {
         Some(binary) => Some(serve_function_url(&args, binary).await?),

@@ -18,6 +18,8 @@ pub(crate) struct ProxyRequest<'a> {
     pub(crate) stage: &'a str,
     pub(crate) request_id: &'a str,
     pub(crate) api_key: Option<&'a str>,
+    /// What a Lambda authorizer granted: `requestContext.authorizer`.
+    pub(crate) authorizer: Option<&'a Map<String, Value>>,
 }
 
 /// The REST proxy event for one routed request.
@@ -57,7 +59,7 @@ pub(crate) fn proxy_event(r: &ProxyRequest<'_>) -> Value {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
-    json!({
+    let mut event = json!({
         "resource": r.resource,
         "path": r.path,
         "httpMethod": r.method,
@@ -88,7 +90,11 @@ pub(crate) fn proxy_event(r: &ProxyRequest<'_>) -> Value {
         },
         "body": body,
         "isBase64Encoded": is_base64,
-    })
+    });
+    if let Some(granted) = r.authorizer {
+        event["requestContext"]["authorizer"] = Value::Object(granted.clone());
+    }
+    event
 }
 
 /// API Gateway's two views of repeated keys: the last value, and every value in order.

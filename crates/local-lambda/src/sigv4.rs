@@ -55,21 +55,43 @@ pub fn sigv4_post_headers(
     accept: &str,
     time: SystemTime,
 ) -> Vec<(String, String)> {
+    sigv4_signed_post(
+        creds,
+        url,
+        body,
+        &[("content-type", "application/json"), ("accept", accept)],
+        time,
+    )
+}
+
+/// `headers` and the signature's headers for a `POST` to `url` with every one of `headers`
+/// signed besides `host` (taken from `url`), as a client signing its own header set does (Pika's
+/// CLI signs `content-type` and `x-chat-auth`).
+pub fn sigv4_signed_post(
+    creds: &LocalCredentials,
+    url: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+    time: SystemTime,
+) -> Vec<(String, String)> {
     let host = url
         .split_once("://")
         .map_or(url, |(_, rest)| rest)
         .split('/')
         .next()
         .unwrap_or_default();
-    let sent = [("content-type", "application/json"), ("accept", accept)];
-    let signed: Vec<(&str, &str)> = [("host", host)].into_iter().chain(sent).collect();
+    let signed: Vec<(&str, &str)> = [("host", host)]
+        .into_iter()
+        .chain(headers.iter().copied())
+        .collect();
     let request = Request {
         method: "POST",
         url,
         headers: &signed,
         body,
     };
-    sent.iter()
+    headers
+        .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
         .chain(sign(creds, &request, time))
         .collect()

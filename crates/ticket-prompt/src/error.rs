@@ -29,6 +29,22 @@ pub enum TicketError {
         /// What is wrong with it, without quoting the value.
         reason: String,
     },
+    /// An attached file's type is not served, or its bytes are not what its type says.
+    #[error("unsupported file '{field}': {reason}")]
+    UnsupportedFileType {
+        /// The offending field, e.g. `files[0].mimeType`.
+        field: String,
+        /// Which types are served, or what the content is not, without quoting the value.
+        reason: String,
+    },
+    /// Attached content exceeds a size cap.
+    #[error("'{field}' is too large: {limit}")]
+    FileTooLarge {
+        /// The capped field, e.g. `files`.
+        field: String,
+        /// The limit that was exceeded.
+        limit: String,
+    },
 }
 
 impl TicketError {
@@ -44,8 +60,34 @@ impl TicketError {
     pub fn field(&self) -> Option<&str> {
         match self {
             TicketError::MissingField { field, .. } => Some(field),
-            TicketError::InvalidField { field, .. } => Some(field),
+            TicketError::InvalidField { field, .. }
+            | TicketError::UnsupportedFileType { field, .. }
+            | TicketError::FileTooLarge { field, .. } => Some(field),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_errors_name_their_field_and_limit() {
+        let unsupported = TicketError::UnsupportedFileType {
+            field: "files[0].mimeType".into(),
+            reason: "not served".into(),
+        };
+        assert_eq!(unsupported.field(), Some("files[0].mimeType"));
+        assert_eq!(
+            unsupported.to_string(),
+            "unsupported file 'files[0].mimeType': not served"
+        );
+        let too_large = TicketError::FileTooLarge {
+            field: "files".into(),
+            limit: "at most 4 MiB".into(),
+        };
+        assert_eq!(too_large.field(), Some("files"));
+        assert_eq!(too_large.to_string(), "'files' is too large: at most 4 MiB");
     }
 }

@@ -5,17 +5,20 @@
 //! so it is passed on as written, not fenced as untrusted data. Unknown fields are refused rather
 //! than dropped: a caller who misspells `session_id` must not silently get a fresh session.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value, json};
 
 use crate::error::TicketError;
-use crate::json::parse_object;
+use crate::files::AttachedFile;
+use crate::json::{parse_object, refuse_unknown_fields};
 use crate::session::validate_session_id;
 
 /// The longest `query` accepted, in characters (far above any prompt; the body cap is the
 /// practical limit).
-const QUERY_MAX_CHARS: usize = 200_000;
+pub(crate) const QUERY_MAX_CHARS: usize = 200_000;
 /// AgentCore's limit on `runtimeUserId`.
-const USER_ID_MAX: usize = 1024;
+pub(crate) const USER_ID_MAX: usize = 1024;
 
 /// Every field a request may carry.
 const FIELDS: [&str; 5] = ["query", "session_id", "context", "parameters", "user_id"];
@@ -34,44 +37,20 @@ pub struct InvokeRequest {
     /// The end user the agent acts for (AgentCore's `runtimeUserId`): 1-1024 bytes, no control
     /// characters.
     pub user_id: Option<String>,
+    /// Checked attachments (direct agent invocations only; empty when none).
+    pub files: Vec<AttachedFile>,
+    /// Feature switches handed to the agent as is (direct agent invocations only).
+    pub features: Option<Map<String, Value>>,
 }
 
 impl InvokeRequest {
     /// Parses and validates a request body.
     pub fn parse(body: &[u8]) -> Result<InvokeRequest, TicketError> {
         let mut obj = parse_object(body)?;
-        if let Some(unknown) = obj.keys().find(|k| !FIELDS.contains(&k.as_str())) {
-            return Err(TicketError::invalid(
-                &shown(unknown),
-                format!("unknown field; expected one of {}", FIELDS.join(", ")),
-            ));
-        }
-        let query = match obj.remove("query") {
-            None | Some(Value::Null) => return Err(missing_query()),
-            Some(Value::String(q)) if q.trim().is_empty() => return Err(missing_query()),
-            Some(Value::String(q)) if q.chars().count() > QUERY_MAX_CHARS => {
-                return Err(TicketError::invalid(
-                    "query",
-                    format!("longer than {QUERY_MAX_CHARS} characters"),
-                ));
-            }
-            Some(Value::String(q)) => q,
-            Some(_) => return Err(TicketError::invalid("query", "must be a string")),
-        };
-        let session_id = optional_string(&mut obj, "session_id")?;
-        if let Some(id) = &session_id {
-            validate_session_id(id)
-                .map_err(|e| TicketError::invalid("session_id", e.to_string()))?;
-        }
-        let user_id = optional_string(&mut obj, "user_id")?;
-        if let Some(id) = &user_id
-            && (id.is_empty() || id.len() > USER_ID_MAX || id.chars().any(char::is_control))
-        {
-            return Err(TicketError::invalid(
-                "user_id",
-                format!("must be 1-{USER_ID_MAX} bytes without control characters"),
-            ));
-        }
+        refuse_unknown_fields(&obj, &FIELDS, "")?;
+        let query = required_query(&mut obj, "query")?;
+        let session_id = optional_session_id(&mut obj, "session_id")?;
+        let user_id = optional_user_id(&mut obj, "user_id")?;
         let context = optional_object(&mut obj, "context")?;
         let parameters = optional_object(&mut obj, "parameters")?;
         if let Some(p) = &parameters {
@@ -83,10 +62,15 @@ impl InvokeRequest {
             context,
             parameters,
             user_id,
+            files: vec![],
+            features: None,
         })
     }
 
-    /// The JSON document the agent receives: `{"prompt", "context"?, "parameters"?}`.
+    /// The JSON document the agent receives: `{"prompt", "context"?, "parameters"?, "files"?,
+    /// "features"?}`, each optional part only when present. Files travel as
+    /// `{"name", "mime_type", "size_bytes", "content_base64"}` with padded standard base64, so
+    /// agents decode one canonical form whatever the caller sent.
     pub fn agent_payload(&self) -> Value {
         let mut payload = json!({ "prompt": self.query });
         if let Some(c) = &self.context {
@@ -95,17 +79,77 @@ impl InvokeRequest {
         if let Some(p) = &self.parameters {
             payload["parameters"] = Value::Object(p.clone());
         }
+        if !self.files.is_empty() {
+            let files = self.files.iter().map(|f| {
+                json!({
+                    "name": f.name,
+                    "mime_type": f.mime_type,
+                    "size_bytes": f.content.len(),
+                    "content_base64": BASE64.encode(&f.content),
+                })
+            });
+            payload["files"] = Value::Array(files.collect());
+        }
+        if let Some(f) = &self.features {
+            payload["features"] = Value::Object(f.clone());
+        }
         payload
     }
 }
 
-fn missing_query() -> TicketError {
-    TicketError::MissingField {
-        field: "query",
+/// The caller's message under `field`: a string, not blank, at most [`QUERY_MAX_CHARS`]
+/// characters. A blank message is reported missing: the agent would have nothing to answer.
+pub(crate) fn required_query(
+    obj: &mut Map<String, Value>,
+    field: &'static str,
+) -> Result<String, TicketError> {
+    let missing = || TicketError::MissingField {
+        field,
         hint: " (the message for the agent)",
+    };
+    match obj.remove(field) {
+        None | Some(Value::Null) => Err(missing()),
+        Some(Value::String(q)) if q.trim().is_empty() => Err(missing()),
+        Some(Value::String(q)) if q.chars().count() > QUERY_MAX_CHARS => Err(TicketError::invalid(
+            field,
+            format!("longer than {QUERY_MAX_CHARS} characters"),
+        )),
+        Some(Value::String(q)) => Ok(q),
+        Some(_) => Err(TicketError::invalid(field, "must be a string")),
     }
 }
 
+/// The caller's session id under `field`, if any, checked by [`validate_session_id`].
+pub(crate) fn optional_session_id(
+    obj: &mut Map<String, Value>,
+    field: &str,
+) -> Result<Option<String>, TicketError> {
+    let session_id = optional_string(obj, field)?;
+    if let Some(id) = &session_id {
+        validate_session_id(id).map_err(|e| TicketError::invalid(field, e.to_string()))?;
+    }
+    Ok(session_id)
+}
+
+/// The end user's id under `field`, if any: 1-[`USER_ID_MAX`] bytes without control characters,
+/// as AgentCore's `runtimeUserId` requires.
+pub(crate) fn optional_user_id(
+    obj: &mut Map<String, Value>,
+    field: &str,
+) -> Result<Option<String>, TicketError> {
+    let user_id = optional_string(obj, field)?;
+    if let Some(id) = &user_id
+        && (id.is_empty() || id.len() > USER_ID_MAX || id.chars().any(char::is_control))
+    {
+        return Err(TicketError::invalid(
+            field,
+            format!("must be 1-{USER_ID_MAX} bytes without control characters"),
+        ));
+    }
+    Ok(user_id)
+}
+
+/// The string under `field`, if present and not null.
 fn optional_string(
     obj: &mut Map<String, Value>,
     field: &str,
@@ -117,7 +161,8 @@ fn optional_string(
     }
 }
 
-fn optional_object(
+/// The JSON object under `field`, if present and not null.
+pub(crate) fn optional_object(
     obj: &mut Map<String, Value>,
     field: &str,
 ) -> Result<Option<Map<String, Value>>, TicketError> {
@@ -155,14 +200,6 @@ fn check_parameters(p: &Map<String, Value>) -> Result<(), TicketError> {
             )),
         },
     }
-}
-
-/// A field name fit to echo back: printable ASCII, at most 40 characters.
-fn shown(name: &str) -> String {
-    name.chars()
-        .filter(|c| c.is_ascii_graphic())
-        .take(40)
-        .collect()
 }
 
 #[cfg(test)]
@@ -292,5 +329,64 @@ mod tests {
                 other => panic!("{body}: {other:?}"),
             }
         }
+    }
+
+    fn attached(name: &str, mime: &str, content: &[u8]) -> AttachedFile {
+        AttachedFile {
+            name: name.into(),
+            mime_type: mime.into(),
+            content: content.to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_run_agent_body_still_refuses_files_and_features() {
+        for body in [
+            json!({"query": "q", "files": []}),
+            json!({"query": "q", "features": {}}),
+        ] {
+            assert!(
+                matches!(parse(body.clone()), Err(TicketError::InvalidField { .. })),
+                "{body}"
+            );
+        }
+        let r = parse(json!({"query": "q"})).unwrap();
+        assert!(r.files.is_empty() && r.features.is_none());
+    }
+
+    #[test]
+    fn files_and_features_reach_the_agent_payload_only_when_present() {
+        let mut r = parse(json!({"query": "q"})).unwrap();
+        assert_eq!(r.agent_payload(), json!({"prompt": "q"}));
+        r.files = vec![
+            attached("data.csv", "text/csv", b"a,b\n1,2\n"),
+            attached("x.png", "image/png", &[0x89, b'P', b'N', b'G']),
+        ];
+        r.features = Some(
+            json!({"verifyResponse": {"enabled": true}})
+                .as_object()
+                .unwrap()
+                .clone(),
+        );
+        assert_eq!(
+            r.agent_payload(),
+            json!({
+                "prompt": "q",
+                "files": [
+                    {"name": "data.csv", "mime_type": "text/csv", "size_bytes": 8,
+                     "content_base64": "YSxiCjEsMgo="},
+                    {"name": "x.png", "mime_type": "image/png", "size_bytes": 4,
+                     "content_base64": "iVBORw=="},
+                ],
+                "features": {"verifyResponse": {"enabled": true}},
+            })
+        );
+    }
+
+    #[test]
+    fn an_empty_features_object_is_still_passed_on() {
+        let mut r = parse(json!({"query": "q"})).unwrap();
+        r.features = Some(Map::new());
+        assert_eq!(r.agent_payload(), json!({"prompt": "q", "features": {}}));
     }
 }

@@ -25,3 +25,36 @@ fn json_error_summary(e: &serde_json::Error) -> String {
     };
     format!("{what} at line {} column {}", e.line(), e.column())
 }
+
+/// Refuses the first key of `obj` not in `allowed`, naming it (under `prefix`, e.g. `files[0]`)
+/// rather than dropping it: a misspelt field must not silently change what the caller gets.
+pub(crate) fn refuse_unknown_fields(
+    obj: &Map<String, Value>,
+    allowed: &[&str],
+    prefix: &str,
+) -> Result<(), TicketError> {
+    match obj.keys().find(|k| !allowed.contains(&k.as_str())) {
+        None => Ok(()),
+        Some(unknown) => {
+            let name = shown(unknown);
+            let field = if prefix.is_empty() {
+                name
+            } else {
+                format!("{prefix}.{name}")
+            };
+            Err(TicketError::invalid(
+                &field,
+                format!("unknown field; expected one of {}", allowed.join(", ")),
+            ))
+        }
+    }
+}
+
+/// A field name fit to echo back: printable ASCII, at most 40 characters (keys are the sender's
+/// text too).
+fn shown(name: &str) -> String {
+    name.chars()
+        .filter(|c| c.is_ascii_graphic())
+        .take(40)
+        .collect()
+}

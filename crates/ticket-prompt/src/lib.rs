@@ -24,12 +24,19 @@ pub mod signature;
 // Vendor payloads → tickets.
 mod sources;
 
-// What the agent receives: invoke requests, ticket prompts.
+// What the agent receives: attached files; invoke requests and ticket prompts; Pika's direct
+// invocations (an invoke request in another shape).
+mod files;
+
 mod invoke;
 mod prompt;
 mod write_back;
 
+mod direct_invoke;
+
+pub use direct_invoke::DirectInvoke;
 pub use error::TicketError;
+pub use files::AttachedFile;
 pub use headers::{GITHUB_EVENT_HEADER, delivery_id_header};
 pub use invoke::InvokeRequest;
 pub use prompt::{agent_payload, render_prompt};

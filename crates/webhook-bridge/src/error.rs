@@ -135,6 +135,8 @@ impl BridgeError {
             }
             BridgeError::Ticket(TicketError::MissingField { .. }) => "MISSING_REQUIRED_FIELD",
             BridgeError::Ticket(TicketError::InvalidField { .. }) => "INVALID_FIELD",
+            BridgeError::Ticket(TicketError::UnsupportedFileType { .. }) => "UNSUPPORTED_FILE_TYPE",
+            BridgeError::Ticket(TicketError::FileTooLarge { .. }) => "PAYLOAD_TOO_LARGE",
             BridgeError::InvalidSessionId(_) => "INVALID_SESSION_ID",
             BridgeError::Signature(SignatureError::Expired) => "SIGNATURE_EXPIRED",
             BridgeError::Signature(_) | BridgeError::SigningRequired(_) => "INVALID_SIGNATURE",

@@ -10,8 +10,9 @@
 //! ```
 //! Pure ticket work (payload mappings, validation, sanitising, prompts, session ids, signature
 //! recipes) is `ticket_prompt`'s; the jobs table and queue are `job_store`'s. This crate owns the
-//! I/O around them. The three Lambdas (`src/bin/`) only wire a [`Bridge`] (the request
-//! functions) or a [`Worker`] (the queue) to the runtime.
+//! I/O around them. The Lambdas (`src/bin/`) only wire a [`Bridge`] (the request
+//! functions), a [`Worker`] (the queue) or [`authorize_api_key`] (the REST API's key
+//! authorizer) to the runtime.
 //!
 //! # The rule
 //! Modules are declared below in flow order, leaves first and the application flows last, and
@@ -19,6 +20,7 @@
 //! a newcomer reads the crate top to bottom. `cargo run -p layering` checks it (`make lint`).
 //! Steps return values; the flows in `app` assemble the response and the log line.
 
+mod api_key;
 mod config;
 mod deadline;
 mod sdk;
@@ -58,6 +60,7 @@ mod app;
 
 pub use agent::{AgentCall, AgentClient, AgentError, AgentFailure, TraceContext};
 pub use answer::{AnswerFormat, AnswerReader, Frame, SseDecoder};
+pub use api_key::{KEY_HEADER_CONTEXT, authorize as authorize_api_key};
 pub use app::{Aws, Bridge, Role, Worker};
 pub use config::{Config, ConfigError, WRITE_BACK_SOURCES};
 pub use error::BridgeError;

@@ -1,8 +1,9 @@
 //! Reading what arrived (the pure work is `ticket_prompt`'s): a webhook delivery into its event,
 //! with the two reasons to acknowledge one without analysing it (an event the source does not
-//! act on; the bridge's own write-back coming back); and an invoke request.
+//! act on; the bridge's own write-back coming back); and an invoke request, in the invoke API's
+//! shape or Pika's.
 
-use ticket_prompt::{Delivery, InvokeRequest, Source, read_delivery};
+use ticket_prompt::{Delivery, DirectInvoke, InvokeRequest, Source, read_delivery};
 
 use crate::config::SourceSettings;
 use crate::error::BridgeError;
@@ -59,4 +60,10 @@ pub fn delivery(
 /// Reads an invoke API body.
 pub fn query(body: &[u8]) -> Result<InvokeRequest, BridgeError> {
     Ok(InvokeRequest::parse(body)?)
+}
+
+/// Reads a direct invocation (Pika's `direct-agent-invoke`): the agent it names and its request.
+pub fn direct(body: &[u8]) -> Result<(String, InvokeRequest), BridgeError> {
+    let direct = DirectInvoke::parse(body)?;
+    Ok((direct.agent_id, direct.request))
 }

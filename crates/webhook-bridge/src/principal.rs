@@ -94,7 +94,7 @@ pub async fn identify(
     route: &Route,
 ) -> Result<Principal, BridgeError> {
     let principal = authorize(holder, require_signatures, caller, route)?;
-    if !matches!(route, Route::Invoke(_)) || !tokens.enabled() {
+    if !route.is_invoke() || !tokens.enabled() {
         return Ok(principal);
     }
     match &caller.token {
@@ -140,7 +140,7 @@ fn authorize(
     };
     let allowed = match (route, &integration.grant) {
         (Route::Webhook(source), Grant::Webhook(granted)) => source == granted,
-        (Route::Invoke(_), Grant::Invoke) => true,
+        (Route::Invoke(_) | Route::DirectInvoke, Grant::Invoke) => true,
         // Its own jobs only: the job's record says whose it is.
         (Route::Job(_), _) => true,
         _ => false,

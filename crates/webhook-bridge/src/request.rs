@@ -6,6 +6,7 @@ use lambda_http::{Body, Request, RequestExt};
 use ticket_prompt::{GITHUB_EVENT_HEADER, Source, delivery_id_header, signature};
 
 use crate::agent::TraceContext;
+use crate::api_key::{KEY_HEADER_CONTEXT, KeyHeader};
 use crate::error::BridgeError;
 use crate::route::{Route, route};
 use crate::tokens::{PresentedToken, TokenHeader};
@@ -153,7 +154,7 @@ pub fn read(req: Request, user_id_header: Option<&str>) -> (Inbound, Result<Rout
         mode,
         delivery,
         caller: Caller {
-            token: bearer_token(headers),
+            token: bearer_token(headers, key_in_authorization(&req)),
             ..caller(&req)
         },
         path,
@@ -222,10 +223,25 @@ fn caller(req: &Request) -> Caller {
     }
 }
 
+/// Whether the REST API's key authorizer found the API key in `Authorization` (run-agent.ai's
+/// `Bearer <key>`): the header then held the key API Gateway matched, not a user's token. Read
+/// from `requestContext.authorizer`, which only the authorizer writes.
+fn key_in_authorization(req: &Request) -> bool {
+    match req.request_context_ref() {
+        Some(lambda_http::request::RequestContext::ApiGatewayV1(ctx)) => ctx
+            .authorizer
+            .fields
+            .get(KEY_HEADER_CONTEXT)
+            .and_then(serde_json::Value::as_str)
+            .is_some_and(|h| h == KeyHeader::Authorization.as_str()),
+        _ => false,
+    }
+}
+
 /// The bearer token a caller presents: `x-chat-auth` (whatever its form: a malformed one is
 /// refused, not ignored), else `Authorization` when its scheme is `Bearer` (SigV4's and other
-/// schemes there are not tokens).
-fn bearer_token(headers: &HeaderMap) -> Option<PresentedToken> {
+/// schemes there are not tokens) and it did not carry the API key.
+fn bearer_token(headers: &HeaderMap, key_in_authorization: bool) -> Option<PresentedToken> {
     let bearer = |value: &str| {
         let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
         scheme
@@ -238,6 +254,9 @@ fn bearer_token(headers: &HeaderMap) -> Option<PresentedToken> {
             token: token.unwrap_or_default(),
             header: TokenHeader::ChatAuth,
         });
+    }
+    if key_in_authorization {
+        return None;
     }
     let token = text(headers, http::header::AUTHORIZATION.as_str()).and_then(bearer)?;
     Some(PresentedToken {

@@ -18,6 +18,16 @@ pub enum Route {
     Invoke(String),
     /// `GET /jobs/{job_id}`: an asynchronous delivery's state.
     Job(String),
+    /// `POST /`: a direct invocation naming its agent in the body (Pika's `direct-agent-invoke`),
+    /// served on the streaming Function URL only.
+    DirectInvoke,
+}
+
+impl Route {
+    /// Whether the route asks an agent directly (and takes users' bearer tokens).
+    pub fn is_invoke(&self) -> bool {
+        matches!(self, Route::Invoke(_) | Route::DirectInvoke)
+    }
 }
 
 /// The operation `method` and `path` ask for; otherwise `NOT_FOUND`, `UNSUPPORTED_SOURCE` or
@@ -25,6 +35,7 @@ pub enum Route {
 pub fn route(method: &Method, path: &str) -> Result<Route, BridgeError> {
     let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
     let (route, allow) = match segments.as_slice() {
+        [] => (Ok(Route::DirectInvoke), "POST"),
         [.., "v1", "agents", agent, "invoke"] => (Ok(Route::Invoke((*agent).to_owned())), "POST"),
         [.., "jobs", id] => (Ok(Route::Job((*id).to_owned())), "GET"),
         [.., "webhook", source] => (
@@ -125,9 +136,15 @@ mod tests {
             at(Method::PUT, "/prod/webhook/anything"),
             Err("METHOD_NOT_ALLOWED POST".into())
         );
+        for p in ["/", ""] {
+            assert_eq!(at(Method::POST, p), Ok(Route::DirectInvoke), "{p}");
+            assert_eq!(
+                at(Method::GET, p),
+                Err("METHOD_NOT_ALLOWED POST".into()),
+                "{p}"
+            );
+        }
         for p in [
-            "/",
-            "",
             "/webhook",
             "/webhooks/servicenow",
             "/webhook/servicenow/extra",

@@ -28,9 +28,9 @@ async fn bridge_ticket_through_api_gateway() {
     );
     assert_eq!(stack.agentcore.invocation_count(), 1);
 
-    // No key: API Gateway refuses before the function runs.
+    // No key: the key authorizer refuses before the function runs.
     let out = ticket("events/servicenow-incident.json", "servicenow", &url, None).await;
-    assert_refused(&out, "Forbidden");
+    assert_refused(&out, "Unauthorized (HTTP 401)");
 
     // Bodies the bridge refuses, with its error codes.
     for (file, code) in [
@@ -110,8 +110,10 @@ async fn bridge_invoke_through_api_gateway() {
     let out = invoke(query, &["--agent", "nope"], &url, Some(API_KEY)).await;
     assert_refused(&out, "AGENT_NOT_FOUND (HTTP 404)");
 
-    // No key: API Gateway refuses before the function runs.
+    // No key: the key authorizer refuses before the function runs; a wrong one, API Gateway.
     let out = invoke(query, &[], &url, None).await;
+    assert_refused(&out, "Unauthorized (HTTP 401)");
+    let out = invoke(query, &[], &url, Some("NotTheKey0123456789abcdef")).await;
     assert_refused(&out, "Forbidden (HTTP 403)");
     assert_eq!(stack.agentcore.invocation_count(), 2, "refusals never ran");
 

@@ -15,7 +15,7 @@ use local_lambda::{FunctionProcess, Gateway, RuntimeApi};
 use serde_json::Value;
 
 use super::paths::debug_binary;
-use super::stack::{API_KEY, STAGE, function_stack, webhook_behind_gateway};
+use super::stack::{API_KEY, Functions, STAGE, function_stack, webhook_behind_gateway};
 
 /// The ServiceNow signing secret (base64, as ServiceNow's `generateMac` takes it).
 const SERVICENOW_SECRET: &str = "ZTJlLXNlcnZpY2Vub3ctc2lnbmluZy1rZXk=";
@@ -38,7 +38,7 @@ pub struct AsyncStack {
     worker_env: Vec<(String, String)>,
     worker: Option<FunctionProcess>,
     _source: local_lambda::SqsEventSource,
-    _webhook: FunctionProcess,
+    _webhook: Functions,
 }
 
 /// Timing of the local event source mapping (short, so redeliveries happen within a test).

@@ -9,12 +9,12 @@ use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCo
 use local_lambda::{FunctionProcess, Gateway, GatewayConfig, Outcome, RuntimeApi};
 use serde_json::Value;
 
-use super::paths::webhook_binary;
+use super::paths::{debug_binary, webhook_binary};
 
 /// The API Gateway stage every stack serves.
 pub const STAGE: &str = "prod";
-/// The API key the local API Gateway accepts.
-pub const API_KEY: &str = "e2e-test-key";
+/// The API key the local API Gateway accepts (in `x-api-key` or as `Authorization: Bearer`).
+pub const API_KEY: &str = "e2eTestKey0123456789abcd";
 
 /// The local AgentCore with `backend`, a Runtime API, and the environment a function needs to
 /// reach that AgentCore (JSON logs, plus `extra_env`).
@@ -42,20 +42,39 @@ pub(super) async fn function_stack(
 }
 
 /// The `webhook` binary with `env` under `runtime`, behind the local API Gateway ([`STAGE`],
-/// [`API_KEY`]).
+/// [`API_KEY`]) whose keys come from the built `authorizer` binary, as the template deploys it.
 pub(super) async fn webhook_behind_gateway(
     runtime: Arc<RuntimeApi>,
     env: &[(String, String)],
-) -> (FunctionProcess, Gateway) {
+) -> (Functions, Gateway) {
     let function = FunctionProcess::spawn(&webhook_binary(), &runtime.address(), env).unwrap();
-    let gateway = Gateway::start(
+    let authorizer_runtime = Arc::new(RuntimeApi::start().await.unwrap());
+    let authorizer = FunctionProcess::spawn(
+        &debug_binary("authorizer"),
+        &authorizer_runtime.address(),
+        &[],
+    )
+    .unwrap();
+    let gateway = Gateway::start_with_authorizer(
         "127.0.0.1:0",
         GatewayConfig::webhook(STAGE, Some(API_KEY.into())),
         runtime,
+        authorizer_runtime,
     )
     .await
     .unwrap();
-    (function, gateway)
+    (
+        Functions {
+            _processes: [function, authorizer],
+        },
+        gateway,
+    )
+}
+
+/// The webhook function and the key authorizer's: held to keep them running, stopped when
+/// dropped.
+pub struct Functions {
+    _processes: [FunctionProcess; 2],
 }
 
 /// The bridge binary behind API Gateway and in front of the local AgentCore.
@@ -66,7 +85,7 @@ pub struct Stack {
     pub runtime: Arc<RuntimeApi>,
     /// The local API Gateway in front of the function.
     pub gateway: Gateway,
-    _function: FunctionProcess,
+    _functions: Functions,
 }
 
 impl Stack {
@@ -83,7 +102,7 @@ impl Stack {
             agentcore,
             runtime,
             gateway,
-            _function: function,
+            _functions: function,
         }
     }
 

@@ -1,6 +1,8 @@
 //! The direct invoke API, `POST /v1/agents/{agent}/invoke`: the checks and the call the
 //! buffered route and the streaming entry point share, and the buffered answer.
 
+use ticket_prompt::InvokeRequest;
+
 use super::state::Services;
 use super::trail::Trail;
 use crate::agent::AgentCall;
@@ -22,17 +24,16 @@ pub(super) struct PreparedInvoke {
     pub(super) call: AgentCall,
 }
 
-/// Validates the request (size, body, user id), resolves the agent and builds the call. Nothing
-/// here calls the agent, so every refusal costs nothing.
+/// Checks the parsed `request` (user id), resolves the agent and builds the call. Nothing here
+/// calls the agent, so every refusal costs nothing.
 pub(super) async fn prepare(
     s: &Services,
     inbound: &Inbound,
     agent: &str,
     principal: &Principal,
+    request: &InvokeRequest,
 ) -> Result<PreparedInvoke, BridgeError> {
-    let body = inbound.body_within(s.config.max_body_bytes)?;
-    let request = parse::query(body)?;
-    let user_id = prompt::query_user(s.config.user_id_source.as_ref(), principal, &request)?;
+    let user_id = prompt::query_user(s.config.user_id_source.as_ref(), principal, request)?;
     let endpoint = s.agents.resolve(agent).await?;
     let qualifier = endpoint.qualifier.clone();
     let owner = principal.id();
@@ -42,7 +43,7 @@ pub(super) async fn prepare(
         key: key.as_deref().map(Vec::as_slice),
         principal: &owner,
     };
-    let call = prompt::for_query(sessions, endpoint, agent, &request, user_id, inbound);
+    let call = prompt::for_query(sessions, endpoint, agent, request, user_id, inbound);
     Ok(PreparedInvoke {
         agent: agent.to_owned(),
         qualifier,
@@ -63,7 +64,8 @@ pub(super) async fn invoke(
         ..trail
     };
     let result = async {
-        let prepared = prepare(s, inbound, &agent, principal).await?;
+        let request = parse::query(inbound.body_within(s.config.max_body_bytes)?)?;
+        let prepared = prepare(s, inbound, &agent, principal, &request).await?;
         trail.session_id = Some(prepared.call.session_id.clone());
         let deadline = agent_deadline(
             s.config.agent_timeout,

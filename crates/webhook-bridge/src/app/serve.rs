@@ -24,6 +24,8 @@ impl Bridge {
         // Who is calling, and may they call this route: decided before anything else is read.
         let ready = match route {
             Err(e) => Err(e),
+            // Direct invocations naming their agent in the body are the streaming URL's.
+            Ok(Route::DirectInvoke) => Err(BridgeError::NotFound),
             Ok(route) => self.admit(&inbound, route).await,
         };
         if let Ok((_, _, principal)) = &ready {
@@ -37,6 +39,7 @@ impl Bridge {
             Ok((s, Route::Invoke(agent), principal)) => {
                 invoke::invoke(s, &inbound, agent, &principal, trail).await
             }
+            Ok((_, Route::DirectInvoke, _)) => (Err(BridgeError::NotFound), trail),
             Ok((s, Route::Job(id), principal)) => {
                 let owner = (principal != Principal::Anyone).then(|| principal.id());
                 let job = match &s.jobs {

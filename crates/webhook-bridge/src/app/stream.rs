@@ -1,5 +1,6 @@
 //! The streaming entry point (a Lambda Function URL in `RESPONSE_STREAM` mode): the invoke API
-//! with the agent's output forwarded as it arrives.
+//! (`POST /v1/agents/{agent}/invoke`) and Pika's direct invocation (`POST /`, the agent named in
+//! the body), with the agent's output forwarded as it arrives.
 //!
 //! Everything that can be refused is checked, and the agent's response headers awaited, before
 //! the first byte: until then a failure gets its proper status and the JSON error envelope. After
@@ -19,6 +20,7 @@ use crate::agent::{AgentCall, AgentClient, AgentError, AgentFailure, AgentStream
 use crate::answer::{Frame, Framing, StreamTranslator};
 use crate::deadline::{Margin, agent_deadline};
 use crate::error::BridgeError;
+use crate::parse;
 use crate::request::{self, Inbound};
 use crate::response;
 use crate::route::Route;
@@ -96,17 +98,21 @@ impl Bridge {
         route: Result<Route, BridgeError>,
         started: Instant,
     ) -> Result<Forwarding, BridgeError> {
-        let agent = match route {
-            Ok(Route::Invoke(agent)) => agent,
+        let route = match route {
+            Ok(route) if route.is_invoke() => route,
             Err(e @ BridgeError::MethodNotAllowed { .. }) => return Err(e),
             // Tickets go to the webhook API; this entry point streams the invoke API only.
             _ => return Err(BridgeError::NotFound),
         };
         let s = self.services()?;
-        let principal = s
-            .identify(&inbound.caller, &Route::Invoke(agent.clone()))
-            .await?;
-        let prepared = invoke::prepare(s, inbound, &agent, &principal).await?;
+        let principal = s.identify(&inbound.caller, &route).await?;
+        let body = inbound.body_within(s.config.max_body_bytes)?;
+        // The invoke API names the agent in its path, a direct invocation in its body.
+        let (agent, request) = match route {
+            Route::Invoke(agent) => (agent, parse::query(body)?),
+            _ => parse::direct(body)?,
+        };
+        let prepared = invoke::prepare(s, inbound, &agent, &principal, &request).await?;
         let budget = agent_deadline(
             s.config.agent_timeout,
             inbound.lambda_deadline_ms,

@@ -63,6 +63,9 @@ pub struct SharedSecretSettings {
     pub audience: Option<String>,
     /// `CHAT_AUTH_ISSUER`: when set, tokens must carry it in `iss`.
     pub issuer: Option<String>,
+    /// `CHAT_AUTH_USER_CLAIM`: the claim naming the user. Unset: Pika's `userId`, else
+    /// `USER_CLAIM`'s.
+    pub user_claim: Option<String>,
 }
 
 /// The token settings, or `None` when the deployment takes no tokens.
@@ -175,6 +178,7 @@ fn shared(vars: &Vars) -> Result<Option<SharedSecretSettings>, ConfigError> {
         secret,
         audience: vars.get("CHAT_AUTH_AUDIENCE"),
         issuer: vars.get("CHAT_AUTH_ISSUER"),
+        user_claim: vars.get("CHAT_AUTH_USER_CLAIM"),
     }))
 }
 

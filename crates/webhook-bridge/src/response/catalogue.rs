@@ -55,13 +55,23 @@ fn every_error() -> Vec<BridgeError> {
             field: "sys_id".into(),
             reason: "bad".into(),
         },
+        TicketError::UnsupportedFileType {
+            field: "files[0].mimeType".into(),
+            reason: "bad".into(),
+        },
+        TicketError::FileTooLarge {
+            field: "files".into(),
+            limit: "4 MiB".into(),
+        },
     ];
     for e in &ticket_errors {
         match e {
             TicketError::InvalidJson(_)
             | TicketError::NotAnObject
             | TicketError::MissingField { .. }
-            | TicketError::InvalidField { .. } => {}
+            | TicketError::InvalidField { .. }
+            | TicketError::UnsupportedFileType { .. }
+            | TicketError::FileTooLarge { .. } => {}
         }
     }
     let mut errors: Vec<BridgeError> = ticket_errors.into_iter().map(BridgeError::from).collect();

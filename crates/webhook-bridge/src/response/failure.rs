@@ -6,6 +6,7 @@
 use http::{HeaderValue, StatusCode};
 use lambda_http::{Body, Response};
 use serde_json::json;
+use ticket_prompt::TicketError;
 
 use super::envelope::json_response;
 use crate::agent::AgentFailure;
@@ -20,6 +21,10 @@ const DUPLICATE_RETRY_AFTER: u64 = 10;
 /// The HTTP status of `err`.
 pub fn status(err: &BridgeError) -> StatusCode {
     match err {
+        BridgeError::Ticket(TicketError::UnsupportedFileType { .. }) => {
+            StatusCode::UNSUPPORTED_MEDIA_TYPE
+        }
+        BridgeError::Ticket(TicketError::FileTooLarge { .. }) => StatusCode::PAYLOAD_TOO_LARGE,
         BridgeError::Ticket(_)
         | BridgeError::InvalidSessionId(_)
         | BridgeError::AsyncNotEnabled

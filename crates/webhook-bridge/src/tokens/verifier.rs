@@ -20,6 +20,8 @@ const LEEWAY_SECONDS: u64 = 30;
 const MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// The issuer a shared-secret token's user is namespaced under.
 const CHAT_AUTH_ISSUER: &str = "chat-auth";
+/// The claim Pika's chat tokens name their user in (`{userId, customUserData}`).
+const PIKA_USER_CLAIM: &str = "userId";
 
 /// Which header carried a token.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -132,7 +134,17 @@ impl UserTokens {
                 self.check_oidc(token, header.alg, kid).await?
             }
         };
-        let user = user_of(&claims, &settings.user_claim)
+        let user_claims = match (header.alg, &self.shared) {
+            (Algorithm::HS256, Some((shared, _))) => match &shared.user_claim {
+                Some(claim) => vec![claim.as_str()],
+                // Pika's chat tokens name their user in `userId`.
+                None => vec![PIKA_USER_CLAIM, settings.user_claim.as_str()],
+            },
+            _ => vec![settings.user_claim.as_str()],
+        };
+        let user = user_claims
+            .iter()
+            .find_map(|claim| user_of(&claims, claim))
             .ok_or(TokenError::Invalid("no usable user claim"))?;
         Ok(VerifiedUser { issuer, user })
     }

@@ -6,6 +6,7 @@ mod support;
 
 mod agent_answers;
 mod bad_input;
+mod bearer_keys;
 mod callers;
 mod callers_apart;
 mod corpus;

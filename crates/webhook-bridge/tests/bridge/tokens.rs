@@ -10,7 +10,8 @@ use crate::support::issuer::{
     AUDIENCE, ISSUER_PUBLIC_PEM, LocalIssuer, Signer, now, sign, tampered, unsigned,
 };
 use crate::support::{
-    Reply, assert_error, call, call_stream, event_json, event_with_headers, harness, request,
+    Reply, assert_error, call, call_stream, env_of, event_json, event_with_headers, harness,
+    request,
 };
 
 const USER_HEADER: &str = "x-amzn-bedrock-agentcore-runtime-user-id";
@@ -29,10 +30,6 @@ fn invoke_as(token: &str, body: &Value) -> lambda_http::Request {
 
 fn query() -> Value {
     json!({"query": "What changed in checkout?"})
-}
-
-fn env_of<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
-    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
 }
 
 #[tokio::test]

@@ -17,6 +17,10 @@ use crate::support::{Harness, call};
 /// Codes in the document that the bridge never produces, and why they are there.
 pub(super) const NOT_PRODUCED_BY_THE_BRIDGE: &[(&str, &str)] = &[
     (
+        "API_KEY_REQUIRED",
+        "API Gateway response UNAUTHORIZED, the key authorizer's refusal (template.yaml)",
+    ),
+    (
         "INVALID_API_KEY",
         "API Gateway response INVALID_API_KEY (template.yaml)",
     ),

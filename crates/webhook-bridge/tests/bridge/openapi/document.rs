@@ -11,8 +11,10 @@ pub(super) const WEBHOOK: &str = "/webhook/{source}";
 pub(super) const INVOKE: &str = "/v1/agents/{agent}/invoke";
 pub(super) const STREAM: &str = "/agents/{agent}/invoke";
 pub(super) const JOBS: &str = "/jobs/{job_id}";
+/// Pika's direct invocation: the Function URL's root.
+pub(super) const DIRECT: &str = "/";
 /// Every operation, for the loops over them.
-pub(super) const OPERATIONS: [&str; 4] = [WEBHOOK, INVOKE, STREAM, JOBS];
+pub(super) const OPERATIONS: [&str; 5] = [WEBHOOK, INVOKE, STREAM, JOBS, DIRECT];
 
 /// The methods a path item documents (lower-case).
 pub(super) fn methods(path_key: &str) -> Vec<&'static str> {
@@ -90,6 +92,10 @@ pub(super) fn documented_paths_for(path: &str) -> Vec<&'static str> {
         .map(String::as_str)
         .filter(|key| {
             let template = full_template(key);
+            // The root (Pika's direct invocation on the Function URL) is no path's tail.
+            if template.is_empty() {
+                return segments.is_empty();
+            }
             template.len() <= segments.len()
                 && template
                     .iter()

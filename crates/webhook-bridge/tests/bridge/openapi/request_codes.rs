@@ -15,8 +15,10 @@ use sha2::Sha256;
 use webhook_bridge::Bridge;
 
 use super::codes::{fault_maps_to, observe};
-use super::document::{INVOKE, WEBHOOK, check_reply, concrete_path};
-use super::requests::{MINIMAL_INCIDENT, MINIMAL_QUERY, api_request, invoke, webhook};
+use super::document::{DIRECT, INVOKE, WEBHOOK, check_reply, concrete_path};
+use super::requests::{
+    MINIMAL_INCIDENT, MINIMAL_QUERY, api_request, call_stream, check_streamed_on, invoke, webhook,
+};
 use super::schema::{assert_conforms, schema};
 use crate::support::{Harness, call, event_json, harness};
 
@@ -80,6 +82,11 @@ pub(super) async fn malformed_requests(b: &Bridge, seen: &mut BTreeSet<String>) 
     ] {
         observe(b, INVOKE, req, code, seen).await;
     }
+    // Pika's direct invocation on the streaming entry point: a file of a type not taken.
+    let exe = r#"{"agentId": "default", "message": "scan this", "files": [{"fileName": "a.exe", "fileContent": "TVqQAAMAAAAEAAAA", "mimeType": "application/x-msdownload"}]}"#;
+    let s = call_stream(b, api_request("POST", "/", Some(exe), &[])).await;
+    assert_eq!(s.status, 415, "{}", s.raw);
+    check_streamed_on(DIRECT, &s, "POST / with an executable", seen);
     let reply = call(b, api_request("POST", "/prod/v2/nothing", Some("{}"), &[])).await;
     assert_eq!(reply.json["error"]["code"], "NOT_FOUND");
     assert_conforms(schema("ErrorEnvelope"), &reply.json, "an undocumented path");

@@ -94,6 +94,9 @@ pub(super) fn stream_invoke(agent: &str, body: &str, accept: &str) -> Request {
 pub(super) const MINIMAL_INCIDENT: &str =
     r#"{"number": "INC0010003", "short_description": "Printer on 3rd floor jams"}"#;
 pub(super) const MINIMAL_QUERY: &str = r#"{"query": "Why is checkout slow?"}"#;
+/// A Pika direct invocation with only what it needs.
+pub(super) const MINIMAL_DIRECT: &str =
+    r#"{"agentId": "default", "message": "Why is checkout slow?"}"#;
 
 /// The frames of a streamed body, NDJSON or SSE as its content type says.
 fn frames(s: &Streamed) -> Vec<Value> {
@@ -113,7 +116,17 @@ fn frames(s: &Streamed) -> Vec<Value> {
 /// Asserts a streaming-entry-point response against the document; returns the frames of a 200
 /// and records every error code seen (before the first byte or in an error frame).
 pub(super) fn check_streamed(s: &Streamed, what: &str, seen: &mut BTreeSet<String>) -> Vec<Value> {
-    let response = documented_response(STREAM, s.status, what);
+    check_streamed_on(STREAM, s, what, seen)
+}
+
+/// [`check_streamed`] for the streaming operation documented at `path_key`.
+pub(super) fn check_streamed_on(
+    path_key: &str,
+    s: &Streamed,
+    what: &str,
+    seen: &mut BTreeSet<String>,
+) -> Vec<Value> {
+    let response = documented_response(path_key, s.status, what);
     check_headers(response, &s.headers, what);
     let ct = content_type(&s.headers);
     let media = &response["content"][ct.as_str()];

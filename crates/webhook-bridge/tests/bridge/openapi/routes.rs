@@ -9,11 +9,12 @@ use serde_json::Value;
 use webhook_bridge::{BridgeError, Route, route};
 
 use super::document::{
-    INVOKE, JOBS, WEBHOOK, check_reply, concrete_path, documented_paths_for, is_function_url,
-    methods,
+    DIRECT, INVOKE, JOBS, WEBHOOK, check_reply, concrete_path, documented_paths_for,
+    is_function_url, methods,
 };
 use super::requests::{
-    MINIMAL_INCIDENT, MINIMAL_QUERY, api_request, call_stream, check_streamed, job_id_for, webhook,
+    MINIMAL_DIRECT, MINIMAL_INCIDENT, MINIMAL_QUERY, api_request, call_stream, check_streamed_on,
+    job_id_for, webhook,
 };
 use super::schema::{DOC, assert_conforms, schema};
 use crate::support::jobs::JobsHarness;
@@ -61,6 +62,7 @@ async fn every_documented_operation_is_served_and_every_route_is_documented() {
             let expected = match &r {
                 Ok(Route::Webhook(_)) | Err(BridgeError::UnsupportedSource(_)) => Some(WEBHOOK),
                 Ok(Route::Invoke(_)) => Some(INVOKE),
+                Ok(Route::DirectInvoke) => Some(DIRECT),
                 Ok(Route::Job(_)) => Some(JOBS),
                 Err(BridgeError::MethodNotAllowed { allow }) => {
                     let key = documented.first().copied();
@@ -130,18 +132,18 @@ async fn every_documented_operation_is_served_and_every_route_is_documented() {
             "{key}: a request for each method is below"
         );
         let full = concrete_path(key, &[("source", "servicenow"), ("agent", "default")]);
-        let body = if key == WEBHOOK {
-            MINIMAL_INCIDENT
-        } else {
-            MINIMAL_QUERY
+        let body = match key.as_str() {
+            WEBHOOK => MINIMAL_INCIDENT,
+            DIRECT => MINIMAL_DIRECT,
+            _ => MINIMAL_QUERY,
         };
         if is_function_url(key) {
             let s = call_stream(&h.bridge, api_request("POST", &full, Some(body), &[])).await;
             assert_eq!(s.status, 200, "POST {full} on the Function URL: {}", s.raw);
-            check_streamed(&s, &format!("POST {full}"), &mut seen);
+            check_streamed_on(key, &s, &format!("POST {full}"), &mut seen);
             let s = call_stream(&h.bridge, api_request("GET", &full, None, &[])).await;
             assert_eq!(s.status, 405);
-            check_streamed(&s, &format!("GET {full}"), &mut seen);
+            check_streamed_on(key, &s, &format!("GET {full}"), &mut seen);
         } else {
             let reply = call(&h.bridge, api_request("POST", &full, Some(body), &[])).await;
             assert_eq!(reply.status, 200, "POST {full}: {}", reply.raw);

@@ -111,6 +111,11 @@ pub fn event_json(name: &str) -> Value {
     serde_json::from_str(&text).unwrap()
 }
 
+/// Owned environment pairs (e.g. a local issuer's) as the harness takes them.
+pub fn env_of<'a>(pairs: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    pairs.iter().map(|(k, v)| (*k, v.as_str())).collect()
+}
+
 pub fn request(event: &Value) -> Request {
     lambda_http::request::from_str(&event.to_string()).expect("a valid API Gateway event")
 }
