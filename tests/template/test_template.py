@@ -827,7 +827,9 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual(sorted(functions), ["ApiKeyAuthorizerFunction", "SignedWebhookFunction", "StreamFunction", "WebhookFunction", "WorkerFunction"])
         fn = functions["WebhookFunction"]["Properties"]
         self.assertEqual(fn["Runtime"], "provided.al2023")
-        self.assertEqual(fn["Architectures"], ["arm64"])
+        self.assertEqual(fn["Architectures"], [{"Ref": "Architecture"}])
+        self.assertEqual(self.sam["Parameters"]["Architecture"]["Default"], "arm64", "Graviton when deployed")
+        self.assertEqual(fn["Environment"]["Variables"]["ENDPOINT_URLS"], "", "AWS's own endpoints when deployed")
         self.assertEqual(fn["Handler"], "bootstrap")
         self.assertEqual(fn["TracingConfig"], {"Mode": "Active"})
         self.assertEqual(fn["LoggingConfig"]["LogFormat"], "JSON")

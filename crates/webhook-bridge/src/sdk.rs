@@ -6,7 +6,7 @@ use std::time::Duration;
 use aws_config::retry::RetryConfig;
 use aws_config::stalled_stream_protection::StalledStreamProtectionConfig;
 use aws_config::timeout::TimeoutConfig;
-use aws_config::{BehaviorVersion, ConfigLoader};
+use aws_config::{BehaviorVersion, ConfigLoader, SdkConfig};
 
 use crate::config::{Config, RetryMode};
 
@@ -28,4 +28,30 @@ pub fn sdk_defaults(config: &Config) -> ConfigLoader {
                 .connect_timeout(Duration::from_secs(3))
                 .build(),
         )
+}
+
+/// The SDK settings per group of services: the same for all, as in AWS, unless `ENDPOINT_URLS`
+/// sends a group to a local server.
+pub struct SdkConfigs {
+    /// AgentCore's data plane.
+    pub agentcore: SdkConfig,
+    /// DynamoDB and SQS.
+    pub jobs: SdkConfig,
+    /// Secrets Manager and SSM.
+    pub secrets: SdkConfig,
+}
+
+/// Loads the settings once and applies `ENDPOINT_URLS`.
+pub async fn load_sdk_configs(config: &Config) -> SdkConfigs {
+    let sdk = sdk_defaults(config).load().await;
+    let at = |url: &Option<String>| match url {
+        Some(url) => sdk.to_builder().endpoint_url(url).build(),
+        None => sdk.clone(),
+    };
+    let urls = &config.endpoint_urls;
+    SdkConfigs {
+        agentcore: at(&urls.agentcore),
+        jobs: at(&urls.jobs),
+        secrets: at(&urls.secrets),
+    }
 }

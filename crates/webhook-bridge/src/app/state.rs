@@ -16,7 +16,7 @@ use crate::jobs::Jobs;
 use crate::principal::{Principal, identify};
 use crate::request::Caller;
 use crate::route::Route;
-use crate::sdk::sdk_defaults;
+use crate::sdk::load_sdk_configs;
 use crate::secrets::{Secret, SecretStore};
 use crate::tokens::UserTokens;
 use crate::verify::Signers;
@@ -242,6 +242,11 @@ pub(super) async fn load_env<T>(
             return misconfigured(err);
         }
     };
-    let sdk = sdk_defaults(&config).load().await;
-    build(config, Aws::same(&sdk))
+    let sdk = load_sdk_configs(&config).await;
+    let aws = Aws {
+        agentcore: &sdk.agentcore,
+        jobs: &sdk.jobs,
+        secrets: &sdk.secrets,
+    };
+    build(config, aws)
 }

@@ -7,6 +7,7 @@ mod secret_ref;
 mod signing_secret;
 
 mod agents;
+mod endpoints;
 mod integrations;
 mod jobs;
 mod policies;

@@ -8,6 +8,7 @@ use std::time::Duration;
 use ticket_prompt::{FieldLimits, Source};
 
 use super::agents::{self, AgentEndpoint, AgentTarget, AgentsSource};
+use super::endpoints::{self, EndpointUrls};
 use super::integrations::{self, IntegrationsSource};
 use super::jobs::{self, JobsConfig};
 use super::policies::{self, RetryMode, SessionPolicy, SessionSecret, UserIdSource};
@@ -69,6 +70,8 @@ pub struct Config {
     /// `OIDC_ISSUER`, `CHAT_AUTH_SECRET[_REF]` and friends: users' bearer tokens on the invoke
     /// API; `None` when the deployment takes none.
     pub tokens: Option<TokenSettings>,
+    /// `ENDPOINT_URLS`: local runs' endpoints per group of services (none when deployed).
+    pub endpoint_urls: EndpointUrls,
 }
 
 impl Config {
@@ -144,6 +147,7 @@ impl Config {
             jobs,
             integrations: integrations::load(&vars)?,
             tokens: tokens::load(&vars)?,
+            endpoint_urls: endpoints::load(&vars)?,
             secret_freshness: SecretFreshness {
                 ttl: Duration::from_secs(vars.number("SECRET_TTL_SECONDS", 300, 0, 86_400)?),
                 max_stale: Duration::from_secs(vars.number(
