@@ -102,9 +102,14 @@ async fn run_agents_documented_curl_with_a_bearer_key_gets_run_agents_answer() {
     );
 
     // The key is checked: none is the authorizer's 401, a wrong one API Gateway's 403.
-    assert_eq!(run_agent_curl(&stack, None).await.status(), 401);
+    let keyless = run_agent_curl(&stack, None).await;
+    assert_eq!(keyless.status(), 401);
+    let body: Value = serde_json::from_str(&keyless.text().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "API_KEY_REQUIRED");
     let wrong = run_agent_curl(&stack, Some("NotTheKey0123456789abcdef")).await;
     assert_eq!(wrong.status(), 403);
+    let body: Value = serde_json::from_str(&wrong.text().await.unwrap()).unwrap();
+    assert_eq!(body["error"]["code"], "INVALID_API_KEY");
     assert_eq!(stack.agentcore.invocation_count(), 2, "refusals never ran");
 }
 

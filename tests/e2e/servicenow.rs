@@ -3,9 +3,9 @@
 //! local AgentCore.
 
 use local_agentcore::Backend;
-use serde_json::json;
+use serde_json::{Value, json};
 
-use crate::support::{API_KEY, AgentProcess, Stack, event};
+use crate::support::{API_KEY, AgentProcess, STAGE, Stack, event};
 
 #[tokio::test]
 async fn events_through_the_lambda_runtime_with_a_json_agent() {
@@ -137,6 +137,31 @@ async fn http_through_the_local_api_gateway_needs_the_api_key() {
         403,
         "API Gateway refuses a key outside the usage plans before the function runs"
     );
+    // What users see: the template's gateway responses, in the bridge's envelope.
+    let code = |text: String| -> (String, String) {
+        let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+        (
+            v["error"]["code"].as_str().unwrap_or_default().to_owned(),
+            v["request_id"].as_str().unwrap_or_default().to_owned(),
+        )
+    };
+    assert_eq!(
+        keyless.headers()["www-authenticate"],
+        "Bearer",
+        "RFC 6750's challenge"
+    );
+    let (keyless_code, keyless_id) = code(keyless.text().await.unwrap());
+    assert_eq!(keyless_code, "API_KEY_REQUIRED");
+    assert!(!keyless_id.is_empty(), "$context.requestId is filled in");
+    assert_eq!(code(wrong_key.text().await.unwrap()).0, "INVALID_API_KEY");
+    let unknown = client
+        .post(format!("{}/nothing/here", stack.gateway.url(STAGE)))
+        .header("x-api-key", API_KEY)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), 404);
+    assert_eq!(code(unknown.text().await.unwrap()).0, "NOT_FOUND");
     assert_eq!(stack.agentcore.invocation_count(), 1);
 }
 

@@ -14,6 +14,7 @@ use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::Value;
 
 use crate::authorizer::{Refusal, authorize, authorizer_event, method_arn};
+use crate::gateway_responses::GatewayResponses;
 use crate::proxy_event::{ProxyRequest, proxy_event};
 use crate::runtime_api::{Outcome, RuntimeApi};
 use crate::serve::{Background, Writes};
@@ -43,6 +44,9 @@ pub struct GatewayConfig {
     pub routes: Vec<RouteSpec>,
     /// The integration timeout (29 s by default in API Gateway).
     pub integration_timeout: Duration,
+    /// How API Gateway's own refusals look (the template's `GatewayResponses`); empty gives
+    /// API Gateway's defaults.
+    pub responses: GatewayResponses,
 }
 
 impl GatewayConfig {
@@ -64,6 +68,7 @@ impl GatewayConfig {
             })
             .collect(),
             integration_timeout: Duration::from_secs(29),
+            responses: GatewayResponses::default(),
         }
     }
 }
@@ -134,16 +139,29 @@ impl Gateway {
     }
 }
 
-fn gateway_error(status: StatusCode, message: &str, error_type: &str) -> Response {
+/// API Gateway's own refusal of type `kind` (its default `status` and `message`), rendered as
+/// the API's `GatewayResponses` say; `x-amzn-errortype` as API Gateway sends it.
+fn gateway_error(
+    responses: &GatewayResponses,
+    request_id: &str,
+    kind: &str,
+    (status, message, error_type): (StatusCode, &str, &str),
+) -> Response {
+    let (status, headers, body) = responses.render(kind, status.as_u16(), message, request_id);
     let mut resp = (
-        status,
-        serde_json::json!({ "message": message }).to_string(),
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        body,
     )
         .into_response();
     resp.headers_mut().insert(
         http::header::CONTENT_TYPE,
         HeaderValue::from_static("application/json"),
     );
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (HeaderName::try_from(name), HeaderValue::from_str(&value)) {
+            resp.headers_mut().insert(n, v);
+        }
+    }
     if let Ok(v) = HeaderValue::from_str(error_type) {
         resp.headers_mut().insert("x-amzn-errortype", v);
     }
@@ -170,6 +188,9 @@ fn match_template(template: &str, path: &str) -> Option<Vec<(String, String)>> {
 async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let config = &shared.config;
     let request_id = uuid::Uuid::new_v4().to_string();
+    let refuse = |kind: &str, default: (StatusCode, &str, &str)| {
+        gateway_error(&config.responses, &request_id, kind, default)
+    };
     let (parts, body) = req.into_parts();
     let stage_prefix = format!("/{}", config.stage);
     let Some(path) = parts
@@ -178,7 +199,13 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .strip_prefix(&stage_prefix)
         .filter(|p| p.starts_with('/') || p.is_empty())
     else {
-        return gateway_error(StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException");
+        // No API is deployed under another stage: API Gateway's plain 403, no gateway response.
+        return gateway_error(
+            &GatewayResponses::default(),
+            &request_id,
+            "",
+            (StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException"),
+        );
     };
     let path = if path.is_empty() { "/" } else { path };
     let matched = config.routes.iter().find_map(|r| {
@@ -187,17 +214,23 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             .flatten()
     });
     let Some((route, params)) = matched else {
-        return gateway_error(
-            StatusCode::FORBIDDEN,
-            "Missing Authentication Token",
-            "MissingAuthenticationTokenException",
+        return refuse(
+            "MISSING_AUTHENTICATION_TOKEN",
+            (
+                StatusCode::FORBIDDEN,
+                "Missing Authentication Token",
+                "MissingAuthenticationTokenException",
+            ),
         );
     };
     let Ok(body) = axum::body::to_bytes(body, MAX_REQUEST).await else {
-        return gateway_error(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "Request Too Long",
-            "RequestTooLongException",
+        return refuse(
+            "REQUEST_TOO_LARGE",
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "Request Too Long",
+                "RequestTooLongException",
+            ),
         );
     };
     let mut request = ProxyRequest {
@@ -221,24 +254,33 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             match authorize(authorizer, &event, &arn).await {
                 Ok(granted) => Some(granted),
                 Err(Refusal::Unauthorized) => {
-                    return gateway_error(
-                        StatusCode::UNAUTHORIZED,
-                        "Unauthorized",
-                        "UnauthorizedException",
+                    return refuse(
+                        "UNAUTHORIZED",
+                        (
+                            StatusCode::UNAUTHORIZED,
+                            "Unauthorized",
+                            "UnauthorizedException",
+                        ),
                     );
                 }
                 Err(Refusal::Denied) => {
-                    return gateway_error(
-                        StatusCode::FORBIDDEN,
-                        "User is not authorized to access this resource",
-                        "AccessDeniedException",
+                    return refuse(
+                        "ACCESS_DENIED",
+                        (
+                            StatusCode::FORBIDDEN,
+                            "User is not authorized to access this resource",
+                            "AccessDeniedException",
+                        ),
                     );
                 }
                 Err(Refusal::Failed) => {
-                    return gateway_error(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        "Internal server error",
-                        "AuthorizerFailureException",
+                    return refuse(
+                        "AUTHORIZER_FAILURE",
+                        (
+                            StatusCode::INTERNAL_SERVER_ERROR,
+                            "Internal server error",
+                            "AuthorizerFailureException",
+                        ),
                     );
                 }
             }
@@ -254,7 +296,10 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         && let Some(expected) = &config.api_key
         && api_key != Some(expected.as_str())
     {
-        return gateway_error(StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException");
+        return refuse(
+            "INVALID_API_KEY",
+            (StatusCode::FORBIDDEN, "Forbidden", "ForbiddenException"),
+        );
     }
     request.api_key = api_key;
     request.authorizer = granted.as_ref().map(|g| &g.context);
@@ -263,31 +308,34 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
         .runtime
         .invoke(Bytes::from(event.to_string()), config.integration_timeout)
         .await;
+    let failed = (
+        StatusCode::BAD_GATEWAY,
+        "Internal server error",
+        "InternalServerErrorException",
+    );
     let mut resp = match outcome {
-        Ok(Outcome::Response(doc)) => proxy_response(&doc),
+        Ok(Outcome::Response(doc)) => proxy_response(&doc).unwrap_or_else(|()| {
+            tracing::warn!("malformed Lambda proxy response");
+            refuse("DEFAULT_5XX", failed)
+        }),
         Ok(Outcome::Streaming(_)) => {
             // A REST proxy integration without responseTransferMode STREAM cannot relay it.
             tracing::warn!("streamed response on a buffered REST integration");
-            gateway_error(
-                StatusCode::BAD_GATEWAY,
-                "Internal server error",
-                "InternalServerErrorException",
-            )
+            refuse("DEFAULT_5XX", failed)
         }
         Ok(Outcome::Error(e)) => {
             tracing::warn!(error = %e, "function error");
-            gateway_error(
-                StatusCode::BAD_GATEWAY,
-                "Internal server error",
-                "InternalServerErrorException",
-            )
+            refuse("DEFAULT_5XX", failed)
         }
         Err(e) => {
             tracing::warn!(error = %e, "integration timeout");
-            gateway_error(
-                StatusCode::GATEWAY_TIMEOUT,
-                "Endpoint request timed out",
-                "",
+            refuse(
+                "INTEGRATION_TIMEOUT",
+                (
+                    StatusCode::GATEWAY_TIMEOUT,
+                    "Endpoint request timed out",
+                    "",
+                ),
             )
         }
     };
@@ -297,16 +345,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     resp
 }
 
-/// A Lambda proxy response document → HTTP; a malformed one is API Gateway's 502.
-fn proxy_response(doc: &[u8]) -> Response {
-    let malformed = || {
-        tracing::warn!("malformed Lambda proxy response");
-        gateway_error(
-            StatusCode::BAD_GATEWAY,
-            "Internal server error",
-            "InternalServerErrorException",
-        )
-    };
+/// A Lambda proxy response document → HTTP; `Err` for a malformed one (API Gateway's 502).
+fn proxy_response(doc: &[u8]) -> Result<Response, ()> {
+    let malformed = || Err(());
     let Ok(v) = serde_json::from_slice::<Value>(doc) else {
         return malformed();
     };
@@ -357,7 +398,7 @@ fn proxy_response(doc: &[u8]) -> Response {
             }
         }
     }
-    resp
+    Ok(resp)
 }
 
 #[cfg(test)]
@@ -377,15 +418,14 @@ mod tests {
 
     #[test]
     fn proxy_responses_are_converted_or_rejected() {
-        let ok = proxy_response(br#"{"statusCode":201,"headers":{"x-a":"1"},"multiValueHeaders":{"x-b":["2","3"]},"body":"hi","isBase64Encoded":false}"#);
+        let ok = proxy_response(br#"{"statusCode":201,"headers":{"x-a":"1"},"multiValueHeaders":{"x-b":["2","3"]},"body":"hi","isBase64Encoded":false}"#).unwrap();
         assert_eq!(ok.status(), 201);
         assert_eq!(ok.headers()["x-a"], "1");
         assert_eq!(ok.headers().get_all("x-b").iter().count(), 2);
-        assert_eq!(proxy_response(b"not json").status(), 502);
-        assert_eq!(proxy_response(br#"{"body":"x"}"#).status(), 502);
-        assert_eq!(
-            proxy_response(br#"{"statusCode":200,"body":"!!","isBase64Encoded":true}"#).status(),
-            502
+        assert!(proxy_response(b"not json").is_err());
+        assert!(proxy_response(br#"{"body":"x"}"#).is_err());
+        assert!(
+            proxy_response(br#"{"statusCode":200,"body":"!!","isBase64Encoded":true}"#).is_err()
         );
     }
 }

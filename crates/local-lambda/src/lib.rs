@@ -25,6 +25,7 @@ mod serve;
 mod runtime_api;
 
 mod authorizer;
+mod gateway_responses;
 
 mod function_url;
 mod gateway;
@@ -32,6 +33,7 @@ mod sqs_source;
 
 pub use function_url::{FunctionUrl, FunctionUrlConfig};
 pub use gateway::{Gateway, GatewayConfig, RouteSpec};
+pub use gateway_responses::{GatewayResponse, GatewayResponses, TemplateError};
 pub use process::FunctionProcess;
 pub use runtime_api::{InvokeError, Outcome, RuntimeApi, StreamedResponse};
 pub use sigv4::{LocalCredentials, sigv4_post_headers, sigv4_signed_post};

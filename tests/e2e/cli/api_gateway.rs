@@ -30,7 +30,7 @@ async fn bridge_ticket_through_api_gateway() {
 
     // No key: the key authorizer refuses before the function runs.
     let out = ticket("events/servicenow-incident.json", "servicenow", &url, None).await;
-    assert_refused(&out, "Unauthorized (HTTP 401)");
+    assert_refused(&out, "API_KEY_REQUIRED (HTTP 401)");
 
     // Bodies the bridge refuses, with its error codes.
     for (file, code) in [
@@ -112,9 +112,9 @@ async fn bridge_invoke_through_api_gateway() {
 
     // No key: the key authorizer refuses before the function runs; a wrong one, API Gateway.
     let out = invoke(query, &[], &url, None).await;
-    assert_refused(&out, "Unauthorized (HTTP 401)");
+    assert_refused(&out, "API_KEY_REQUIRED (HTTP 401)");
     let out = invoke(query, &[], &url, Some("NotTheKey0123456789abcdef")).await;
-    assert_refused(&out, "Forbidden (HTTP 403)");
+    assert_refused(&out, "INVALID_API_KEY (HTTP 403)");
     assert_eq!(stack.agentcore.invocation_count(), 2, "refusals never ran");
 
     // A caller-chosen session lives in the caller's namespace: the answer names the session

@@ -6,10 +6,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
-use local_lambda::{FunctionProcess, Gateway, GatewayConfig, Outcome, RuntimeApi};
+use local_lambda::{
+    FunctionProcess, Gateway, GatewayConfig, GatewayResponses, Outcome, RuntimeApi,
+};
 use serde_json::Value;
 
-use super::paths::{debug_binary, webhook_binary};
+use super::paths::{debug_binary, webhook_binary, workspace_root};
 
 /// The API Gateway stage every stack serves.
 pub const STAGE: &str = "prod";
@@ -55,14 +57,15 @@ pub(super) async fn webhook_behind_gateway(
         &[],
     )
     .unwrap();
-    let gateway = Gateway::start_with_authorizer(
-        "127.0.0.1:0",
-        GatewayConfig::webhook(STAGE, Some(API_KEY.into())),
-        runtime,
-        authorizer_runtime,
-    )
-    .await
-    .unwrap();
+    let mut config = GatewayConfig::webhook(STAGE, Some(API_KEY.into()));
+    // API Gateway's refusals as the template renders them.
+    config.responses =
+        GatewayResponses::from_template(&workspace_root().join("template.yaml"), "WebhookApi")
+            .unwrap();
+    let gateway =
+        Gateway::start_with_authorizer("127.0.0.1:0", config, runtime, authorizer_runtime)
+            .await
+            .unwrap();
     (
         Functions {
             _processes: [function, authorizer],
