@@ -9,6 +9,7 @@ mod support;
 mod async_jobs;
 mod cli;
 mod reference_clients;
+mod runtime_emulators;
 mod servicenow;
 mod sources;
 mod streaming;

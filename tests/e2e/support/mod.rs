@@ -5,6 +5,7 @@
 mod paths;
 
 mod agent;
+mod rie;
 mod stack;
 
 mod async_stack;
@@ -13,5 +14,6 @@ mod stream_stack;
 pub use agent::AgentProcess;
 pub use async_stack::{AsyncStack, AsyncTiming};
 pub use paths::{debug_binary, event, webhook_binary, workspace_root};
-pub use stack::{API_KEY, STAGE, Stack};
+pub use rie::Rie;
+pub use stack::{API_KEY, STAGE, Stack, function_stack};
 pub use stream_stack::{StreamStack, read_until, url_credentials};

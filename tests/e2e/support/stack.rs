@@ -20,7 +20,7 @@ pub const API_KEY: &str = "e2eTestKey0123456789abcd";
 
 /// The local AgentCore with `backend`, a Runtime API, and the environment a function needs to
 /// reach that AgentCore (JSON logs, plus `extra_env`).
-pub(super) async fn function_stack(
+pub async fn function_stack(
     backend: Backend,
     extra_env: &[(&str, &str)],
 ) -> (RunningAgentCore, Arc<RuntimeApi>, Vec<(String, String)>) {
