@@ -1,12 +1,14 @@
 //! The AgentCore call in depth: retries as AgentCore sees them, the deadline and its
-//! StopRuntimeSession, every request parameter, session policies and the cold-start warm-up.
+//! StopRuntimeSession (buffered, and after a stream's first byte), every request parameter, session policies and the cold-start warm-up.
 
 use crate::support;
 
 use std::time::Duration;
 
 use local_agentcore::{Fault, ServiceError};
-use support::{assert_error, call, event, event_with_headers, harness};
+use support::{
+    assert_error, call, call_stream, event, event_json, event_with_headers, harness, request,
+};
 
 /// Fast retries so attempt counts are observed without waiting on real back-off.
 const RETRYING: [(&str, &str); 2] = [("AGENT_MAX_ATTEMPTS", "3"), ("AGENT_RETRY_BACKOFF_MS", "5")];
@@ -123,6 +125,35 @@ async fn the_deadline_covers_retries_and_stops_the_session() {
     assert_eq!(stops.len(), 1, "{stops:?}");
     assert_eq!(stops[0].session_id, session);
     assert_eq!(stops[0].qualifier.as_deref(), Some("DEFAULT"));
+    assert!(stops[0].stopped, "the runaway session was stopped");
+}
+
+#[tokio::test]
+async fn a_stream_past_its_deadline_ends_with_an_inline_timeout_and_stops_the_session() {
+    let h = harness(&[("AGENT_TIMEOUT_SECONDS", "1")]).await;
+    // The agent's first words arrive, then it goes quiet past the deadline.
+    h.agentcore
+        .inject(Fault::silent_gap(Duration::from_secs(3)));
+    let streamed = call_stream(
+        &h.bridge,
+        request(&event_json("function-url/stream-invoke.json")),
+    )
+    .await;
+    assert_eq!(streamed.status, 200, "{}", streamed.raw);
+    let frames: Vec<serde_json::Value> = streamed
+        .raw
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(frames[0]["content"].is_string(), "{frames:?}");
+    let last = frames.last().unwrap();
+    assert_eq!(last["error"]["code"], "AGENT_TIMEOUT", "{frames:?}");
+    assert_eq!(last["error"]["status"], 504);
+    assert!(frames.iter().all(|f| f.get("done").is_none()), "never done");
+
+    let stops = h.agentcore.stop_requests();
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    assert_eq!(stops[0].session_id, h.agentcore.invocations()[0].session_id);
     assert!(stops[0].stopped, "the runaway session was stopped");
 }
 
