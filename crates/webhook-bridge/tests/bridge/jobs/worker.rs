@@ -262,3 +262,34 @@ async fn an_unsigned_delivery_is_analysed_and_never_written_back() {
     assert!(record.json.get("write_back").is_none(), "{}", record.raw);
     assert!(ticketing.requests().is_empty(), "nothing was written");
 }
+
+#[tokio::test]
+async fn the_worker_fails_a_refused_agent_call_at_once_and_hands_a_timed_out_one_back() {
+    // Access denied will not change on a retry: the job fails now, the message is not retried.
+    let h = JobsHarness::start(&[]).await;
+    let accepted = call(&h.bridge, delivery(&[], &[("mode", "async")])).await;
+    let job_id = accepted.json["job_id"].as_str().unwrap().to_owned();
+    h.agentcore
+        .inject(Fault::error(ServiceError::AccessDeniedException));
+    let worker = h.worker(&[]).await;
+    let (messages, failed) = run_worker(&h, &worker).await;
+    assert_eq!(messages.len(), 1);
+    assert!(failed.is_empty(), "not handed back: {failed:?}");
+    let job = call(&h.bridge, job_request(&job_id)).await.json;
+    assert_eq!(job["status"], "failed", "{job}");
+    assert_eq!(job["error"]["code"], "AGENT_ACCESS_DENIED", "{job}");
+    assert_eq!(h.agentcore.invocation_count(), 1);
+
+    // A timeout may pass: the message goes back to the queue for another try.
+    let h = JobsHarness::start(&[]).await;
+    let accepted = call(&h.bridge, delivery(&[], &[("mode", "async")])).await;
+    let job_id = accepted.json["job_id"].as_str().unwrap().to_owned();
+    h.agentcore.inject(Fault::delay(Duration::from_secs(3)));
+    let worker = h.worker(&[("AGENT_TIMEOUT_SECONDS", "1")]).await;
+    let (messages, failed) = run_worker(&h, &worker).await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(failed.len(), 1, "handed back to the queue");
+    let job = call(&h.bridge, job_request(&job_id)).await.json;
+    assert_eq!(job["status"], "queued", "waiting for its next try: {job}");
+    assert_eq!(job["attempts"], 1, "{job}");
+}
