@@ -1,5 +1,6 @@
 //! The AgentCore call in depth: retries as AgentCore sees them, the deadline and its
-//! StopRuntimeSession (buffered, and after a stream's first byte), every request parameter, session policies and the cold-start warm-up.
+//! StopRuntimeSession (buffered, and after a stream's first byte), every request parameter,
+//! session policies, per-request prompt nonces and the cold-start warm-up.
 
 use crate::support;
 
@@ -384,4 +385,27 @@ async fn warm_up_against_an_unreachable_endpoint_returns() {
         503,
         "AGENT_UNAVAILABLE",
     );
+}
+
+#[tokio::test]
+async fn each_request_fences_its_ticket_with_a_fresh_nonce() {
+    let h = harness(&[]).await;
+    for _ in 0..2 {
+        let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
+        assert_eq!(reply.status, 200, "{}", reply.raw);
+    }
+    let nonces: Vec<String> = h
+        .agentcore
+        .invocations()
+        .iter()
+        .map(|inv| {
+            let payload: serde_json::Value = serde_json::from_slice(&inv.body).unwrap();
+            let prompt = payload["prompt"].as_str().unwrap().to_owned();
+            let start = prompt.find("<ticket_data id=\"").expect("a fenced ticket") + 17;
+            let len = prompt[start..].find('"').unwrap();
+            prompt[start..start + len].to_owned()
+        })
+        .collect();
+    assert!(nonces[0].len() >= 16, "{nonces:?}");
+    assert_ne!(nonces[0], nonces[1], "the same ticket twice, two nonces");
 }
