@@ -37,6 +37,7 @@ pub(crate) fn faulty(fault: Fault, payload: &[u8], held: &Arc<Notify>) -> Respon
     let text = builtin_agent::analyse(payload);
     match fault {
         Fault::Error { error } => error.response(),
+        Fault::ErrorInBody { error } => error.in_body(),
         Fault::RawStatus { status, body } => {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
             typed(status, body, "text/html")

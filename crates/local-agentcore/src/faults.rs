@@ -18,6 +18,11 @@ pub enum Fault {
         /// The error class (its status, type header and default message).
         error: ServiceError,
     },
+    /// Answer with a service error whose type is only in the body's `__type`.
+    ErrorInBody {
+        /// The error class.
+        error: ServiceError,
+    },
     /// Answer with a bare status and a non-JSON body, as a broken proxy would.
     RawStatus {
         /// The HTTP status (an invalid one becomes 502).

@@ -25,6 +25,13 @@ pub enum ServiceError {
     RuntimeClientError,
     /// 500: the service failed.
     InternalServerException,
+    /// 403 from AWS's front door, not in the service model: the caller's temporary credentials
+    /// have expired.
+    ExpiredTokenException,
+    /// 403 from AWS's front door, not in the service model: the access key is unknown.
+    UnrecognizedClientException,
+    /// 403 from AWS's front door, not in the service model: the signature does not match.
+    InvalidSignatureException,
 }
 
 impl ServiceError {
@@ -39,6 +46,9 @@ impl ServiceError {
             ServiceError::ThrottlingException => StatusCode::TOO_MANY_REQUESTS,
             ServiceError::RuntimeClientError => StatusCode::FAILED_DEPENDENCY,
             ServiceError::InternalServerException => StatusCode::INTERNAL_SERVER_ERROR,
+            ServiceError::ExpiredTokenException
+            | ServiceError::UnrecognizedClientException
+            | ServiceError::InvalidSignatureException => StatusCode::FORBIDDEN,
         }
     }
 
@@ -53,6 +63,9 @@ impl ServiceError {
             ServiceError::ThrottlingException => "ThrottlingException",
             ServiceError::RuntimeClientError => "RuntimeClientError",
             ServiceError::InternalServerException => "InternalServerException",
+            ServiceError::ExpiredTokenException => "ExpiredTokenException",
+            ServiceError::UnrecognizedClientException => "UnrecognizedClientException",
+            ServiceError::InvalidSignatureException => "InvalidSignatureException",
         }
     }
 
@@ -76,12 +89,32 @@ impl ServiceError {
             ServiceError::InternalServerException => {
                 "An internal error occurred. Retry your request."
             }
+            ServiceError::ExpiredTokenException => {
+                "The security token included in the request is expired"
+            }
+            ServiceError::UnrecognizedClientException => {
+                "The security token included in the request is invalid."
+            }
+            ServiceError::InvalidSignatureException => {
+                "The request signature we calculated does not match the signature you provided."
+            }
         }
     }
 
     /// The error with the service's usual message for it.
     pub fn response(self) -> Response {
         self.with_message(self.default_message())
+    }
+
+    /// The error with its type only in the body (`{"__type", "message"}`, no
+    /// `X-Amzn-ErrorType`), as some AWS front ends send it; the SDK reads either.
+    pub fn in_body(self) -> Response {
+        let body = serde_json::json!({
+            "__type": format!("com.amazon.coral.service#{}", self.name()),
+            "message": self.default_message(),
+        })
+        .to_string();
+        typed(self.status(), body, JSON)
     }
 
     /// The error with a specific message, as `{"message": …}` plus `X-Amzn-ErrorType`.

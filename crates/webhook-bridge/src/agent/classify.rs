@@ -47,9 +47,13 @@ pub(super) fn classify(err: InvokeSdkError) -> AgentError {
     }
 }
 
-/// Errors without a modeled type: gateway-style 5xx are an unavailable service, the rest unknown.
+/// Errors without a modeled type: AWS's front door refusing the bridge's credentials
+/// (`ExpiredTokenException`, `UnrecognizedClientException`, `InvalidSignatureException`, all
+/// 403 and absent from the service model) are access denied, gateway-style 5xx an unavailable
+/// service, the rest unknown.
 fn by_status(status: u16) -> AgentFailure {
     match status {
+        401 | 403 => AgentFailure::AccessDenied,
         500 | 502 | 503 | 504 => AgentFailure::Unavailable,
         _ => AgentFailure::Unknown,
     }

@@ -239,6 +239,40 @@ async fn unknown_and_non_json_errors_are_agent_error() {
 }
 
 #[tokio::test]
+async fn errors_typed_only_in_the_body_and_aws_front_door_403s_map_to_documented_codes() {
+    let h = harness(&[]).await;
+    // Some AWS front ends name the type only in the body's `__type`: the same mapping.
+    for (error, status, code) in [
+        (
+            ServiceError::AccessDeniedException,
+            502,
+            "AGENT_ACCESS_DENIED",
+        ),
+        (
+            ServiceError::ResourceNotFoundException,
+            502,
+            "AGENT_NOT_FOUND",
+        ),
+        (
+            ServiceError::ValidationException,
+            502,
+            "AGENT_REQUEST_REJECTED",
+        ),
+    ] {
+        assert_fault_maps_to(&h, Fault::ErrorInBody { error }, status, code).await;
+    }
+    // 403s outside the service model: the bridge's own credentials are refused.
+    for error in [
+        ServiceError::ExpiredTokenException,
+        ServiceError::UnrecognizedClientException,
+        ServiceError::InvalidSignatureException,
+    ] {
+        assert_fault_maps_to(&h, Fault::error(error), 502, "AGENT_ACCESS_DENIED").await;
+        assert_fault_maps_to(&h, Fault::ErrorInBody { error }, 502, "AGENT_ACCESS_DENIED").await;
+    }
+}
+
+#[tokio::test]
 async fn broken_streams_and_oversized_answers() {
     let h = harness(&[("MAX_ANSWER_BYTES", "1024")]).await;
     h.agentcore.inject(Fault::CutStream);
