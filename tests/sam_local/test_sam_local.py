@@ -27,6 +27,11 @@ MOTO = str(ROOT / ".venv-moto/bin/moto_server")
 RUNTIME_ARN = "arn:aws:bedrock-agentcore:us-east-1:123456789012:runtime/local_triage-LOCAL00001"
 # How containers reach servers on this host (`--add-host host.docker.internal:host-gateway`).
 HOST = "host.docker.internal"
+# SAM hands the sam process's credentials to the function; the local AgentCore checks their
+# SigV4 signatures like AWS and accepts this pair (its --credentials default).
+SAM_ENV = {**os.environ, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
+           "AWS_REGION": "us-east-1", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": ""}
+SAM_ENV = {k: v for k, v in SAM_ENV.items() if v}
 COMMON = ["--skip-pull-image", "--language-extensions", "--parameter-overrides", "Architecture=x86_64",
           "--add-host", f"{HOST}:host-gateway", "-t", str(BUILT)]
 
@@ -150,7 +155,7 @@ class SamLocalTest(unittest.TestCase):
     def invoke(self, function, event_path, env_file):
         out = subprocess.run([SAM, "local", "invoke", function, "-e", str(event_path),
                               "--env-vars", env_file, *COMMON],
-                             capture_output=True, text=True, timeout=300, cwd=ROOT)
+                             capture_output=True, text=True, timeout=300, cwd=ROOT, env=SAM_ENV)
         self.assertEqual(out.returncode, 0, out.stderr[-3000:])
         return last_json_line(out.stdout), out.stderr
 
@@ -235,7 +240,7 @@ class SamLocalTest(unittest.TestCase):
         proc = subprocess.Popen([SAM, "local", "start-api", "--port", str(port),
                                  "--env-vars", self.env_file(), *COMMON],
                                 cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, start_new_session=True)
+                                text=True, start_new_session=True, env=SAM_ENV)
         try:
             wait_for(f"http://127.0.0.1:{port}/webhook/servicenow", "sam local start-api", 120)
 

@@ -26,6 +26,7 @@ mod forward;
 mod answers;
 mod state;
 
+mod auth;
 mod control;
 mod data_plane;
 
@@ -35,6 +36,6 @@ pub use faults::Fault;
 pub use recorder::{Invocation, StopRequest};
 pub use runtime_id::{LOCAL_RUNTIME_ARN, RuntimeRef};
 pub use sdk::{LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, local_sdk};
-pub use server::{LocalAgentCore, RunningAgentCore};
+pub use server::{LocalAgentCore, RunningAgentCore, local_credentials};
 pub use service_error::ServiceError;
 pub use state::Backend;

@@ -2,10 +2,10 @@
 
 use anyhow::Context;
 use clap::Parser;
-use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore};
+use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, local_credentials};
 
-/// Serves `POST /runtimes/{arn}/invocations` like Bedrock AgentCore, backed by a built-in
-/// deterministic triage agent or by a real agent's `/invocations` endpoint.
+/// Serves `POST /runtimes/{arn}/invocations` like Bedrock AgentCore (SigV4 checked), backed by
+/// a built-in deterministic triage agent or by a real agent's `/invocations` endpoint.
 #[derive(Parser)]
 #[command(version, about)]
 struct Args {
@@ -19,6 +19,16 @@ struct Args {
     /// BedrockAgentCoreApp) instead of the built-in agent.
     #[arg(long, env = "LOCAL_AGENTCORE_FORWARD")]
     forward: Option<String>,
+    /// Another access key whose SigV4 signatures are accepted, KEY:SECRET (repeatable). The
+    /// emulator's own key (AKIDLOCAL) is always accepted; `make local` signs with local:local.
+    #[arg(long = "credentials", value_parser = parse_credentials, default_value = "local:local")]
+    credentials: Vec<(String, String)>,
+}
+
+fn parse_credentials(s: &str) -> Result<(String, String), String> {
+    s.split_once(':')
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .ok_or_else(|| format!("expected KEY:SECRET, got {s:?}"))
 }
 
 #[tokio::main]
@@ -39,7 +49,12 @@ async fn main() -> anyhow::Result<()> {
         Some(url) => Backend::Forward(url),
         None => Backend::Builtin,
     };
-    let server = LocalAgentCore::new()
+    let server = args
+        .credentials
+        .iter()
+        .fold(LocalAgentCore::new(), |emulator, (key, secret)| {
+            emulator.with_credentials(local_credentials(key, secret))
+        })
         .with_runtime(&args.runtime_arn, backend.clone())
         .start(&args.addr)
         .await

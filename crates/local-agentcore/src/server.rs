@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use axum::Router;
 use axum::routing::{get, post};
+use axum::{Router, middleware};
+use local_lambda::LocalCredentials;
 use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::task::JoinHandle;
 
+use crate::auth::signed_only;
 use crate::control::{list_invocations, push_faults, release_held};
 use crate::data_plane::{invoke, stop_session, unknown_operation};
 use crate::faults::Fault;
@@ -19,15 +21,44 @@ use crate::sdk::{LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY};
 use crate::state::{Backend, Shared};
 
 /// Builder for an emulator instance.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Clone)]
 pub struct LocalAgentCore {
     runtimes: HashMap<RuntimeRef, Backend>,
+    credentials: Vec<LocalCredentials>,
+}
+
+impl Default for LocalAgentCore {
+    fn default() -> Self {
+        LocalAgentCore {
+            runtimes: HashMap::new(),
+            credentials: vec![local_credentials(
+                LOCAL_ACCESS_KEY_ID,
+                LOCAL_SECRET_ACCESS_KEY,
+            )],
+        }
+    }
+}
+
+/// A key pair signing for the emulator's region.
+pub fn local_credentials(access_key_id: &str, secret_access_key: &str) -> LocalCredentials {
+    LocalCredentials {
+        access_key_id: access_key_id.to_owned(),
+        secret_access_key: secret_access_key.to_owned(),
+        region: LOCAL_REGION.to_owned(),
+    }
 }
 
 impl LocalAgentCore {
-    /// An emulator serving no runtime yet (every invocation is `ResourceNotFoundException`).
+    /// An emulator serving no runtime yet (every invocation is `ResourceNotFoundException`),
+    /// accepting signatures by [`LOCAL_ACCESS_KEY_ID`] only.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Accepts signatures by `credentials` too.
+    pub fn with_credentials(mut self, credentials: LocalCredentials) -> Self {
+        self.credentials.push(credentials);
+        self
     }
 
     /// Registers a runtime by ARN. Panics on an ARN that does not match the service's pattern:
@@ -43,10 +74,15 @@ impl LocalAgentCore {
     pub async fn start(self, addr: impl ToSocketAddrs) -> std::io::Result<RunningAgentCore> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(Shared::new(self.runtimes));
-        let app = Router::new()
+        let state = Arc::new(Shared::new(self.runtimes, self.credentials));
+        // The data plane answers only SigV4-signed calls, as AWS does; the emulator's own
+        // control routes are open.
+        let data_plane = Router::new()
             .route("/runtimes/{runtime}/invocations", post(invoke))
             .route("/runtimes/{runtime}/stopruntimesession", post(stop_session))
+            .route_layer(middleware::from_fn_with_state(state.clone(), signed_only));
+        let app = Router::new()
+            .merge(data_plane)
             .route("/ping", get(|| async { r#"{"status":"Healthy"}"# }))
             .route("/_local/faults", post(push_faults))
             .route("/_local/release", post(release_held))

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use local_lambda::LocalCredentials;
 use tokio::sync::Notify;
 
 use crate::faults::FaultQueue;
@@ -27,17 +28,24 @@ pub(crate) struct Shared {
     pub(crate) held: Arc<Notify>,
     pub(crate) recorder: Recorder,
     pub(crate) http: reqwest::Client,
+    /// The keys whose SigV4 signatures are accepted.
+    pub(crate) credentials: Vec<LocalCredentials>,
 }
 
 impl Shared {
-    /// A fresh state serving `runtimes`: no faults queued, nothing recorded.
-    pub(crate) fn new(runtimes: HashMap<RuntimeRef, Backend>) -> Shared {
+    /// A fresh state serving `runtimes` to callers signing with `credentials`: no faults
+    /// queued, nothing recorded.
+    pub(crate) fn new(
+        runtimes: HashMap<RuntimeRef, Backend>,
+        credentials: Vec<LocalCredentials>,
+    ) -> Shared {
         Shared {
             runtimes,
             faults: FaultQueue::default(),
             held: Arc::new(Notify::new()),
             recorder: Recorder::default(),
             http: reqwest::Client::new(),
+            credentials,
         }
     }
 }

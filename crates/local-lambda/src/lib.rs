@@ -36,5 +36,7 @@ pub use gateway::{Gateway, GatewayConfig, RouteSpec};
 pub use gateway_responses::{GatewayResponse, GatewayResponses, TemplateError};
 pub use process::FunctionProcess;
 pub use runtime_api::{InvokeError, Outcome, RuntimeApi, StreamedResponse};
-pub use sigv4::{LocalCredentials, sigv4_post_headers, sigv4_signed_post};
+pub use sigv4::{
+    LocalCredentials, SigV4Error, sigv4_post_headers, sigv4_signed_post, verify_sigv4,
+};
 pub use sqs_source::{SqsEventSource, SqsSourceConfig, SqsSourceError};

@@ -30,17 +30,23 @@ pub struct LocalCredentials {
 
 /// Why a request's signature is refused.
 #[derive(Debug, Error, PartialEq, Eq)]
-pub(crate) enum SigV4Error {
+pub enum SigV4Error {
+    /// No `Authorization` header, or not a SigV4 one.
     #[error("missing or malformed Authorization header")]
     Malformed,
+    /// The access key is not the accepted one.
     #[error("unknown access key")]
     UnknownKey,
-    #[error("signed for service {0:?}, not lambda")]
+    /// Signed for another service.
+    #[error("signed for service {0:?}, not this one")]
     WrongService(String),
+    /// Signed for another region.
     #[error("signed for region {0:?}")]
     WrongRegion(String),
+    /// `x-amz-date` missing, malformed, or more than 5 minutes from now.
     #[error("x-amz-date missing, malformed or more than 5 minutes off")]
     BadDate,
+    /// The signature is not the one the accepted secret makes.
     #[error("signature does not match")]
     Mismatch,
 }
@@ -115,11 +121,12 @@ fn sign(
 ) -> Vec<(String, String)> {
     let mut settings = SigningSettings::default();
     settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
-    signature_headers(creds, request, time, settings).expect("a well-formed request signs")
+    signature_headers(creds, SERVICE, request, time, settings).expect("a well-formed request signs")
 }
 
 fn signature_headers(
     creds: &LocalCredentials,
+    service: &str,
     request: &Request<'_>,
     time: SystemTime,
     settings: SigningSettings,
@@ -135,7 +142,7 @@ fn signature_headers(
     let params = v4::SigningParams::builder()
         .identity(&identity)
         .region(&creds.region)
-        .name(SERVICE)
+        .name(service)
         .time(time)
         .settings(settings)
         .build()
@@ -157,9 +164,26 @@ fn signature_headers(
         .collect())
 }
 
-/// Checks a request's signature. `url` is the request URL as the caller addressed it.
+/// Checks a Function URL request's signature (service `lambda`). `url` is the request URL as
+/// the caller addressed it.
 pub(crate) fn verify(
     accepted: &LocalCredentials,
+    method: &str,
+    url: &str,
+    headers: &HeaderMap,
+    body: &[u8],
+    now: SystemTime,
+) -> Result<(), SigV4Error> {
+    verify_sigv4(accepted, SERVICE, method, url, headers, body, now)
+}
+
+/// Checks a request's SigV4 signature for `service` the way AWS does: the key, the scope's
+/// service and region, the date within 5 minutes, and the signature recomputed over exactly
+/// the headers the caller signed and the payload. `url` is the request URL as addressed (path
+/// still percent-encoded).
+pub fn verify_sigv4(
+    accepted: &LocalCredentials,
+    service: &str,
     method: &str,
     url: &str,
     headers: &HeaderMap,
@@ -174,7 +198,7 @@ pub(crate) fn verify(
     if parsed.access_key != accepted.access_key_id {
         return Err(SigV4Error::UnknownKey);
     }
-    if parsed.service != SERVICE {
+    if parsed.service != service {
         return Err(SigV4Error::WrongService(parsed.service.to_owned()));
     }
     if parsed.region != accepted.region {
@@ -207,7 +231,7 @@ pub(crate) fn verify(
         headers: &signed,
         body,
     };
-    let expected = signature_headers(accepted, &request, time, settings)?;
+    let expected = signature_headers(accepted, service, &request, time, settings)?;
     let expected_auth = expected
         .iter()
         .find(|(k, _)| k.eq_ignore_ascii_case("authorization"))

@@ -5,7 +5,10 @@ use crate::support;
 
 use std::time::Duration;
 
-use local_agentcore::{Fault, LOCAL_RUNTIME_ARN, ServiceError};
+use local_agentcore::{
+    Fault, LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_RUNTIME_ARN, LOCAL_SECRET_ACCESS_KEY,
+    ServiceError,
+};
 use support::{assert_error, assert_fault_maps_to, call, event, harness};
 
 #[tokio::test]
@@ -270,6 +273,50 @@ async fn errors_typed_only_in_the_body_and_aws_front_door_403s_map_to_documented
         assert_fault_maps_to(&h, Fault::error(error), 502, "AGENT_ACCESS_DENIED").await;
         assert_fault_maps_to(&h, Fault::ErrorInBody { error }, 502, "AGENT_ACCESS_DENIED").await;
     }
+}
+
+#[tokio::test]
+async fn a_bridge_signing_with_a_wrong_or_unknown_key_is_refused_by_agentcore() {
+    use aws_config::Region;
+    use aws_sdk_bedrockagentcore::config::Credentials;
+    use webhook_bridge::{Aws, Bridge, sdk_defaults};
+
+    let h = harness(&[]).await;
+    let config = || support::test_config(&[]);
+    for (key, secret, error_type) in [
+        (
+            LOCAL_ACCESS_KEY_ID,
+            "not-the-secret",
+            "InvalidSignatureException",
+        ),
+        (
+            "AKIDSTRANGER",
+            LOCAL_SECRET_ACCESS_KEY,
+            "UnrecognizedClientException",
+        ),
+    ] {
+        let sdk = sdk_defaults(&config())
+            .endpoint_url(h.agentcore.endpoint_url())
+            .region(Region::new(LOCAL_REGION))
+            .credentials_provider(Credentials::new(key, secret, None, None, "test"))
+            .load()
+            .await;
+        let bridge = Bridge::new(config(), Aws::same(&sdk));
+        let reply = call(&bridge, event("servicenow-minimal.json")).await;
+        assert_error(&reply, 502, "AGENT_ACCESS_DENIED");
+        assert_eq!(
+            h.agentcore.invocation_count(),
+            0,
+            "{error_type}: refused before the agent"
+        );
+    }
+    // The same emulator answers a correctly signed call.
+    assert_eq!(
+        call(&h.bridge, event("servicenow-minimal.json"))
+            .await
+            .status,
+        200
+    );
 }
 
 #[tokio::test]
