@@ -4,7 +4,7 @@ It runs the `bedrock-agentcore` SDK's BedrockAgentCoreApp, so the answers carry 
 framing a deployed agent produces (JSON, or SSE from an async generator). No model is called:
 the analysis is computed from the ticket so the tests can assert on it.
 
-    AGENT_MODE=json|sse AGENT_PORT=8080 python tests/agent/app.py
+    AGENT_MODE=json|string|sse|strands|sse-error AGENT_PORT=8080 python tests/agent/app.py
 """
 
 import base64
@@ -44,14 +44,46 @@ def analysis(payload, context):
     )
 
 
+def pieces(payload, context):
+    words = analysis(payload, context).split(" ")
+    return [word if i == 0 else " " + word for i, word in enumerate(words)]
+
+
 if MODE == "sse":
 
     @app.entrypoint
     async def invoke(payload, context):
-        words = analysis(payload, context).split(" ")
-        for i, word in enumerate(words):
-            yield word if i == 0 else " " + word
+        for piece in pieces(payload, context):
+            yield piece
         yield {"done": True}
+
+elif MODE == "strands":
+    # What a Strands agent's `stream_async` yields: lifecycle events, text deltas in "data"
+    # (beside the raw model event), and a closing model event without text.
+
+    @app.entrypoint
+    async def invoke(payload, context):
+        yield {"init_event_loop": True}
+        yield {"start": True}
+        for piece in pieces(payload, context):
+            yield {"data": piece, "delta": {"text": piece},
+                   "event": {"contentBlockDelta": {"delta": {"text": piece}}}}
+        yield {"event": {"messageStop": {"stopReason": "end_turn"}}}
+
+elif MODE == "sse-error":
+    # An agent whose model fails half way: some text, then an error event.
+
+    @app.entrypoint
+    async def invoke(payload, context):
+        for piece in pieces(payload, context)[:3]:
+            yield piece
+        yield {"error": "ModelThrottled", "message": "the model is throttled"}
+
+elif MODE == "string":
+
+    @app.entrypoint
+    def invoke(payload, context):
+        return analysis(payload, context)
 
 else:
 

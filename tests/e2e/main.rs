@@ -6,6 +6,7 @@
 
 mod support;
 
+mod agent_shapes;
 mod async_jobs;
 mod cli;
 mod reference_clients;
