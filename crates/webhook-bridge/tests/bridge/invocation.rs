@@ -115,11 +115,13 @@ async fn client_errors_are_not_retried() {
 }
 
 #[tokio::test]
-async fn the_deadline_covers_retries_and_stops_the_session() {
+async fn a_call_past_the_deadline_is_not_retried_and_its_session_is_stopped() {
     let h = harness(&[("AGENT_TIMEOUT_SECONDS", "1"), ("AGENT_MAX_ATTEMPTS", "3")]).await;
     h.agentcore.inject(Fault::delay(Duration::from_secs(3)));
     let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
     assert_error(&reply, 504, "AGENT_TIMEOUT");
+    // Three attempts are allowed, but the one deadline is spent: no second attempt.
+    assert_eq!(h.agentcore.invocation_count(), 1);
 
     let session = h.agentcore.invocations()[0].session_id.clone();
     let stops = h.agentcore.stop_requests();
