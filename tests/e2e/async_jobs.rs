@@ -65,8 +65,15 @@ async fn concurrent_duplicate_deliveries_make_one_job_one_agent_call_one_write_b
             .unwrap()
             .starts_with("Triage for INC0020001")
     );
-    // Let any duplicate messages drain before counting.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Count once every message (duplicates too) has been processed and deleted.
+    let started = std::time::Instant::now();
+    while local_moto::depth(&stack.sqs, &stack.queues.url).await > 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "the job queue never drained"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     assert_eq!(stack.agentcore.invocation_count(), 1, "one agent call");
     let patches = successful_patches(&stack);
     assert_eq!(patches.len(), 1, "one write-back");

@@ -188,11 +188,19 @@ async fn agent_failures_are_retried_then_recorded() {
         h.agentcore
             .inject(Fault::error(ServiceError::ThrottlingException));
     }
-    let (_, failed) = run_worker(&h, &worker).await;
+    let (messages, failed) = run_worker(&h, &worker).await;
     assert_eq!(failed.len(), 1, "throttled: handed back for another try");
     let record = call(&h.bridge, job_request(&job_id)).await;
     assert_eq!(record.json["status"], "queued");
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The visibility timeout runs out (rather than waiting for it): the message is back.
+    h.sqs
+        .change_message_visibility()
+        .queue_url(&h.queues.url)
+        .receipt_handle(messages[0].receipt_handle.clone().unwrap())
+        .visibility_timeout(0)
+        .send()
+        .await
+        .unwrap();
     let (_, failed) = run_worker(&h, &worker).await;
     assert!(failed.is_empty(), "the last receive records the failure");
     let record = call(&h.bridge, job_request(&job_id)).await;

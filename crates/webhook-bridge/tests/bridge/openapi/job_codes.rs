@@ -113,8 +113,12 @@ pub(super) async fn jobs_table_and_queue(unknown: &str, seen: &mut BTreeSet<Stri
     let body = DUPLICATED;
     j.agentcore
         .inject(Fault::delay(std::time::Duration::from_millis(2500)));
+    let before = j.agentcore.invocation_count();
     let (first, ()) = tokio::join!(call(&j.bridge, webhook("servicenow", body, &[])), async {
-        tokio::time::sleep(std::time::Duration::from_millis(700)).await;
+        // Once the first delivery has reached the agent, its job is running.
+        while j.agentcore.invocation_count() == before {
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
         observe(
             &j.bridge,
             WEBHOOK,
