@@ -42,6 +42,9 @@ ARM64_TARGET := aarch64-unknown-linux-gnu
 # cargo-fuzz needs nightly's -Zsanitizer; these machines have one stable toolchain, and
 # RUSTC_BOOTSTRAP=1 lets it accept those flags for the fuzz builds only.
 FUZZ := RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir crates/fuzz
+# A target's corpus: what earlier runs found (crates/fuzz/corpus, not committed) and the committed
+# seeds (crates/fuzz/seeds: the events' bodies, real answer streams).
+fuzz_dirs = crates/fuzz/corpus/$(1) $(wildcard crates/fuzz/seeds/$(1))
 FUZZ_SECONDS ?= 60
 # make sam-local: SAM's image for provided.al2023 on x86_64, built here from Debian packages when
 # no registry can be reached (real users let SAM pull AWS's image), and the x86_64 build it runs.
@@ -114,8 +117,10 @@ test: venv lint ## Run every test: unit, handler, end to end (real agent), templ
 	target/debug/bridge-load --binary target/debug/webhook --requests 1000 --concurrency 32 --instances 4 --max-rss-growth 25
 	@# Seconds of fuzzing so a regression in the parsers or signature checks fails CI.
 	$(MAKE) fuzz-tool
-	$(FUZZ) parse_payloads -- -max_total_time=5
-	$(FUZZ) verify_signatures -- -max_total_time=5
+	@mkdir -p crates/fuzz/corpus/parse_payloads crates/fuzz/corpus/verify_signatures crates/fuzz/corpus/sse_decoder
+	$(FUZZ) parse_payloads $(call fuzz_dirs,parse_payloads) -- -max_total_time=5
+	$(FUZZ) verify_signatures $(call fuzz_dirs,verify_signatures) -- -max_total_time=5
+	$(FUZZ) sse_decoder --features sse $(call fuzz_dirs,sse_decoder) -- -max_total_time=5
 	sam validate --lint
 	cfn-lint template.yaml
 	$(VENV)/bin/python -m unittest discover -s tests/template -v
@@ -185,9 +190,10 @@ fuzz-tool:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2
 
 fuzz: fuzz-tool ## Fuzz the payload parsers, signature checks and SSE decoder, FUZZ_SECONDS (60) each
-	$(FUZZ) parse_payloads -- -max_total_time=$(FUZZ_SECONDS)
-	$(FUZZ) verify_signatures -- -max_total_time=$(FUZZ_SECONDS)
-	$(FUZZ) sse_decoder --features sse -- -max_total_time=$(FUZZ_SECONDS)
+	@mkdir -p crates/fuzz/corpus/parse_payloads crates/fuzz/corpus/verify_signatures crates/fuzz/corpus/sse_decoder
+	$(FUZZ) parse_payloads $(call fuzz_dirs,parse_payloads) -- -max_total_time=$(FUZZ_SECONDS)
+	$(FUZZ) verify_signatures $(call fuzz_dirs,verify_signatures) -- -max_total_time=$(FUZZ_SECONDS)
+	$(FUZZ) sse_decoder --features sse $(call fuzz_dirs,sse_decoder) -- -max_total_time=$(FUZZ_SECONDS)
 
 reliability: ## Bad-input corpus, 20,000 property cases, 10,000-request load, 100,000-request leak check, fuzzing
 	cargo test -p webhook-bridge --test corpus

@@ -390,6 +390,25 @@ async fn warm_up_against_an_unreachable_endpoint_returns() {
 }
 
 #[tokio::test]
+async fn warm_up_against_an_endpoint_that_accepts_and_never_answers_is_bounded() {
+    // A black hole: connections are accepted and held, no byte is ever answered.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let held = tokio::spawn(async move {
+        let mut open = Vec::new();
+        while let Ok((socket, _)) = listener.accept().await {
+            open.push(socket);
+        }
+    });
+    let bridge = support::bridge_for(&format!("http://127.0.0.1:{port}"), &[]).await;
+    // The cold start goes on after its budget (2 s); the guard only turns a hang into a failure.
+    tokio::time::timeout(Duration::from_secs(20), bridge.warm_up())
+        .await
+        .expect("warm-up gave up on the silent endpoint");
+    held.abort();
+}
+
+#[tokio::test]
 async fn each_request_fences_its_ticket_with_a_fresh_nonce() {
     let h = harness(&[]).await;
     for _ in 0..2 {
