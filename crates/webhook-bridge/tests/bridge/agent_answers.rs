@@ -320,6 +320,39 @@ async fn a_bridge_signing_with_a_wrong_or_unknown_key_is_refused_by_agentcore() 
 }
 
 #[tokio::test]
+async fn a_short_lambda_deadline_cuts_the_agent_call_to_leave_time_to_answer() {
+    use lambda_http::RequestExt;
+    use std::time::{SystemTime, UNIX_EPOCH};
+
+    // Configured for 30 s, but this invocation ends in 2.5 s: the agent gets what is left less
+    // the 1.5 s kept to answer, so the 5 s agent is cut and the caller still gets a typed 504.
+    let h = harness(&[("AGENT_TIMEOUT_SECONDS", "30")]).await;
+    h.agentcore.inject(Fault::delay(Duration::from_secs(5)));
+    let now_ms = || {
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64
+    };
+    let mut context = lambda_http::Context::default();
+    context.request_id = "short-deadline-0001".into();
+    context.deadline = now_ms() + 2_500;
+    let deadline = context.deadline;
+    let reply = call(
+        &h.bridge,
+        event("servicenow-minimal.json").with_lambda_context(context),
+    )
+    .await;
+    assert_error(&reply, 504, "AGENT_TIMEOUT");
+    assert!(
+        now_ms() < deadline,
+        "answered before Lambda would end the invocation"
+    );
+    let stops = h.agentcore.stop_requests();
+    assert_eq!(stops.len(), 1, "the cut session is stopped: {stops:?}");
+}
+
+#[tokio::test]
 async fn broken_streams_and_oversized_answers() {
     let h = harness(&[("MAX_ANSWER_BYTES", "1024")]).await;
     h.agentcore.inject(Fault::CutStream);
