@@ -1,5 +1,5 @@
 //! API Gateway's own refusals as the deployed API renders them: the `GatewayResponses` of an
-//! `AWS::Serverless::Api` in the SAM template (status, headers, the `application/json` template
+//! `AWS::Serverless::Api` in the SAM template (read by `template`) (status, headers, the `application/json` template
 //! with `$context.requestId` filled in), falling back like API Gateway to `DEFAULT_4XX` /
 //! `DEFAULT_5XX` and then to its default `{"message": …}` body.
 
@@ -35,12 +35,12 @@ pub enum TemplateError {
 }
 
 impl GatewayResponses {
-    /// The `GatewayResponses` of the API `api` (its logical id) in the SAM template at `path`.
-    pub fn from_template(path: &Path, api: &str) -> Result<GatewayResponses, TemplateError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| TemplateError::Read(path.display().to_string(), e))?;
-        let doc: Yaml = serde_norway::from_str(&text)
-            .map_err(|e| TemplateError::Shape(format!("{}: {e}", path.display())))?;
+    /// The `GatewayResponses` of the API `api` in the parsed template `doc` (read from `path`).
+    pub(crate) fn from_yaml(
+        doc: &Yaml,
+        api: &str,
+        path: &Path,
+    ) -> Result<GatewayResponses, TemplateError> {
         let responses = &doc["Resources"][api]["Properties"]["GatewayResponses"];
         let Some(map) = responses.as_mapping() else {
             return Err(TemplateError::Shape(format!(
@@ -111,7 +111,8 @@ mod tests {
 
     fn template_responses() -> GatewayResponses {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../template.yaml");
-        GatewayResponses::from_template(&path, "WebhookApi").expect("the template's responses")
+        let doc: Yaml = serde_norway::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        GatewayResponses::from_yaml(&doc, "WebhookApi", &path).expect("the template's responses")
     }
 
     #[test]

@@ -31,6 +31,8 @@ mod function_url;
 mod gateway;
 mod sqs_source;
 
+mod template;
+
 pub use function_url::{FunctionUrl, FunctionUrlConfig};
 pub use gateway::{Gateway, GatewayConfig, RouteSpec};
 pub use gateway_responses::{GatewayResponse, GatewayResponses, TemplateError};
@@ -40,3 +42,4 @@ pub use sigv4::{
     LocalCredentials, SigV4Error, sigv4_post_headers, sigv4_signed_post, verify_sigv4,
 };
 pub use sqs_source::{SqsEventSource, SqsSourceConfig, SqsSourceError};
+pub use template::{responses_from_template, routes_from_template};

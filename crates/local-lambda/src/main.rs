@@ -7,8 +7,8 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 use local_lambda::{
-    FunctionProcess, FunctionUrl, FunctionUrlConfig, Gateway, GatewayConfig, GatewayResponses,
-    LocalCredentials, Outcome, RuntimeApi,
+    FunctionProcess, FunctionUrl, FunctionUrlConfig, Gateway, GatewayConfig, LocalCredentials,
+    Outcome, RuntimeApi, responses_from_template, routes_from_template,
 };
 
 /// Serves `POST /{stage}/webhook/{source}` and `POST /{stage}/v1/agents/{agent}/invoke` like the
@@ -26,7 +26,8 @@ struct Args {
     /// (`ApiKeySourceType: AUTHORIZER`, so `Authorization: Bearer <key>` works too), as deployed.
     #[arg(long)]
     authorizer_binary: Option<PathBuf>,
-    /// The SAM template whose API's GatewayResponses shape the gateway's own refusals.
+    /// The SAM template whose API the gateway serves: its routes (and which need a key) and the
+    /// GatewayResponses that shape the gateway's own refusals.
     #[arg(long, default_value = "template.yaml")]
     template: PathBuf,
     /// The API's logical id in the template.
@@ -107,7 +108,9 @@ async fn main() -> anyhow::Result<()> {
         Some(args.api_key.clone()).filter(|k| !k.is_empty()),
     );
     config.integration_timeout = Duration::from_secs(args.timeout);
-    config.responses = GatewayResponses::from_template(&args.template, &args.api)
+    config.routes = routes_from_template(&args.template, &args.api)
+        .with_context(|| format!("the routes of {} in --template", args.api))?;
+    config.responses = responses_from_template(&args.template, &args.api)
         .with_context(|| format!("the gateway responses of {} in --template", args.api))?;
     let gateway = match &args.authorizer_binary {
         None => Gateway::start(&args.addr, config, runtime).await,

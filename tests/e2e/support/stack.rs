@@ -7,7 +7,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, RunningAgentCore};
 use local_lambda::{
-    FunctionProcess, Gateway, GatewayConfig, GatewayResponses, Outcome, RuntimeApi,
+    FunctionProcess, Gateway, GatewayConfig, Outcome, RuntimeApi, responses_from_template,
+    routes_from_template,
 };
 use serde_json::Value;
 
@@ -58,10 +59,10 @@ pub(super) async fn webhook_behind_gateway(
     )
     .unwrap();
     let mut config = GatewayConfig::webhook(STAGE, Some(API_KEY.into()));
-    // API Gateway's refusals as the template renders them.
-    config.responses =
-        GatewayResponses::from_template(&workspace_root().join("template.yaml"), "WebhookApi")
-            .unwrap();
+    // The API as the template defines it: its routes, and its refusals as rendered.
+    let template = workspace_root().join("template.yaml");
+    config.routes = routes_from_template(&template, "WebhookApi").unwrap();
+    config.responses = responses_from_template(&template, "WebhookApi").unwrap();
     let gateway =
         Gateway::start_with_authorizer("127.0.0.1:0", config, runtime, authorizer_runtime)
             .await
