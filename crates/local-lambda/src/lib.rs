@@ -39,7 +39,8 @@ pub use gateway_responses::{GatewayResponse, GatewayResponses, TemplateError};
 pub use process::FunctionProcess;
 pub use runtime_api::{InvokeError, Outcome, RuntimeApi, StreamedResponse};
 pub use sigv4::{
-    LocalCredentials, SigV4Error, sigv4_post_headers, sigv4_signed_post, verify_sigv4,
+    LocalCredentials, SigV4Error, sigv4_post_headers, sigv4_signed_post, sigv4_signed_post_for,
+    verify_sigv4,
 };
 pub use sqs_source::{SqsEventSource, SqsSourceConfig, SqsSourceError};
 pub use template::{responses_from_template, routes_from_template};

@@ -80,6 +80,19 @@ pub fn sigv4_signed_post(
     headers: &[(&str, &str)],
     time: SystemTime,
 ) -> Vec<(String, String)> {
+    sigv4_signed_post_for(SERVICE, creds, url, body, headers, time)
+}
+
+/// [`sigv4_signed_post`] for another service (e.g. `bedrock-agentcore`, for the AgentCore
+/// emulator's own tests).
+pub fn sigv4_signed_post_for(
+    service: &str,
+    creds: &LocalCredentials,
+    url: &str,
+    body: &[u8],
+    headers: &[(&str, &str)],
+    time: SystemTime,
+) -> Vec<(String, String)> {
     let host = url
         .split_once("://")
         .map_or(url, |(_, rest)| rest)
@@ -99,7 +112,7 @@ pub fn sigv4_signed_post(
     headers
         .iter()
         .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .chain(sign(creds, &request, time))
+        .chain(sign(creds, service, &request, time))
         .collect()
 }
 
@@ -116,12 +129,13 @@ struct Request<'a> {
 /// `x-amz-content-sha256`.
 fn sign(
     creds: &LocalCredentials,
+    service: &str,
     request: &Request<'_>,
     time: SystemTime,
 ) -> Vec<(String, String)> {
     let mut settings = SigningSettings::default();
     settings.payload_checksum_kind = aws_sigv4::http_request::PayloadChecksumKind::XAmzSha256;
-    signature_headers(creds, SERVICE, request, time, settings).expect("a well-formed request signs")
+    signature_headers(creds, service, request, time, settings).expect("a well-formed request signs")
 }
 
 fn signature_headers(
@@ -335,7 +349,7 @@ mod tests {
             headers: &pairs,
             body,
         };
-        for (k, v) in sign(&creds(), &request, time) {
+        for (k, v) in sign(&creds(), SERVICE, &request, time) {
             headers.insert(
                 http::HeaderName::from_bytes(k.as_bytes()).unwrap(),
                 v.parse().unwrap(),
