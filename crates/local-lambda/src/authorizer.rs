@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
+use http::StatusCode;
 use serde_json::{Map, Value};
 
 use crate::runtime_api::{Outcome, RuntimeApi};
@@ -36,6 +37,38 @@ pub(crate) enum Refusal {
     Denied,
     /// It failed otherwise, timed out or answered something unreadable: `500`.
     Failed,
+}
+
+impl Refusal {
+    /// API Gateway's response type for the refusal, and its own status, message and error type.
+    pub(crate) fn response(self) -> (&'static str, (StatusCode, &'static str, &'static str)) {
+        match self {
+            Refusal::Unauthorized => (
+                "UNAUTHORIZED",
+                (
+                    StatusCode::UNAUTHORIZED,
+                    "Unauthorized",
+                    "UnauthorizedException",
+                ),
+            ),
+            Refusal::Denied => (
+                "ACCESS_DENIED",
+                (
+                    StatusCode::FORBIDDEN,
+                    "User is not authorized to access this resource",
+                    "AccessDeniedException",
+                ),
+            ),
+            Refusal::Failed => (
+                "AUTHORIZER_FAILURE",
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Internal server error",
+                    "AuthorizerFailureException",
+                ),
+            ),
+        }
+    }
 }
 
 /// The ARN of one method call, as API Gateway passes it (`methodArn`).

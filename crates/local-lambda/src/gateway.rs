@@ -13,7 +13,7 @@ use bytes::Bytes;
 use http::{HeaderName, HeaderValue, StatusCode};
 use serde_json::Value;
 
-use crate::authorizer::{Refusal, authorize, authorizer_event, method_arn};
+use crate::authorizer::{authorize, authorizer_event, method_arn};
 use crate::gateway_responses::GatewayResponses;
 use crate::proxy_event::{ProxyRequest, proxy_event};
 use crate::runtime_api::{Outcome, RuntimeApi};
@@ -253,35 +253,9 @@ async fn handle(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             let event = authorizer_event(&proxy_event(&request), &arn);
             match authorize(authorizer, &event, &arn).await {
                 Ok(granted) => Some(granted),
-                Err(Refusal::Unauthorized) => {
-                    return refuse(
-                        "UNAUTHORIZED",
-                        (
-                            StatusCode::UNAUTHORIZED,
-                            "Unauthorized",
-                            "UnauthorizedException",
-                        ),
-                    );
-                }
-                Err(Refusal::Denied) => {
-                    return refuse(
-                        "ACCESS_DENIED",
-                        (
-                            StatusCode::FORBIDDEN,
-                            "User is not authorized to access this resource",
-                            "AccessDeniedException",
-                        ),
-                    );
-                }
-                Err(Refusal::Failed) => {
-                    return refuse(
-                        "AUTHORIZER_FAILURE",
-                        (
-                            StatusCode::INTERNAL_SERVER_ERROR,
-                            "Internal server error",
-                            "AuthorizerFailureException",
-                        ),
-                    );
+                Err(refusal) => {
+                    let (kind, default) = refusal.response();
+                    return refuse(kind, default);
                 }
             }
         }
