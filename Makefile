@@ -46,6 +46,9 @@ FUZZ := RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir crates/fuzz
 # seeds (crates/fuzz/seeds: the events' bodies, real answer streams).
 fuzz_dirs = crates/fuzz/corpus/$(1) $(wildcard crates/fuzz/seeds/$(1))
 FUZZ_SECONDS ?= 60
+# make test's storm: 400 deliveries in 8 s (20 % duplicates, 5 % poison) at a 25/s quota scaled 4×.
+STORM_SHORT := --deliveries 400 --over-secs 8 --time-scale 4 --worker-concurrency 8 --webhook-instances 2 \
+	--webhook target/debug/webhook --worker target/debug/worker
 # make sam-local: SAM's image for provided.al2023 on x86_64, built here from Debian packages when
 # no registry can be reached (real users let SAM pull AWS's image), and the x86_64 build it runs.
 SAM_LOCAL_IMAGE := public.ecr.aws/lambda/provided:al2023-rapid-x86_64
@@ -55,7 +58,7 @@ DEBIAN_MIRROR ?= http://deb.debian.org/debian
 # Deploy non-interactively with GUIDED=0 once samconfig.toml holds your answers.
 GUIDED ?= 1
 
-.PHONY: help venv local test lint build deploy invoke bench reliability fuzz fuzz-tool clean arm64-target sam-local sam-local-image
+.PHONY: help venv local test lint build deploy invoke bench storm reliability fuzz fuzz-tool clean arm64-target sam-local sam-local-image
 
 help: ## List the targets
 	@grep -hE '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -115,6 +118,9 @@ test: venv lint ## Run every test: unit, handler, end to end (real agent), templ
 	cargo test --workspace
 	@# A short load: 1,000 deliveries at concurrency 32 over 4 instances of the real binary.
 	target/debug/bridge-load --binary target/debug/webhook --requests 1000 --concurrency 32 --instances 4 --max-rss-growth 25
+	@# A short storm through the whole asynchronous path against the emulator's quotas: nothing
+	@# lost, duplicates run once, only poison dead-lettered (no timing target here: make storm).
+	target/debug/bridge-storm $(STORM_SHORT)
 	@# Seconds of fuzzing so a regression in the parsers or signature checks fails CI.
 	$(MAKE) fuzz-tool
 	@mkdir -p crates/fuzz/corpus/parse_payloads crates/fuzz/corpus/verify_signatures
@@ -186,6 +192,10 @@ bench: $(BENCH_VENV)/.installed ## Measure the release binary against a Python b
 	else echo "No arm64 build (.aws-sam/build): run make build to include the deployment zip size."; fi; \
 	target/release/bridge-bench --python $(BENCH_VENV)/bin/python $$zip
 	$(BENCH_VENV)/bin/python bench/chart.py docs/benchmarks.json docs/benchmarks.png
+
+storm: ## 5,000 deliveries in a minute through the async path against AgentCore's quotas (scaled); writes docs/storm.{md,json}
+	cargo build --release --bin webhook --bin worker --bin bridge-storm
+	target/release/bridge-storm --compare-unreleased --max-drain-ratio 1.5 --out docs/storm --readme README.md
 
 fuzz-tool:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2

@@ -11,3 +11,5 @@ pub mod measure;
 pub mod streaming;
 
 pub mod report;
+
+pub mod storm;

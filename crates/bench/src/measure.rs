@@ -95,11 +95,21 @@ fn check(outcome: &Outcome) -> anyhow::Result<()> {
 
 /// Resident set size from /proc (Linux).
 pub fn rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_kib(pid, "VmRSS:")
+}
+
+/// Peak resident memory of process `pid` so far, in KiB (`VmHWM`): what Lambda reports as
+/// "Max Memory Used".
+pub fn peak_rss_kib(pid: u32) -> anyhow::Result<u64> {
+    status_kib(pid, "VmHWM:")
+}
+
+fn status_kib(pid: u32, field: &str) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next())
         .and_then(|n| n.parse().ok())
-        .ok_or_else(|| anyhow::anyhow!("no VmRSS for pid {pid}"))
+        .ok_or_else(|| anyhow::anyhow!("no {field} for pid {pid}"))
 }

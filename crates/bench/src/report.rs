@@ -245,22 +245,25 @@ fn streaming_notes(s: &Streaming) -> String {
     notes
 }
 
-const README_START: &str = "<!-- bench:start -->";
-const README_END: &str = "<!-- bench:end -->";
-
 /// Replaces the README's bench block with the latest figures; `false` when the README or its
 /// markers are missing (nothing written).
 pub fn update_readme(results: &Results, readme: &Path) -> anyhow::Result<bool> {
-    let Ok(text) = std::fs::read_to_string(readme) else {
-        return Ok(false);
-    };
     let mut block = buffered_table(results);
     if let Some(s) = &results.streaming {
         block.push_str("\nStreaming entry point (Function URL, `stream` binary):\n\n");
         block.push_str(&streaming_table(s));
     }
     block.push_str("\nFull report: `docs/benchmarks.md`; chart: `docs/benchmarks.png`.\n");
-    match replace_block(&text, &block) {
+    update_readme_block(readme, "bench", &block)
+}
+
+/// Replaces what is between `<!-- {name}:start -->` and `<!-- {name}:end -->` in `readme` with
+/// `block`; `false` when the README or its markers are missing (nothing written).
+pub fn update_readme_block(readme: &Path, name: &str, block: &str) -> anyhow::Result<bool> {
+    let Ok(text) = std::fs::read_to_string(readme) else {
+        return Ok(false);
+    };
+    match replace_block(&text, name, block) {
         Some(updated) => {
             if updated != text {
                 std::fs::write(readme, updated)?;
@@ -271,10 +274,14 @@ pub fn update_readme(results: &Results, readme: &Path) -> anyhow::Result<bool> {
     }
 }
 
-/// `text` with everything between the bench markers replaced by `block`.
-fn replace_block(text: &str, block: &str) -> Option<String> {
-    let start = text.find(README_START)? + README_START.len();
-    let end = start + text[start..].find(README_END)?;
+/// `text` with everything between the `name` block's markers replaced by `block`.
+fn replace_block(text: &str, name: &str, block: &str) -> Option<String> {
+    let (open, close) = (
+        format!("<!-- {name}:start -->"),
+        format!("<!-- {name}:end -->"),
+    );
+    let start = text.find(&open)? + open.len();
+    let end = start + text[start..].find(&close)?;
     Some(format!("{}\n{block}{}", &text[..start], &text[end..]))
 }
 
@@ -304,13 +311,18 @@ mod tests {
     fn the_readme_block_is_replaced_and_the_rest_kept() {
         let text = "intro\n<!-- bench:start -->\nold\ntable\n<!-- bench:end -->\n\n## Next\n";
         assert_eq!(
-            replace_block(text, "new\n").unwrap(),
+            replace_block(text, "bench", "new\n").unwrap(),
             "intro\n<!-- bench:start -->\nnew\n<!-- bench:end -->\n\n## Next\n"
         );
-        assert_eq!(replace_block("no markers", "new\n"), None);
+        assert_eq!(replace_block("no markers", "bench", "new\n"), None);
         assert_eq!(
-            replace_block("<!-- bench:end --> <!-- bench:start -->", "x"),
+            replace_block("<!-- bench:end --> <!-- bench:start -->", "bench", "x"),
             None
+        );
+        assert_eq!(
+            replace_block(text, "storm", "x"),
+            None,
+            "another block's markers"
         );
     }
 }

@@ -35,5 +35,5 @@ pub use error::{MessageError, QueueError, StoreError};
 pub use job::{JobMode, JobRecord, JobStatus, NewJob, WriteBack, WriteBackStatus};
 pub use key::{IdempotencyKey, KeyError, is_job_id, request_fingerprint};
 pub use message::JobMessage;
-pub use queue::{JobQueue, MAX_MESSAGE_BYTES};
+pub use queue::{JobQueue, MAX_DELAY, MAX_MESSAGE_BYTES};
 pub use store::{Claim, JobStore, MAX_ANALYSIS_BYTES, MAX_ERROR_MESSAGE_BYTES};

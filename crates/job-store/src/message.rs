@@ -25,6 +25,19 @@ pub struct JobMessage {
     /// Where and how to post the analysis back, if the source is configured for it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub write_back: Option<serde_json::Value>,
+    /// The session will not be continued: the worker stops it once the job is done, so it does
+    /// not hold one of the account's active sessions until it idles out.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub release_session: bool,
+    /// How many times the job was put back on the queue because AgentCore was throttling or
+    /// over quota. These put-backs are new messages, so they do not use up the receives that
+    /// guard against poison messages; this count bounds them instead.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub deferrals: u32,
+}
+
+fn is_zero(n: &u32) -> bool {
+    *n == 0
 }
 
 impl JobMessage {
@@ -59,6 +72,8 @@ mod tests {
             user_id: None,
             payload: json!({"prompt": "p"}),
             write_back: None,
+            release_session: false,
+            deferrals: 0,
         }
     }
 
@@ -67,9 +82,24 @@ mod tests {
         let m = message();
         let body = m.to_sqs_body().unwrap();
         assert!(
-            !body.contains("user_id") && !body.contains("write_back"),
+            !body.contains("user_id")
+                && !body.contains("write_back")
+                && !body.contains("release_session")
+                && !body.contains("deferrals"),
             "{body}"
         );
+        assert_eq!(JobMessage::from_sqs_body(&body).unwrap(), m);
+    }
+
+    #[test]
+    fn a_deferred_releasing_job_round_trips() {
+        let m = JobMessage {
+            release_session: true,
+            deferrals: 3,
+            ..message()
+        };
+        let body = m.to_sqs_body().unwrap();
+        assert!(body.contains(r#""deferrals":3"#), "{body}");
         assert_eq!(JobMessage::from_sqs_body(&body).unwrap(), m);
     }
 

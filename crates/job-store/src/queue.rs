@@ -1,5 +1,7 @@
 //! The job queue: SQS, with a dead-letter queue configured on the queue itself (RedrivePolicy).
 
+use std::time::Duration;
+
 use aws_sdk_sqs::Client;
 
 use crate::error::QueueError;
@@ -9,6 +11,9 @@ use crate::message::JobMessage;
 /// up to 10 messages in one synchronous invocation whose payload is capped at 6 MB; 256 KiB (the
 /// long-standing SQS limit) keeps a full batch well inside it.
 pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
+
+/// SQS's longest `DelaySeconds`.
+pub const MAX_DELAY: Duration = Duration::from_secs(900);
 
 /// The job queue: where the webhook Lambda hands async jobs to the worker.
 #[derive(Debug, Clone)]
@@ -30,6 +35,16 @@ impl JobQueue {
     /// so re-enqueueing a job found `queued` is a safe recovery from a crash between claim and
     /// enqueue.
     pub async fn enqueue(&self, message: &JobMessage) -> Result<String, QueueError> {
+        self.enqueue_after(message, Duration::ZERO).await
+    }
+
+    /// Sends one job that becomes visible only after `delay` (SQS `DelaySeconds`, whole seconds,
+    /// at most 15 minutes: longer delays are capped). A worker puts a throttled job back this way.
+    pub async fn enqueue_after(
+        &self,
+        message: &JobMessage,
+        delay: Duration,
+    ) -> Result<String, QueueError> {
         let body = message.to_sqs_body().map_err(QueueError::Encode)?;
         if body.len() > MAX_MESSAGE_BYTES {
             return Err(QueueError::TooLarge {
@@ -42,10 +57,11 @@ impl JobQueue {
             .send_message()
             .queue_url(&self.queue_url)
             .message_body(body)
+            .delay_seconds(delay.min(MAX_DELAY).as_secs() as i32)
             .send()
             .await
             .map_err(|err| QueueError::from_sdk("enqueue", &err))?;
-        tracing::debug!(job_id = %message.job_id, "job enqueued");
+        tracing::debug!(job_id = %message.job_id, ?delay, "job enqueued");
         Ok(out.message_id().unwrap_or_default().to_owned())
     }
 }

@@ -1,7 +1,8 @@
 //! The emulator's own `/_local/*` routes, for scripts and humans: queue faults, release a held
-//! stream, list what was received.
+//! stream, list what was received, show what the quotas did.
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
@@ -54,4 +55,13 @@ pub(crate) async fn list_invocations(State(state): State<Arc<Shared>>) -> Respon
         serde_json::Value::from(list).to_string(),
         JSON,
     )
+}
+
+/// `GET /_local/quotas`: see [`crate::RunningAgentCore::quota_stats`].
+pub(crate) async fn quota_stats(State(state): State<Arc<Shared>>) -> Response {
+    let stats = state.quotas().stats(Instant::now());
+    match serde_json::to_string(&stats) {
+        Ok(body) => typed(StatusCode::OK, body, JSON),
+        Err(e) => (StatusCode::INTERNAL_SERVER_ERROR, e.to_string()).into_response(),
+    }
 }

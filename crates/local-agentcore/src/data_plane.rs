@@ -1,19 +1,23 @@
 //! The data-plane operations, checked in the order the service checks them:
 //! `InvokeAgentRuntime` (`POST /runtimes/{runtime}/invocations`), `StopRuntimeSession` and the
-//! service's answer to any other path.
+//! service's answer to any other path. An admitted invocation holds its session busy until its
+//! answer's body has been sent or abandoned; only then does the session's idle time start.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
+use axum::body::{Body, HttpBody};
 use axum::extract::{FromRequestParts, Path, Query, Request, State};
 use axum::response::{IntoResponse, Response};
 use http::request::Parts;
 use http::{HeaderMap, HeaderValue, StatusCode};
+use http_body_util::BodyExt;
 use serde::Deserialize;
 
 use crate::answers;
 use crate::faults::Fault;
 use crate::forward::{SESSION_HEADER, forward};
+use crate::quotas::{Lease, Refusal, SessionKey};
 use crate::recorder::{Invocation, StopRequest};
 use crate::respond::{JSON, typed};
 use crate::runtime_id::{RuntimeRef, valid_qualifier};
@@ -22,6 +26,10 @@ use crate::state::{Backend, Shared};
 
 /// The service's payload limit (100,000,000 bytes).
 const MAX_PAYLOAD: usize = 100_000_000;
+
+/// The 402's message when the account's active sessions are all taken (worded like AWS's
+/// messages; the service's exact text is not documented).
+const SESSIONS_EXHAUSTED: &str = "Maximum number of active sessions reached for this account";
 
 /// What addresses a data-plane request: the path's runtime segment (percent-decoded),
 /// `?qualifier`, `?accountId` and the session header.
@@ -92,7 +100,12 @@ fn stamp(mut resp: Response, session_id: &str) -> Response {
 }
 
 /// Records the request, validates it in the order the service does, then produces the answer.
-async fn answer(state: &Shared, call: &RuntimeCall, req: Request, session_id: &str) -> Response {
+async fn answer(
+    state: &Arc<Shared>,
+    call: &RuntimeCall,
+    req: Request,
+    session_id: &str,
+) -> Response {
     let raw_path = req.uri().path().to_owned();
     let headers: Vec<(String, String)> = req
         .headers()
@@ -146,15 +159,30 @@ async fn answer(state: &Shared, call: &RuntimeCall, req: Request, session_id: &s
             "No endpoint named {qualifier} for this agent runtime"
         ));
     }
+    let key = session_key(&runtime_ref, session_id);
+    let admitted = state.quotas().admit(&key, qualifier, Instant::now());
+    let busy = match admitted {
+        Ok(lease) => Busy {
+            state: state.clone(),
+            lease: Some(lease),
+        },
+        Err(Refusal::Throttled) => return ServiceError::ThrottlingException.response(),
+        Err(Refusal::NoFreeSession) => {
+            return ServiceError::ServiceQuotaExceededException.with_message(SESSIONS_EXHAUSTED);
+        }
+    };
 
     let mut fault = state.faults.next();
     if let Some(Fault::Delay { ms }) = fault {
         tokio::time::sleep(Duration::from_millis(ms)).await;
         fault = None;
     }
-    match (fault, backend) {
+    let resp = match (fault, backend) {
         (Some(f), _) => answers::faulty(f, &body, &state.held),
-        (None, Backend::Builtin) => answers::builtin(&body, accept.as_deref()),
+        (None, Backend::Builtin) => {
+            tokio::time::sleep(state.agent_latency).await;
+            answers::builtin(&body, accept.as_deref())
+        }
         (None, Backend::Forward(url)) => {
             forward(
                 &state.http,
@@ -166,16 +194,69 @@ async fn answer(state: &Shared, call: &RuntimeCall, req: Request, session_id: &s
             )
             .await
         }
+    };
+    busy_until_sent(resp, busy)
+}
+
+fn session_key(runtime: &RuntimeRef, session_id: &str) -> SessionKey {
+    SessionKey {
+        account: runtime.account.clone(),
+        runtime_id: runtime.runtime_id.clone(),
+        session_id: session_id.to_owned(),
     }
 }
 
+/// An admitted invocation's session, busy while this lives. It is dropped with the answer's body,
+/// which hyper drops once it has taken the body's end (before writing it out) or when the client
+/// goes away; or with the handler, when the client leaves before the answer starts.
+struct Busy {
+    state: Arc<Shared>,
+    lease: Option<Lease>,
+}
+
+impl Drop for Busy {
+    fn drop(&mut self) {
+        if let Some(lease) = self.lease.take() {
+            self.state.quotas().finish(lease, Instant::now());
+        }
+    }
+}
+
+/// `resp` with `busy` riding along in its body, so the session idles only once the body ends.
+fn busy_until_sent(resp: Response, busy: Busy) -> Response {
+    let (mut parts, body) = resp.into_parts();
+    // The wrapper does not pass on the body's exact length, so hyper would send a whole answer
+    // chunked; the service sends those with `Content-Length`, as before the wrapper.
+    if let Some(len) = body.size_hint().exact()
+        && !parts.headers.contains_key(http::header::CONTENT_LENGTH)
+    {
+        parts
+            .headers
+            .insert(http::header::CONTENT_LENGTH, HeaderValue::from(len));
+    }
+    let body = body.map_frame(move |frame| {
+        let _held = &busy;
+        frame
+    });
+    Response::from_parts(parts, Body::new(body))
+}
+
 /// `StopRuntimeSession`: 200 for a session the emulator has run, else `ResourceNotFoundException`.
+/// An active session ends and frees its slot in the account's quota; its id, invoked again, opens
+/// a new session.
 pub(crate) async fn stop_session(State(state): State<Arc<Shared>>, call: RuntimeCall) -> Response {
     let session_id = call.session_id.clone().unwrap_or_default();
-    let known_runtime = call
+    let runtime = call
         .runtime_ref()
-        .is_ok_and(|r| state.runtimes.contains_key(&r));
-    let stopped = known_runtime && state.recorder.knows_session(&session_id);
+        .ok()
+        .filter(|r| state.runtimes.contains_key(r));
+    let ended = runtime.as_ref().is_some_and(|r| {
+        state
+            .quotas()
+            .stop(&session_key(r, &session_id), Instant::now())
+    });
+    // A session the emulator ran that is no longer active answers 200, as before quotas.
+    let stopped = ended || (runtime.is_some() && state.recorder.knows_session(&session_id));
     state.recorder.record_stop(StopRequest {
         runtime: call.runtime,
         qualifier: call.qualifier,

@@ -6,13 +6,15 @@
 //! every answer has `x-amzn-RequestId` and echoes the session id. Behind each runtime sits either
 //! a built-in deterministic triage agent or a real agent's `POST /invocations` (for example a
 //! `BedrockAgentCoreApp`), whose body is streamed through unchanged. Faults can be injected for
-//! tests. Test and local use only: the production Lambda never links this crate.
+//! tests, and AgentCore's quotas (invocations per second, active sessions with their idle timeout
+//! and lifetime) enforced. Test and local use only: the production Lambda never links this crate.
 
 // Leaves first, the server last: a module uses only modules declared above it (rustfmt keeps
 // each blank-line group in alphabetical order; a group's modules do not use each other).
 mod sdk;
 
 mod builtin_agent;
+mod quotas;
 mod recorder;
 mod respond;
 mod runtime_id;
@@ -33,6 +35,7 @@ mod data_plane;
 mod server;
 
 pub use faults::Fault;
+pub use quotas::{QuotaStats, Quotas};
 pub use recorder::{Invocation, StopRequest};
 pub use runtime_id::{LOCAL_RUNTIME_ARN, RuntimeRef};
 pub use sdk::{LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, local_sdk};

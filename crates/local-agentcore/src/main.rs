@@ -1,8 +1,10 @@
 //! `local-agentcore`: the AgentCore data-plane emulator as a process, for `make local`.
 
+use std::time::Duration;
+
 use anyhow::Context;
 use clap::Parser;
-use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, local_credentials};
+use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, Quotas, local_credentials};
 
 /// Serves `POST /runtimes/{arn}/invocations` like Bedrock AgentCore (SigV4 checked), backed by
 /// a built-in deterministic triage agent or by a real agent's `/invocations` endpoint.
@@ -23,6 +25,76 @@ struct Args {
     /// emulator's own key (AKIDLOCAL) is always accepted; `make local` signs with local:local.
     #[arg(long = "credentials", value_parser = parse_credentials, default_value = "local:local")]
     credentials: Vec<(String, String)>,
+    /// Enforce AWS's default quotas (25 calls per second per endpoint, 1,000 active sessions);
+    /// the flags below override them. Without it and them, nothing is limited.
+    #[arg(long, env = "LOCAL_AGENTCORE_AWS_QUOTAS")]
+    aws_quotas: bool,
+    /// InvokeAgentRuntime calls per second per endpoint; past it, 429 ThrottlingException.
+    #[arg(long, env = "LOCAL_AGENTCORE_TPS", value_name = "N")]
+    tps: Option<u32>,
+    /// Active sessions per account; a new session past it gets 402
+    /// ServiceQuotaExceededException.
+    #[arg(long, env = "LOCAL_AGENTCORE_MAX_ACTIVE_SESSIONS", value_name = "N")]
+    max_active_sessions: Option<usize>,
+    /// Seconds a session stays active after its last answer ended.
+    #[arg(
+        long,
+        env = "LOCAL_AGENTCORE_IDLE_TIMEOUT_SECS",
+        value_name = "S",
+        default_value_t = 900
+    )]
+    idle_timeout_secs: u64,
+    /// Seconds a session stays active at most, from its first invocation.
+    #[arg(
+        long,
+        env = "LOCAL_AGENTCORE_MAX_SESSION_LIFETIME_SECS",
+        value_name = "S",
+        default_value_t = 28_800
+    )]
+    max_session_lifetime_secs: u64,
+    /// Divides every quota duration, the one-second rate window included (100: a 9 s idle
+    /// timeout, 25 calls per 10 ms).
+    #[arg(
+        long,
+        env = "LOCAL_AGENTCORE_TIME_SCALE",
+        value_name = "F",
+        default_value_t = 1.0,
+        value_parser = parse_time_scale
+    )]
+    time_scale: f64,
+    /// How long the built-in agent takes per answer, in ms (real time, not scaled).
+    #[arg(
+        long,
+        env = "LOCAL_AGENTCORE_AGENT_LATENCY_MS",
+        value_name = "MS",
+        default_value_t = 0
+    )]
+    agent_latency_ms: u64,
+}
+
+impl Args {
+    /// The quotas the flags ask for: AWS's with `--aws-quotas`, else none, then each flag given.
+    fn quotas(&self) -> Quotas {
+        let base = if self.aws_quotas {
+            Quotas::aws_defaults()
+        } else {
+            Quotas::unlimited()
+        };
+        Quotas {
+            invocations_per_second: self.tps.or(base.invocations_per_second),
+            max_active_sessions: self.max_active_sessions.or(base.max_active_sessions),
+            idle_timeout: Duration::from_secs(self.idle_timeout_secs),
+            max_session_lifetime: Duration::from_secs(self.max_session_lifetime_secs),
+            time_scale: self.time_scale,
+        }
+    }
+}
+
+fn parse_time_scale(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
+        _ => Err(format!("expected a positive number, got {s:?}")),
+    }
 }
 
 fn parse_credentials(s: &str) -> Result<(String, String), String> {
@@ -45,6 +117,7 @@ async fn main() -> anyhow::Result<()> {
             args.runtime_arn
         );
     }
+    let quotas = args.quotas();
     let backend = match args.forward {
         Some(url) => Backend::Forward(url),
         None => Backend::Builtin,
@@ -56,10 +129,12 @@ async fn main() -> anyhow::Result<()> {
             emulator.with_credentials(local_credentials(key, secret))
         })
         .with_runtime(&args.runtime_arn, backend.clone())
+        .with_quotas(quotas.clone())
+        .with_agent_latency(Duration::from_millis(args.agent_latency_ms))
         .start(&args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
-    tracing::info!(endpoint = %server.endpoint_url(), runtime = %args.runtime_arn, ?backend, "local AgentCore ready");
+    tracing::info!(endpoint = %server.endpoint_url(), runtime = %args.runtime_arn, ?backend, ?quotas, "local AgentCore ready");
     server.wait().await;
     Ok(())
 }

@@ -4,6 +4,8 @@
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
+use std::time::Instant;
 
 use axum::routing::{get, post};
 use axum::{Router, middleware};
@@ -12,9 +14,10 @@ use tokio::net::{TcpListener, ToSocketAddrs};
 use tokio::task::JoinHandle;
 
 use crate::auth::signed_only;
-use crate::control::{list_invocations, push_faults, release_held};
+use crate::control::{list_invocations, push_faults, quota_stats, release_held};
 use crate::data_plane::{invoke, stop_session, unknown_operation};
 use crate::faults::Fault;
+use crate::quotas::{QuotaStats, Quotas};
 use crate::recorder::{Invocation, StopRequest};
 use crate::runtime_id::{LOCAL_RUNTIME_ARN, RuntimeRef};
 use crate::sdk::{LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY};
@@ -25,6 +28,8 @@ use crate::state::{Backend, Shared};
 pub struct LocalAgentCore {
     runtimes: HashMap<RuntimeRef, Backend>,
     credentials: Vec<LocalCredentials>,
+    quotas: Quotas,
+    agent_latency: Duration,
 }
 
 impl Default for LocalAgentCore {
@@ -35,6 +40,8 @@ impl Default for LocalAgentCore {
                 LOCAL_ACCESS_KEY_ID,
                 LOCAL_SECRET_ACCESS_KEY,
             )],
+            quotas: Quotas::unlimited(),
+            agent_latency: Duration::ZERO,
         }
     }
 }
@@ -70,11 +77,32 @@ impl LocalAgentCore {
         self
     }
 
+    /// Makes the built-in agent take `latency` for each answer (its session busy meanwhile), as
+    /// a real agent would: what a storm's concurrency is sized from.
+    pub fn with_agent_latency(mut self, latency: Duration) -> Self {
+        self.agent_latency = latency;
+        self
+    }
+
+    /// Enforces `quotas` (by default none: [`Quotas::unlimited`]). Panics on a time scale that is
+    /// not a positive number, a mistake in the test or command line.
+    pub fn with_quotas(mut self, quotas: Quotas) -> Self {
+        assert!(
+            quotas.time_scale.is_finite() && quotas.time_scale > 0.0,
+            "the quotas' time scale must be a positive number, not {}",
+            quotas.time_scale
+        );
+        self.quotas = quotas;
+        self
+    }
+
     /// Binds and serves in the background.
     pub async fn start(self, addr: impl ToSocketAddrs) -> std::io::Result<RunningAgentCore> {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
-        let state = Arc::new(Shared::new(self.runtimes, self.credentials));
+        let mut state = Shared::new(self.runtimes, self.credentials, &self.quotas);
+        state.agent_latency = self.agent_latency;
+        let state = Arc::new(state);
         // The data plane answers only SigV4-signed calls, as AWS does; the emulator's own
         // control routes are open.
         let data_plane = Router::new()
@@ -87,6 +115,7 @@ impl LocalAgentCore {
             .route("/_local/faults", post(push_faults))
             .route("/_local/release", post(release_held))
             .route("/_local/invocations", get(list_invocations))
+            .route("/_local/quotas", get(quota_stats))
             .fallback(unknown_operation)
             .with_state(state.clone());
         let task = tokio::spawn(async move {
@@ -157,6 +186,12 @@ impl RunningAgentCore {
     /// The `StopRuntimeSession` requests received, in order.
     pub fn stop_requests(&self) -> Vec<StopRequest> {
         self.state.recorder.stops()
+    }
+
+    /// What the quotas have done so far: sessions active now and at the peak, invocations
+    /// admitted and refused, sessions stopped.
+    pub fn quota_stats(&self) -> QuotaStats {
+        self.state.quotas().stats(Instant::now())
     }
 
     /// Serves until the server task ends (for the binary).

@@ -16,6 +16,7 @@ mod resources;
 
 pub use clients::{REGION, dynamodb_client, dynamodb_client_at, sqs_client};
 pub use resources::{
-    MAX_RECEIVE_COUNT, Queues, arn_of, create_queues, create_table, depth, unique,
+    MAX_RECEIVE_COUNT, Queues, arn_of, create_queues, create_queues_with, create_table, depth,
+    unique,
 };
 pub use server::{Moto, moto};

@@ -88,6 +88,15 @@ pub async fn arn_of(client: &aws_sdk_sqs::Client, url: &str) -> String {
 
 /// A queue and its dead-letter queue (RedrivePolicy maxReceiveCount = [`MAX_RECEIVE_COUNT`]).
 pub async fn create_queues(client: &aws_sdk_sqs::Client, name: &str) -> Queues {
+    create_queues_with(client, name, MAX_RECEIVE_COUNT).await
+}
+
+/// A queue and its dead-letter queue, a message moving there after `max_receives` receives.
+pub async fn create_queues_with(
+    client: &aws_sdk_sqs::Client,
+    name: &str,
+    max_receives: u32,
+) -> Queues {
     let dlq_url = client
         .create_queue()
         .queue_name(format!("{name}-dlq"))
@@ -98,7 +107,7 @@ pub async fn create_queues(client: &aws_sdk_sqs::Client, name: &str) -> Queues {
         .expect("DLQ url");
     let policy = serde_json::json!({
         "deadLetterTargetArn": arn_of(client, &dlq_url).await,
-        "maxReceiveCount": MAX_RECEIVE_COUNT.to_string(),
+        "maxReceiveCount": max_receives.to_string(),
     });
     let url = client
         .create_queue()

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use job_store::{JobMessage, JobMode, JobRecord, NewJob};
 use ticket_prompt::{Source, Ticket};
 
-use crate::agent::{AgentCall, AgentClient, AgentReply};
+use crate::agent::{AgentCall, AgentClient, AgentReply, SessionRelease};
 use crate::config::DeliveryMode;
 use crate::error::BridgeError;
 use crate::jobs::{self, JobKey, Jobs, Recorded, ReplayCheck};
@@ -16,13 +16,16 @@ use crate::request::ModeAsked;
 use crate::verify::Origin;
 use crate::write_back::Target;
 
-/// What the log line reports about an agent call.
-#[derive(Debug, Clone, Default)]
+/// What the log line reports about an agent call, and its session's release under way.
+#[derive(Debug, Default)]
 pub struct AgentTrace {
     /// How long the call took, answer read included.
     pub latency: Duration,
     /// AgentCore's request id, when it answered.
     pub aws_request_id: Option<String>,
+    /// The session being stopped, when it will not be continued: awaited before the Lambda
+    /// returns.
+    pub release: SessionRelease,
 }
 
 /// What became of a dispatched delivery.
@@ -74,7 +77,8 @@ pub fn mode(
     }
 }
 
-/// Invokes the agent now. The failure's detail (never returned to the caller) goes to a warning.
+/// Invokes the agent now, and starts releasing its session when it will not be continued. The
+/// failure's detail (never returned to the caller) goes to a warning.
 pub async fn call_agent(
     agent: &AgentClient,
     call: &AgentCall,
@@ -88,6 +92,7 @@ pub async fn call_agent(
             Ok(reply) => reply.aws_request_id.clone(),
             Err(e) => e.aws_request_id.clone(),
         },
+        release: agent.release_after(call, &result),
     };
     let result = result.map_err(|e| {
         e.log();
@@ -205,6 +210,8 @@ async fn enqueue(
         user_id: call.call.user_id.clone(),
         payload: call.payload,
         write_back,
+        release_session: call.call.release_session,
+        deferrals: 0,
     })
     .await
 }

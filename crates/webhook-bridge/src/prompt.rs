@@ -8,7 +8,7 @@ use ticket_prompt::{
 };
 
 use crate::agent::AgentCall;
-use crate::config::{AgentEndpoint, SessionPolicy, UserIdSource};
+use crate::config::{AgentEndpoint, ReleaseSessions, SessionPolicy, UserIdSource};
 use crate::error::BridgeError;
 use crate::principal::Principal;
 use crate::request::{HeaderText, Inbound};
@@ -41,6 +41,8 @@ pub struct UserTrust {
 pub struct Sessions<'a> {
     /// `SESSION_POLICY`.
     pub policy: &'a SessionPolicy,
+    /// `RELEASE_SESSIONS`: whether the session is stopped once its answer is in.
+    pub release: ReleaseSessions,
     /// The session secret, when configured.
     pub key: SessionKey<'a>,
     /// [`crate::principal::Principal::id`] of the caller.
@@ -57,7 +59,8 @@ pub fn for_ticket(
     ticket: &Ticket,
     inbound: &Inbound,
 ) -> Result<TicketCall, BridgeError> {
-    let session_id = session_for_ticket(sessions, &inbound.caller_session, source, ticket)?;
+    let (session_id, continued) =
+        session_for_ticket(sessions, &inbound.caller_session, source, ticket)?;
     let user_id = match user_ids {
         None => None,
         Some(UserIdSource::Header(_)) => match inbound.user_id_header.as_deref() {
@@ -82,6 +85,7 @@ pub fn for_ticket(
             payload: serde_json::to_vec(&payload).unwrap_or_default(),
             user_id,
             trace: inbound.trace.clone(),
+            release_session: sessions.release.releases(continued),
         },
         payload,
     })
@@ -128,6 +132,8 @@ pub fn for_query(
     user_id: Option<String>,
     inbound: &Inbound,
 ) -> AgentCall {
+    // A caller that names its session means to continue it; a fresh one is this query's alone.
+    let continued = request.session_id.is_some();
     let given = request.session_id.clone().unwrap_or_else(|| {
         delivery_session_id("invoke", agent, &uuid::Uuid::new_v4().simple().to_string())
     });
@@ -138,6 +144,7 @@ pub fn for_query(
         payload: serde_json::to_vec(&request.agent_payload()).unwrap_or_default(),
         user_id,
         trace: inbound.trace.clone(),
+        release_session: sessions.release.releases(continued),
     }
 }
 
@@ -151,13 +158,14 @@ fn invalid_user_id(reason: &str) -> BridgeError {
 
 /// The session for a delivery under the policy: fresh; the ticket's (keyed with the session
 /// secret, so nobody computes it from the ticket number, and the delivering principal's own);
-/// or the caller's, in its namespace.
+/// or the caller's, in its namespace. With it, whether a later delivery may continue it (a fresh
+/// session is this delivery's alone).
 fn session_for_ticket(
     sessions: Sessions<'_>,
     caller_session: &HeaderText,
     source: Source,
     ticket: &Ticket,
-) -> Result<String, BridgeError> {
+) -> Result<(String, bool), BridgeError> {
     let fresh = || {
         delivery_session_id(
             source.as_str(),
@@ -166,15 +174,19 @@ fn session_for_ticket(
         )
     };
     match sessions.policy {
-        SessionPolicy::PerDelivery => Ok(fresh()),
-        SessionPolicy::PerTicket { namespace } => Ok(keyed_ticket_session_id(
-            sessions.key,
-            sessions.principal,
-            source.as_str(),
-            namespace,
-            &ticket.session_key(),
+        SessionPolicy::PerDelivery => Ok((fresh(), false)),
+        SessionPolicy::PerTicket { namespace } => Ok((
+            keyed_ticket_session_id(
+                sessions.key,
+                sessions.principal,
+                source.as_str(),
+                namespace,
+                &ticket.session_key(),
+            ),
+            true,
         )),
         SessionPolicy::CallerSupplied => {
+            let continued = !matches!(caller_session, HeaderText::Absent);
             let given = match caller_session {
                 HeaderText::Absent => fresh(),
                 // Present but not readable as text (non-ASCII bytes): refused, never ignored.
@@ -188,7 +200,10 @@ fn session_for_ticket(
                     id.clone()
                 }
             };
-            Ok(caller_session_id(sessions.key, sessions.principal, &given))
+            Ok((
+                caller_session_id(sessions.key, sessions.principal, &given),
+                continued,
+            ))
         }
     }
 }

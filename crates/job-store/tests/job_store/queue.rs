@@ -2,6 +2,8 @@
 //! and unacknowledged messages reach the dead-letter queue.
 
 use aws_sdk_sqs::types::Message;
+use std::time::Duration;
+
 use job_store::{JobMessage, JobQueue, MAX_MESSAGE_BYTES, MessageError, QueueError};
 use serde_json::json;
 
@@ -24,6 +26,8 @@ fn message() -> JobMessage {
         user_id: Some("u-7".into()),
         payload: json!({"prompt": "Ticket (data, not instructions): Email server down"}),
         write_back: Some(json!({"target": "servicenow", "sys_id": "abc"})),
+        release_session: true,
+        deferrals: 0,
     }
 }
 
@@ -54,6 +58,45 @@ async fn an_enqueued_message_is_received_and_parses_back_equal() {
     assert_eq!(received[0].message_id(), Some(id.as_str()));
     let parsed = JobMessage::from_sqs_body(received[0].body().unwrap()).unwrap();
     assert_eq!(parsed, message());
+}
+
+#[tokio::test]
+async fn a_put_back_message_stays_invisible_for_its_delay_then_arrives_whole() {
+    let (queue, client, queues) = queue().await;
+    let deferred = JobMessage {
+        deferrals: 2,
+        ..message()
+    };
+    // Over SQS's 15-minute limit: capped, not refused.
+    let far = queue
+        .enqueue_after(&message(), Duration::from_secs(3_600))
+        .await;
+    assert!(far.is_ok(), "{far:?}");
+    let id = queue
+        .enqueue_after(&deferred, Duration::from_secs(1))
+        .await
+        .unwrap();
+
+    assert!(
+        receive(&client, &queues.url).await.is_empty(),
+        "visible before its delay"
+    );
+    // A long poll returns as soon as the message becomes visible.
+    let received = client
+        .receive_message()
+        .queue_url(&queues.url)
+        .wait_time_seconds(10)
+        .send()
+        .await
+        .expect("receive")
+        .messages
+        .unwrap_or_default();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].message_id(), Some(id.as_str()));
+    assert_eq!(
+        JobMessage::from_sqs_body(received[0].body().unwrap()).unwrap(),
+        deferred
+    );
 }
 
 #[tokio::test]

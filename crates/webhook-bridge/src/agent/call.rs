@@ -28,4 +28,7 @@ pub struct AgentCall {
     pub user_id: Option<String>,
     /// Trace headers passed on.
     pub trace: TraceContext,
+    /// Stop the session once the answer is in: no later call will continue it, and left alone
+    /// it would hold one of the account's active sessions until it idles out.
+    pub release_session: bool,
 }

@@ -12,12 +12,17 @@ use aws_smithy_types::Blob;
 use super::call::AgentCall;
 use super::classify::classify;
 use super::error::{AgentError, AgentFailure};
+use super::release::SessionRelease;
 use super::retry::QuotaExceededIsThrottling;
 use crate::answer::{Answer, AnswerFormat, AnswerReader};
 use crate::config::{AgentEndpoint, AgentTarget, Config};
 
 /// How long the best-effort `StopRuntimeSession` after a timeout (or a departed caller) may take.
 const STOP_BUDGET: Duration = Duration::from_secs(1);
+
+/// How long releasing a finished session may hold the Lambda: it overlaps the flow's remaining
+/// work, so this is only reached when AgentCore is slow to answer.
+const RELEASE_BUDGET: Duration = Duration::from_millis(500);
 
 /// A successful answer.
 #[derive(Debug, Clone)]
@@ -119,6 +124,28 @@ impl AgentClient {
             .await
     }
 
+    /// Starts stopping `call`'s session in the background when the call asked for it
+    /// ([`AgentCall::release_session`]) and its `outcome` may have left one running; await the
+    /// result with [`SessionRelease::settled`] before the Lambda returns.
+    pub fn release_after<T>(
+        &self,
+        call: &AgentCall,
+        outcome: &Result<T, AgentError>,
+    ) -> SessionRelease {
+        let left_running = match outcome {
+            Ok(_) => true,
+            Err(e) => e.failure.may_leave_a_session(),
+        };
+        if !(call.release_session && left_running) {
+            return SessionRelease::none();
+        }
+        let (client, endpoint, session_id) =
+            (self.clone(), call.endpoint.clone(), call.session_id.clone());
+        SessionRelease::start(
+            async move { client.stop(&endpoint, &session_id, RELEASE_BUDGET).await },
+        )
+    }
+
     /// Opens the TLS connection to AgentCore (and resolves credentials) at cold start, so the
     /// first delivery does not pay for it: a published measurement of a Rust SDK client at
     /// 128 MB cut the first request from ~900 ms to ~20 ms. It asks AgentCore to stop a session
@@ -182,11 +209,16 @@ impl AgentClient {
         })
     }
 
-    /// `StopRuntimeSession` for `session_id` on `endpoint`, bounded by `budget`.
+    /// `StopRuntimeSession` for `session_id` on `endpoint`, bounded by `budget`. A runtime
+    /// configured by id is named by its ARN in the client's region: the operation takes no
+    /// `accountId`.
     async fn stop(&self, endpoint: &AgentEndpoint, session_id: &str, budget: Duration) -> String {
-        let AgentTarget::Arn(arn) = &endpoint.target else {
-            // StopRuntimeSession has no accountId parameter: it needs the runtime's ARN.
-            return "skipped (runtime configured by id, StopRuntimeSession needs the ARN)".into();
+        let arn = match &endpoint.target {
+            AgentTarget::Arn(arn) => arn.clone(),
+            id => match self.sdk.config().region() {
+                Some(region) => id.arn_in(region.as_ref()),
+                None => return "skipped (no region to spell the runtime's ARN in)".into(),
+            },
         };
         let req = self
             .sdk

@@ -68,6 +68,24 @@ impl AgentFailure {
     }
 }
 
+impl AgentFailure {
+    /// Whether the call may have left a session running on AgentCore (it reached the agent, or
+    /// the service failed after admitting it). A refused, throttled or busy call did not (a busy
+    /// session belongs to another request); a timed-out one was stopped already.
+    pub fn may_leave_a_session(self) -> bool {
+        matches!(
+            self,
+            AgentFailure::RuntimeFailed
+                | AgentFailure::Unavailable
+                | AgentFailure::StreamInterrupted
+                | AgentFailure::AnswerTooLarge
+                | AgentFailure::InBandError
+                | AgentFailure::EmptyAnswer
+                | AgentFailure::Unknown
+        )
+    }
+}
+
 /// A failed agent call. `detail` may contain SDK and agent text and goes to logs only.
 #[derive(Debug, Clone, Error)]
 #[error("{failure:?} ({error_type:?}): {detail}")]

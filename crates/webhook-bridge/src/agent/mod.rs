@@ -4,6 +4,7 @@
 
 mod call;
 mod error;
+mod release;
 
 mod classify;
 mod retry;
@@ -15,3 +16,4 @@ pub use call::{AgentCall, TraceContext};
 pub use client::{AgentClient, AgentReply, AgentStream};
 pub use directory::{AgentDirectory, DirectoryError};
 pub use error::{AgentError, AgentFailure};
+pub use release::SessionRelease;

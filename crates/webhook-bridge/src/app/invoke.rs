@@ -40,6 +40,7 @@ pub(super) async fn prepare(
     let key = s.session_key().await?;
     let sessions = Sessions {
         policy: &s.config.session_policy,
+        release: s.config.release_sessions,
         key: key.as_deref().map(Vec::as_slice),
         principal: &owner,
     };

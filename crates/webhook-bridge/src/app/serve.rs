@@ -31,7 +31,7 @@ impl Bridge {
         if let Ok((_, _, principal)) = &ready {
             trail.principal = Some(principal.id());
         }
-        let (result, trail) = match ready {
+        let (result, mut trail) = match ready {
             Err(e) => (Err(e), trail),
             Ok((s, Route::Webhook(source), principal)) => {
                 webhook::deliver(s, &inbound, source, &principal, trail).await
@@ -52,6 +52,7 @@ impl Bridge {
             }
         };
         let response = response::render(&result, &inbound.request_id, started.elapsed());
+        trail.settle_release().await;
         trail.log(&Ending {
             request_id: &inbound.request_id,
             path: &inbound.path,

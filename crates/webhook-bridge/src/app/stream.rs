@@ -167,13 +167,21 @@ async fn forward(mut tx: Sender, mut f: Forwarding) {
         }
         Err(Cut::CallerGone) => "CALLER_DISCONNECTED",
     };
-    // A timed-out agent, or one whose caller left, would otherwise keep running (and billing).
-    if matches!(&outcome, Err(Cut::CallerGone))
-        || matches!(&outcome, Err(Cut::Agent(e)) if e.failure == AgentFailure::Timeout)
-    {
-        let stopped = f.agent.stop_session(&f.call).await;
-        tracing::info!(stopped, "agent session stopped after an incomplete stream");
-    }
+    // A timed-out agent, or one whose caller left, would otherwise keep running (and billing);
+    // a finished session that will not be continued would hold an active session until it
+    // idles out. Either is stopped after the last frame, before the stream ends (the caller
+    // has its answer; the Lambda is not frozen until the stream is closed).
+    let released = match &outcome {
+        Err(Cut::CallerGone) => Some(f.agent.stop_session(&f.call).await),
+        Err(Cut::Agent(e)) if e.failure == AgentFailure::Timeout => {
+            Some(f.agent.stop_session(&f.call).await)
+        }
+        Err(Cut::Agent(e)) => {
+            let failed: Result<(), AgentError> = Err(e.clone());
+            f.agent.release_after(&f.call, &failed).settled().await
+        }
+        Ok(_) => f.agent.release_after(&f.call, &Ok(())).settled().await,
+    };
     tracing::info!(
         request_id = f.request_id,
         agent = f.agent_name,
@@ -185,6 +193,7 @@ async fn forward(mut tx: Sender, mut f: Forwarding) {
         first_content_ms = stats.first_content.map(|d| d.as_millis() as u64),
         latency_ms = f.started.elapsed().as_millis() as u64,
         aws_request_id = f.stream.aws_request_id.as_deref().unwrap_or(""),
+        session_released = released.as_deref().unwrap_or(""),
         "stream handled"
     );
 }

@@ -21,6 +21,8 @@ pub(super) struct Trail {
     pub(super) ticket: Option<String>,
     pub(super) session_id: Option<String>,
     pub(super) agent_call: Option<AgentTrace>,
+    /// What became of the agent session's release, once settled.
+    pub(super) released: Option<String>,
 }
 
 /// How a request ended, for the log line.
@@ -44,6 +46,14 @@ impl Trail {
         }
     }
 
+    /// Waits for the agent session's release, if one was started, and keeps its outcome for the
+    /// line. Called last, so the stop overlaps everything else the request did.
+    pub(super) async fn settle_release(&mut self) {
+        if let Some(call) = self.agent_call.as_mut() {
+            self.released = std::mem::take(&mut call.release).settled().await;
+        }
+    }
+
     /// The line: ids, route, outcome and latencies; ticket text never.
     pub(super) fn log(&self, end: &Ending<'_>) {
         let agent = self.agent_call.as_ref();
@@ -64,6 +74,7 @@ impl Trail {
             aws_request_id = agent
                 .and_then(|a| a.aws_request_id.as_deref())
                 .unwrap_or(""),
+            session_released = self.released.as_deref().unwrap_or(""),
             "delivery handled"
         );
     }

@@ -70,6 +70,7 @@ pub(super) async fn deliver(
         let owner = principal.id();
         let sessions = Sessions {
             policy: &config.session_policy,
+            release: config.release_sessions,
             key: key.as_deref().map(Vec::as_slice),
             principal: &owner,
         };

@@ -11,7 +11,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use job_store::{JobMessage, JobRecord, JobStatus, StoreError, WriteBackStatus};
+use job_store::{JobMessage, JobQueue, JobRecord, JobStatus, StoreError, WriteBackStatus};
 use ticket_prompt::Source;
 
 use super::state::{Aws, Bridge, Services, load_env};
@@ -19,7 +19,7 @@ use super::state::{Aws, Bridge, Services, load_env};
 /// How long one try's claim on posting to the ticket holds: well past the write-back request's
 /// own timeout, so a live try is never taken over, and a dead one is after this.
 const WRITE_BACK_LEASE: Duration = Duration::from_secs(120);
-use crate::agent::{AgentCall, AgentError, AgentReply, TraceContext};
+use crate::agent::{AgentCall, AgentError, AgentFailure, AgentReply, TraceContext};
 use crate::config::{Config, ConfigError};
 use crate::deadline::{Margin, agent_deadline};
 use crate::error::BridgeError;
@@ -147,12 +147,17 @@ impl Run<'_> {
             payload: serde_json::to_vec(&job.payload).unwrap_or_default(),
             user_id: job.user_id.clone(),
             trace: TraceContext::default(),
+            release_session: job.release_session,
         };
         let deadline = agent_deadline(self.s.config.agent_timeout, deadline_ms, Margin::Record);
-        let outcome = match self.s.agent.invoke(&call, deadline).await {
+        let result = self.s.agent.invoke(&call, deadline).await;
+        // The session's stop runs while the outcome is recorded and written back.
+        let release = self.s.agent.release_after(&call, &result);
+        let outcome = match result {
             Ok(reply) => self.succeeded(&received, attempt, reply).await,
             Err(e) => self.failed(&received, attempt, e).await,
         };
+        let released = release.settled().await;
         tracing::info!(
             job_id = job.job_id,
             source = source.as_str(),
@@ -160,7 +165,9 @@ impl Run<'_> {
             principal,
             attempt,
             receives = received.receives,
+            deferrals = job.deferrals,
             handed_back = outcome.is_err(),
+            session_released = released.as_deref().unwrap_or(""),
             latency_ms = started.elapsed().as_millis() as u64,
             "job handled"
         );
@@ -238,10 +245,17 @@ impl Run<'_> {
         }
     }
 
-    /// A transient failure with receives left hands the job back; anything else is final.
+    /// Throttling puts the job back on the queue for later; another transient failure with
+    /// receives left hands it back; anything else is final.
     async fn failed(&self, received: &Received, attempt: u32, e: AgentError) -> Result<(), Retry> {
         e.log();
         let job_id = &received.job.job_id;
+        if e.failure == AgentFailure::Throttled
+            && received.job.deferrals < self.jobs.config.max_deferrals
+            && let Some(queue) = &self.jobs.queue
+        {
+            return self.defer(queue, received, attempt).await;
+        }
         if e.failure.is_transient() && !received.last_try {
             let _ = self
                 .jobs
@@ -252,6 +266,45 @@ impl Run<'_> {
         }
         self.record_failure(job_id, attempt, &BridgeError::Agent(e))
             .await
+    }
+
+    /// Backpressure: AgentCore is at its quota, so the job waits on the queue (a new message,
+    /// delayed, the delay doubling per put-back) instead of using up its receives: those guard
+    /// against poison messages, and a storm is not one. The lease is released first, so the
+    /// delayed message finds the job free; if either step fails, the message is handed back as
+    /// any transient failure is.
+    async fn defer(
+        &self,
+        queue: &JobQueue,
+        received: &Received,
+        attempt: u32,
+    ) -> Result<(), Retry> {
+        let job = &received.job;
+        self.jobs
+            .store
+            .release(&job.job_id, attempt, SystemTime::now())
+            .await
+            .map_err(|e| store_failed(&job.job_id, &e))?;
+        let delay = self.jobs.config.throttle_backoff(job.deferrals, jitter());
+        let later = JobMessage {
+            deferrals: job.deferrals + 1,
+            ..job.clone()
+        };
+        match queue.enqueue_after(&later, delay).await {
+            Ok(_) => {
+                tracing::info!(
+                    job_id = job.job_id,
+                    deferrals = later.deferrals,
+                    delay_s = delay.as_secs(),
+                    "agent throttled; job put back on the queue"
+                );
+                Ok(())
+            }
+            Err(e) => {
+                tracing::warn!(job_id = job.job_id, error = %e, "could not put the job back; message handed back");
+                Err(Retry)
+            }
+        }
     }
 
     async fn record_failure(
@@ -347,6 +400,12 @@ fn needs_write_back(record: &JobRecord) -> bool {
             .write_back
             .as_ref()
             .is_none_or(|w| w.status == WriteBackStatus::Pending)
+}
+
+/// A number in 0..1 that differs between put-backs, to spread their delays (a v4 UUID's random
+/// bits: the crate is already here for ids, and this needs no better randomness).
+fn jitter() -> f64 {
+    (uuid::Uuid::new_v4().as_u128() >> 75) as f64 / (1u64 << 53) as f64
 }
 
 fn store_failed(job_id: &str, e: &StoreError) -> Retry {

@@ -55,6 +55,29 @@ impl AgentTarget {
         }
     }
 
+    /// The runtime's ARN in `region`: the id form spelt out (`StopRuntimeSession` takes no
+    /// `accountId`, so it needs the ARN), the ARN form as configured.
+    pub fn arn_in(&self, region: &str) -> String {
+        match self {
+            AgentTarget::Arn(arn) => arn.clone(),
+            AgentTarget::Id {
+                runtime_id,
+                account_id,
+            } => {
+                let partition = if region.starts_with("cn-") {
+                    "aws-cn"
+                } else if region.starts_with("us-gov-") {
+                    "aws-us-gov"
+                } else {
+                    "aws"
+                };
+                format!(
+                    "arn:{partition}:bedrock-agentcore:{region}:{account_id}:runtime/{runtime_id}"
+                )
+            }
+        }
+    }
+
     /// `?accountId=`, sent only with the id form.
     pub fn account_id(&self) -> Option<&str> {
         match self {
@@ -251,5 +274,20 @@ mod tests {
                 .unwrap_err()
                 .contains("qualifier")
         );
+    }
+
+    #[test]
+    fn a_runtime_named_by_id_has_the_arn_of_its_region_and_partition() {
+        let id = AgentTarget::Id {
+            runtime_id: "triage-AbCdEf1234".into(),
+            account_id: "123456789012".into(),
+        };
+        assert_eq!(id.arn_in("us-east-1"), ARN);
+        assert!(
+            id.arn_in("cn-north-1")
+                .starts_with("arn:aws-cn:bedrock-agentcore:cn-north-1:")
+        );
+        assert!(id.arn_in("us-gov-west-1").starts_with("arn:aws-us-gov:"));
+        assert_eq!(AgentTarget::Arn(ARN.into()).arn_in("eu-west-1"), ARN);
     }
 }

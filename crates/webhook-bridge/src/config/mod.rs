@@ -23,7 +23,9 @@ pub use agents::{
 };
 pub use integrations::{Grant, Integration, IntegrationRules, Integrations, IntegrationsSource};
 pub use jobs::JobsConfig;
-pub use policies::{RetryMode, SESSION_SECRET_MIN, SessionPolicy, SessionSecret, UserIdSource};
+pub use policies::{
+    ReleaseSessions, RetryMode, SESSION_SECRET_MIN, SessionPolicy, SessionSecret, UserIdSource,
+};
 pub use secret_ref::{SecretFreshness, SecretRef};
 pub use settings::Config;
 pub use signing_secret::signing_keys;

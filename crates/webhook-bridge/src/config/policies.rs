@@ -34,6 +34,44 @@ pub enum SessionPolicy {
     CallerSupplied,
 }
 
+/// Which agent sessions the bridge stops once their answer is in (`RELEASE_SESSIONS`). A
+/// session holds a microVM, and one of the account's active sessions, until it idles out (15
+/// minutes by default) unless stopped: a storm of one-off sessions would use up the quota.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReleaseSessions {
+    /// Those that will not be continued (the default): fresh per-delivery sessions, and under
+    /// `caller` those the caller did not name.
+    Unused,
+    /// Every session, even a ticket's or a caller's (follow-ups then start a fresh microVM and
+    /// rely on the agent's own memory, not the session's).
+    Always,
+    /// None: sessions idle out on AgentCore's timer.
+    Never,
+}
+
+impl ReleaseSessions {
+    /// Whether a session that `continued` (may be used again by a later delivery) is stopped.
+    pub fn releases(self, continued: bool) -> bool {
+        match self {
+            ReleaseSessions::Unused => !continued,
+            ReleaseSessions::Always => true,
+            ReleaseSessions::Never => false,
+        }
+    }
+}
+
+pub(super) fn release_sessions(vars: &Vars) -> Result<ReleaseSessions, ConfigError> {
+    match vars.get("RELEASE_SESSIONS").as_deref() {
+        None | Some("unused") => Ok(ReleaseSessions::Unused),
+        Some("always") => Ok(ReleaseSessions::Always),
+        Some("never") => Ok(ReleaseSessions::Never),
+        Some(other) => Err(ConfigError::new(
+            "RELEASE_SESSIONS",
+            format!("must be unused, always or never, got {other:?}"),
+        )),
+    }
+}
+
 /// Where the optional `runtimeUserId` comes from (`AGENT_USER_ID_SOURCE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum UserIdSource {

@@ -11,7 +11,9 @@ use super::agents::{self, AgentEndpoint, AgentTarget, AgentsSource};
 use super::endpoints::{self, EndpointUrls};
 use super::integrations::{self, IntegrationsSource};
 use super::jobs::{self, JobsConfig};
-use super::policies::{self, RetryMode, SessionPolicy, SessionSecret, UserIdSource};
+use super::policies::{
+    self, ReleaseSessions, RetryMode, SessionPolicy, SessionSecret, UserIdSource,
+};
 use super::secret_ref::SecretFreshness;
 use super::sources::{self, DeliveryMode, SourceSettings};
 use super::tokens::{self, TokenSettings};
@@ -43,6 +45,9 @@ pub struct Config {
     pub field_limits: FieldLimits,
     /// `SESSION_POLICY` (`delivery`, `ticket`, `caller`) and `SESSION_NAMESPACE`.
     pub session_policy: SessionPolicy,
+    /// `RELEASE_SESSIONS` (`unused`, `always`, `never`): which sessions are stopped once their
+    /// answer is in; default `unused`.
+    pub release_sessions: ReleaseSessions,
     /// `SESSION_SECRET` or `SESSION_SECRET_REF`: keys session ids; unset, they are unkeyed.
     pub session_secret: Option<SessionSecret>,
     /// `AGENT_USER_ID_SOURCE`: `header:<name>`, `ticket:requester`, or unset (off).
@@ -132,6 +137,7 @@ impl Config {
                 ..defaults
             },
             session_policy: policies::session_policy(&vars)?,
+            release_sessions: policies::release_sessions(&vars)?,
             session_secret: policies::session_secret(&vars)?,
             user_id_source: policies::user_id_source(&vars)?,
             warm_up,

@@ -6,7 +6,7 @@ use crate::support;
 
 use std::time::Duration;
 
-use local_agentcore::{Fault, ServiceError};
+use local_agentcore::{Fault, LOCAL_RUNTIME_ARN, ServiceError};
 use support::{
     assert_error, call, call_stream, event, event_json, event_with_headers, harness, request,
 };
@@ -161,15 +161,84 @@ async fn a_stream_past_its_deadline_ends_with_an_inline_timeout_and_stops_the_se
 }
 
 #[tokio::test]
-async fn no_stop_when_the_agent_answers() {
+async fn a_finished_stream_stops_its_fresh_session_and_a_named_one_is_kept() {
     let h = harness(&[]).await;
-    assert_eq!(
-        call(&h.bridge, event("servicenow-minimal.json"))
-            .await
-            .status,
-        200
-    );
+    let streamed = call_stream(
+        &h.bridge,
+        request(&event_json("function-url/stream-invoke.json")),
+    )
+    .await;
+    assert_eq!(streamed.status, 200, "{}", streamed.raw);
+    let last: serde_json::Value =
+        serde_json::from_str(streamed.raw.lines().last().unwrap()).unwrap();
+    assert!(last.get("done").is_some(), "{}", streamed.raw);
+    let stops = h.agentcore.stop_requests();
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    assert_eq!(stops[0].session_id, h.agentcore.invocations()[0].session_id);
+    assert!(stops[0].stopped);
+
+    // A session the caller names is one it means to continue.
+    let mut named = event_json("function-url/stream-invoke.json");
+    named["body"] = serde_json::json!({
+        "query": "And the one before?",
+        "session_id": "checkout-investigation-0123456789abcdef",
+    })
+    .to_string()
+    .into();
+    let h = harness(&[]).await;
+    let streamed = call_stream(&h.bridge, request(&named)).await;
+    assert_eq!(streamed.status, 200, "{}", streamed.raw);
     assert!(h.agentcore.stop_requests().is_empty());
+}
+
+#[tokio::test]
+async fn an_answered_delivery_session_is_stopped_and_a_continued_one_is_kept() {
+    // The default policy's session is this delivery's alone: stopped once answered, so it does
+    // not hold one of the account's active sessions for the 15-minute idle timeout.
+    let h = harness(&[]).await;
+    let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
+    assert_eq!(reply.status, 200, "{}", reply.raw);
+    let stops = h.agentcore.stop_requests();
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    assert_eq!(stops[0].session_id, h.agentcore.invocations()[0].session_id);
+    assert_eq!(stops[0].session_id, reply.json["session_id"]);
+    assert!(stops[0].stopped);
+
+    // A ticket's session is what the next delivery continues: kept, unless told otherwise.
+    for (env, stopped) in [
+        (vec![("SESSION_POLICY", "ticket")], 0),
+        (
+            vec![("SESSION_POLICY", "ticket"), ("RELEASE_SESSIONS", "always")],
+            1,
+        ),
+        (vec![("RELEASE_SESSIONS", "never")], 0),
+    ] {
+        let h = harness(&env).await;
+        let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
+        assert_eq!(reply.status, 200, "{env:?}: {}", reply.raw);
+        assert_eq!(h.agentcore.stop_requests().len(), stopped, "{env:?}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_or_throttled_call_leaves_no_session_to_stop() {
+    for error in [
+        ServiceError::ThrottlingException,
+        ServiceError::ServiceQuotaExceededException,
+        ServiceError::AccessDeniedException,
+    ] {
+        let h = harness(&[]).await;
+        h.agentcore.inject(Fault::error(error));
+        let reply = call(&h.bridge, event("servicenow-minimal.json")).await;
+        assert!(reply.status.as_u16() >= 400, "{error:?}");
+        assert!(h.agentcore.stop_requests().is_empty(), "{error:?}");
+    }
+    // The agent failed inside its session: that session is stopped.
+    let h = harness(&[]).await;
+    h.agentcore
+        .inject(Fault::error(ServiceError::RuntimeClientError));
+    call(&h.bridge, event("servicenow-minimal.json")).await;
+    assert_eq!(h.agentcore.stop_requests().len(), 1);
 }
 
 #[tokio::test]
@@ -189,6 +258,12 @@ async fn runtime_id_and_account_form() {
     );
     assert_eq!(inv.account_id.as_deref(), Some("123456789012"));
     assert_eq!(inv.qualifier.as_deref(), Some("DEFAULT"));
+    // StopRuntimeSession takes no account id: the session is released by the runtime's ARN,
+    // spelt from the id, the account and the region.
+    let stops = h.agentcore.stop_requests();
+    assert_eq!(stops.len(), 1, "{stops:?}");
+    assert_eq!(stops[0].runtime, LOCAL_RUNTIME_ARN);
+    assert!(stops[0].stopped);
 }
 
 #[tokio::test]

@@ -3,6 +3,7 @@
 //! write-back APIs on the local recording stub. The worker is driven with SQS events built from
 //! messages actually received from the queue.
 
+mod backpressure;
 mod binding;
 mod large_answers;
 mod modes;

@@ -186,10 +186,10 @@ async fn agent_failures_are_retried_then_recorded() {
     let worker = h.worker(&[]).await;
     for _ in 0..2 {
         h.agentcore
-            .inject(Fault::error(ServiceError::ThrottlingException));
+            .inject(Fault::error(ServiceError::InternalServerException));
     }
     let (messages, failed) = run_worker(&h, &worker).await;
-    assert_eq!(failed.len(), 1, "throttled: handed back for another try");
+    assert_eq!(failed.len(), 1, "unavailable: handed back for another try");
     let record = call(&h.bridge, job_request(&job_id)).await;
     assert_eq!(record.json["status"], "queued");
     // The visibility timeout runs out (rather than waiting for it): the message is back.
@@ -205,7 +205,7 @@ async fn agent_failures_are_retried_then_recorded() {
     assert!(failed.is_empty(), "the last receive records the failure");
     let record = call(&h.bridge, job_request(&job_id)).await;
     assert_eq!(record.json["status"], "failed", "{}", record.raw);
-    assert_eq!(record.json["error"]["code"], "RATE_LIMIT_EXCEEDED");
+    assert_eq!(record.json["error"]["code"], "AGENT_UNAVAILABLE");
     assert_eq!(record.json["attempts"], 2);
     assert!(
         !record.raw.contains("Exception"),

@@ -1,0 +1,152 @@
+//! A storm's figures, the checks `make storm` holds them to, and their Markdown.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use super::settings::StormSettings;
+
+/// What one storm run measured.
+#[derive(Debug, Serialize)]
+pub struct StormFigures {
+    /// What was run.
+    pub settings: StormSettings,
+    /// Deliveries answered 202.
+    pub accepted: usize,
+    /// Other answers, by status.
+    pub refused: Vec<(u16, usize)>,
+    /// Distinct jobs among the accepted deliveries.
+    pub jobs: usize,
+    /// Deliveries that repeated an earlier one.
+    pub duplicates_sent: usize,
+    /// Jobs analysed (succeeded in the jobs table).
+    pub analysed: usize,
+    /// Jobs recorded as failed.
+    pub failed: usize,
+    /// Accepted jobs neither analysed nor failed at the end: lost.
+    pub lost: usize,
+    /// Agent calls AgentCore admitted (each job should need exactly one).
+    pub agent_calls: u64,
+    /// Poison messages put on the queue.
+    pub poison_sent: usize,
+    /// Messages in the dead-letter queue at the end.
+    pub dead_lettered: u64,
+    /// Most sessions active at once on the emulator.
+    pub peak_active_sessions: usize,
+    /// 429 `ThrottlingException` answers.
+    pub throttled: u64,
+    /// 402 `ServiceQuotaExceededException` answers.
+    pub quota_exceeded: u64,
+    /// Sessions stopped with `StopRuntimeSession`.
+    pub sessions_stopped: u64,
+    /// From the first delivery to the last job finished; `None` when it did not drain.
+    pub drain_s: Option<f64>,
+    /// Distinct jobs ÷ the quota: the fastest any bridge could drain them.
+    pub floor_s: f64,
+    /// Peak memory of the largest webhook instance, MiB.
+    pub webhook_peak_mib: f64,
+    /// Peak memory of the largest worker instance, MiB.
+    pub worker_peak_mib: f64,
+}
+
+impl StormFigures {
+    /// Drain time over the floor.
+    pub fn drain_ratio(&self) -> Option<f64> {
+        self.drain_s.map(|d| d / self.floor_s)
+    }
+
+    /// What is wrong with the run, if anything: something lost, a job run twice, dead letters
+    /// other than the poison, no drain, or (with `max_ratio`) a drain slower than that.
+    pub fn problems(&self, max_ratio: Option<f64>) -> Vec<String> {
+        let mut problems = vec![];
+        if self.lost > 0 {
+            problems.push(format!("{} accepted jobs lost", self.lost));
+        }
+        if self.accepted + self.refused.iter().map(|(_, n)| n).sum::<usize>()
+            != self.settings.deliveries
+        {
+            problems.push("some deliveries got no answer".into());
+        }
+        if !self.refused.is_empty() {
+            problems.push(format!("deliveries refused: {:?}", self.refused));
+        }
+        if self.agent_calls != self.jobs as u64 {
+            problems.push(format!(
+                "{} agent calls for {} jobs (duplicates must run once)",
+                self.agent_calls, self.jobs
+            ));
+        }
+        if self.dead_lettered != self.poison_sent as u64 {
+            problems.push(format!(
+                "{} dead-lettered for {} poison messages",
+                self.dead_lettered, self.poison_sent
+            ));
+        }
+        match (self.drain_ratio(), max_ratio) {
+            (None, _) => problems.push("the queue did not drain".into()),
+            (Some(r), Some(max)) if r > max => problems.push(format!(
+                "drained in {r:.2}× the quota floor (target {max}×)"
+            )),
+            _ => {}
+        }
+        problems
+    }
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.0} s", d.as_secs_f64())
+}
+
+/// The Markdown table of `runs`, one column each, named by `titles`.
+pub fn markdown(runs: &[(&str, &StormFigures)]) -> String {
+    let mut md = String::from("| | ");
+    md += &runs.iter().map(|(t, _)| *t).collect::<Vec<_>>().join(" | ");
+    md += " |\n|---|";
+    md += &"---:|".repeat(runs.len());
+    md.push('\n');
+    let rows: [(&str, &dyn Fn(&StormFigures) -> String); 16] = [
+        ("deliveries sent (duplicates)", &|f| {
+            format!("{} ({})", f.settings.deliveries, f.duplicates_sent)
+        }),
+        ("over", &|f| secs(f.settings.over)),
+        ("accepted (202)", &|f| f.accepted.to_string()),
+        ("distinct jobs", &|f| f.jobs.to_string()),
+        ("analysed", &|f| f.analysed.to_string()),
+        ("agent calls admitted", &|f| f.agent_calls.to_string()),
+        ("lost", &|f| f.lost.to_string()),
+        ("poison put on the queue / dead-lettered", &|f| {
+            format!("{} / {}", f.poison_sent, f.dead_lettered)
+        }),
+        ("peak active sessions", &|f| {
+            f.peak_active_sessions.to_string()
+        }),
+        ("429 throttled / 402 over quota", &|f| {
+            format!("{} / {}", f.throttled, f.quota_exceeded)
+        }),
+        ("sessions stopped", &|f| f.sessions_stopped.to_string()),
+        ("quota (calls/s, scaled)", &|f| {
+            format!("{:.0}", f.settings.quota_per_second())
+        }),
+        ("floor: jobs ÷ quota", &|f| format!("{:.1} s", f.floor_s)),
+        ("time to drain", &|f| {
+            f.drain_s.map_or("did not drain".into(), |d| {
+                format!("{d:.1} s ({:.2}× floor)", d / f.floor_s)
+            })
+        }),
+        ("webhook peak memory", &|f| {
+            format!("{:.1} MiB", f.webhook_peak_mib)
+        }),
+        ("worker peak memory", &|f| {
+            format!("{:.1} MiB", f.worker_peak_mib)
+        }),
+    ];
+    for (name, value) in rows {
+        let _ = write!(md, "| {name} |");
+        for (_, f) in runs {
+            let _ = write!(md, " {} |", value(f));
+        }
+        md.push('\n');
+    }
+    md
+}
