@@ -285,7 +285,8 @@ fn replace_block(text: &str, name: &str, block: &str) -> Option<String> {
     Some(format!("{}\n{block}{}", &text[..start], &text[end..]))
 }
 
-fn machine() -> String {
+/// The machine the figures were measured on: cores, CPU model, OS and architecture.
+pub fn machine() -> String {
     let cpu = std::fs::read_to_string("/proc/cpuinfo")
         .ok()
         .and_then(|c| {

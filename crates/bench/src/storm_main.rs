@@ -9,12 +9,17 @@ use std::time::Duration;
 use anyhow::Context;
 use clap::Parser;
 
-use bridge_bench::report::update_readme_block;
+use bridge_bench::report::{machine, update_readme_block};
 use bridge_bench::storm::load;
-use bridge_bench::storm::report::{StormFigures, markdown};
+use bridge_bench::storm::report::{StormFigures, document, markdown};
 use bridge_bench::storm::settings::StormSettings;
 use bridge_bench::storm::stack::{Binaries, STORM_API_KEY, StormStack};
 use bridge_bench::storm::tally;
+
+/// How much smaller the comparison storm (sessions left to idle out) is.
+const COMPARISON_SHRINK: usize = 5;
+/// When the comparison storm is cut off, from its first delivery.
+const COMPARISON_CUTOFF: Duration = Duration::from_secs(60);
 
 #[derive(Parser)]
 #[command(about = "Send an incident storm through the bridge and account for every delivery")]
@@ -40,8 +45,8 @@ struct Args {
     /// The session idle timeout, before scaling (AWS's default: 900 s).
     #[arg(long, default_value_t = 900)]
     idle_timeout_secs: u64,
-    /// Divides AgentCore's durations (its rate window, the idle timeout).
-    #[arg(long, default_value_t = 2.0)]
+    /// Divides AgentCore's durations (its rate window, the idle timeout); 1 is AWS's figures.
+    #[arg(long, default_value_t = 1.0)]
     time_scale: f64,
     /// How long the agent takes per answer, ms.
     #[arg(long, default_value_t = 200)]
@@ -113,20 +118,35 @@ async fn main() -> anyhow::Result<()> {
         webhook: args.webhook.clone(),
         worker: args.worker.clone(),
     };
-    let released = storm(args.settings("unused"), &bins).await?;
+    let released = storm(args.settings("unused"), &bins, None).await?;
+    eprintln!("{}", markdown(&[("sessions released", &released)]));
+    // Left to idle out, sessions run into the account's quota and the storm drains at the idle
+    // timeout's pace (hours at AWS's figures), while every refused call costs the jobs table a
+    // put-back: on this machine that would take the run's whole time. So the comparison is the
+    // same storm shrunk by COMPARISON_SHRINK, the account's session quota with it, cut off after
+    // a minute: what was done by then, what waits on the queue, what was refused.
     let unreleased = match args.compare_unreleased {
-        true => Some(storm(args.settings("never"), &bins).await?),
+        true => {
+            let mut settings = args.settings("never");
+            settings.deliveries /= COMPARISON_SHRINK;
+            settings.over /= COMPARISON_SHRINK as u32;
+            settings.max_active_sessions /= COMPARISON_SHRINK;
+            Some(storm(settings, &bins, Some(COMPARISON_CUTOFF)).await?)
+        }
         false => None,
     };
     let mut runs = vec![("sessions released (default)", &released)];
     if let Some(u) = &unreleased {
-        runs.push(("sessions left to idle out", u));
+        runs.push((
+            "left to idle out (a fifth of the storm and of the session quota)",
+            u,
+        ));
     }
     let table = markdown(&runs);
     println!("{table}");
     if let Some(out) = &args.out {
-        std::fs::write(out.with_extension("md"), &table)
-            .with_context(|| out.display().to_string())?;
+        let doc = document(&released.settings, &table, &machine());
+        std::fs::write(out.with_extension("md"), doc).with_context(|| out.display().to_string())?;
         let json = serde_json::json!({"released": released, "unreleased": unreleased});
         std::fs::write(
             out.with_extension("json"),
@@ -146,8 +166,12 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// One storm from a fresh stack.
-async fn storm(settings: StormSettings, bins: &Binaries) -> anyhow::Result<StormFigures> {
+/// One storm from a fresh stack, waited on until it drains or, given a `cutoff`, until then.
+async fn storm(
+    settings: StormSettings,
+    bins: &Binaries,
+    cutoff: Option<Duration>,
+) -> anyhow::Result<StormFigures> {
     eprintln!(
         "storm: {} deliveries over {:?}, quota {:.0} calls/s, RELEASE_SESSIONS={}",
         settings.deliveries,
@@ -166,14 +190,20 @@ async fn storm(settings: StormSettings, bins: &Binaries) -> anyhow::Result<Storm
     .await;
     let floor = settings.floor(sent.job_ids.len());
     // Long enough for a healthy drain several times over; a stuck one is reported, not awaited.
-    let limit = settings.over + floor.mul_f64(3.0) + Duration::from_secs(30);
+    let limit = cutoff.unwrap_or(settings.over + floor.mul_f64(3.0) + Duration::from_secs(30));
     let (drain, outcomes) = tally::drain(&stack, &sent, limit).await;
+    let ran = sent.started.map_or(Duration::ZERO, |s| s.elapsed());
     let poison_wait = settings.worker_timeout * (settings.max_receives + 2);
     let dead = tally::dead_lettered(&stack, sent.poison_sent as u64, poison_wait).await;
+    let queued_at_end = local_moto::depth(&stack.sqs, &stack.queues.url).await;
     let stats = stack.agentcore.quota_stats();
     let mut refused: Vec<_> = sent.refused.iter().map(|(s, n)| (*s, *n)).collect();
     refused.sort();
     let finished = outcomes.count("succeeded") + outcomes.count("failed");
+    let unfinished = sent.job_ids.len() - finished - outcomes.missing;
+    // Poison messages still on the queue do not run a job.
+    let runnable = queued_at_end.saturating_sub((sent.poison_sent as u64).saturating_sub(dead));
+    let lost = outcomes.missing + unfinished.saturating_sub(runnable as usize);
     Ok(StormFigures {
         accepted: sent.accepted,
         refused,
@@ -181,7 +211,9 @@ async fn storm(settings: StormSettings, bins: &Binaries) -> anyhow::Result<Storm
         duplicates_sent: sent.duplicates_sent,
         analysed: outcomes.count("succeeded"),
         failed: outcomes.count("failed"),
-        lost: sent.job_ids.len() - finished,
+        unfinished,
+        queued_at_end,
+        lost,
         agent_calls: stats.admitted,
         poison_sent: sent.poison_sent,
         dead_lettered: dead,
@@ -190,6 +222,7 @@ async fn storm(settings: StormSettings, bins: &Binaries) -> anyhow::Result<Storm
         quota_exceeded: stats.quota_exceeded,
         sessions_stopped: stats.stopped,
         drain_s: drain.map(|d| d.as_secs_f64()),
+        ran_s: ran.as_secs_f64(),
         floor_s: floor.as_secs_f64(),
         webhook_peak_mib: tally::peak_memory_mib(&stack.webhooks),
         worker_peak_mib: tally::peak_memory_mib(&stack.workers),

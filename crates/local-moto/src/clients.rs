@@ -27,10 +27,15 @@ pub fn dynamodb_client() -> aws_sdk_dynamodb::Client {
 
 /// An SQS client for the shared server.
 pub fn sqs_client() -> aws_sdk_sqs::Client {
+    sqs_client_at(&moto().endpoint)
+}
+
+/// An SQS client for the moto server at `endpoint`.
+pub fn sqs_client_at(endpoint: &str) -> aws_sdk_sqs::Client {
     let config = aws_sdk_sqs::Config::builder()
         .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
         .region(aws_sdk_sqs::config::Region::new(REGION))
-        .endpoint_url(&moto().endpoint)
+        .endpoint_url(endpoint)
         .credentials_provider(credentials())
         .build();
     aws_sdk_sqs::Client::from_conf(config)

@@ -14,7 +14,7 @@ mod server;
 mod clients;
 mod resources;
 
-pub use clients::{REGION, dynamodb_client, dynamodb_client_at, sqs_client};
+pub use clients::{REGION, dynamodb_client, dynamodb_client_at, sqs_client, sqs_client_at};
 pub use resources::{
     MAX_RECEIVE_COUNT, Queues, arn_of, create_queues, create_queues_with, create_table, depth,
     unique,

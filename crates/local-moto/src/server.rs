@@ -53,6 +53,15 @@ fn free_port() -> u16 {
         .port()
 }
 
+impl Moto {
+    /// Another server of its own, apart from the shared one: moto serves requests on one core (a
+    /// Python process), so a load that needs more (the storm benchmark) spreads its services
+    /// over several.
+    pub fn start() -> Moto {
+        start()
+    }
+}
+
 fn start() -> Moto {
     let python = moto_python_path();
     let port = free_port();

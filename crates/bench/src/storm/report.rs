@@ -24,7 +24,12 @@ pub struct StormFigures {
     pub analysed: usize,
     /// Jobs recorded as failed.
     pub failed: usize,
-    /// Accepted jobs neither analysed nor failed at the end: lost.
+    /// Accepted jobs neither analysed nor failed when the run ended (a cut-off run leaves some
+    /// waiting on the queue).
+    pub unfinished: usize,
+    /// Messages still on the job queue when the run ended.
+    pub queued_at_end: u64,
+    /// Accepted jobs missing from the table, or unfinished with no message left to run them.
     pub lost: usize,
     /// Agent calls AgentCore admitted (each job should need exactly one).
     pub agent_calls: u64,
@@ -42,6 +47,8 @@ pub struct StormFigures {
     pub sessions_stopped: u64,
     /// From the first delivery to the last job finished; `None` when it did not drain.
     pub drain_s: Option<f64>,
+    /// From the first delivery to the end of the run (the drain, or the cut-off).
+    pub ran_s: f64,
     /// Distinct jobs ÷ the quota: the fastest any bridge could drain them.
     pub floor_s: f64,
     /// Peak memory of the largest webhook instance, MiB.
@@ -105,7 +112,7 @@ pub fn markdown(runs: &[(&str, &StormFigures)]) -> String {
     md += " |\n|---|";
     md += &"---:|".repeat(runs.len());
     md.push('\n');
-    let rows: [(&str, &dyn Fn(&StormFigures) -> String); 16] = [
+    let rows: [(&str, &dyn Fn(&StormFigures) -> String); 17] = [
         ("deliveries sent (duplicates)", &|f| {
             format!("{} ({})", f.settings.deliveries, f.duplicates_sent)
         }),
@@ -114,6 +121,9 @@ pub fn markdown(runs: &[(&str, &StormFigures)]) -> String {
         ("distinct jobs", &|f| f.jobs.to_string()),
         ("analysed", &|f| f.analysed.to_string()),
         ("agent calls admitted", &|f| f.agent_calls.to_string()),
+        ("unfinished at the end (messages still queued)", &|f| {
+            format!("{} ({})", f.unfinished, f.queued_at_end)
+        }),
         ("lost", &|f| f.lost.to_string()),
         ("poison put on the queue / dead-lettered", &|f| {
             format!("{} / {}", f.poison_sent, f.dead_lettered)
@@ -130,9 +140,10 @@ pub fn markdown(runs: &[(&str, &StormFigures)]) -> String {
         }),
         ("floor: jobs ÷ quota", &|f| format!("{:.1} s", f.floor_s)),
         ("time to drain", &|f| {
-            f.drain_s.map_or("did not drain".into(), |d| {
-                format!("{d:.1} s ({:.2}× floor)", d / f.floor_s)
-            })
+            f.drain_s
+                .map_or(format!("cut off after {:.0} s", f.ran_s), |d| {
+                    format!("{d:.1} s ({:.2}× floor)", d / f.floor_s)
+                })
         }),
         ("webhook peak memory", &|f| {
             format!("{:.1} MiB", f.webhook_peak_mib)
@@ -149,4 +160,60 @@ pub fn markdown(runs: &[(&str, &StormFigures)]) -> String {
         md.push('\n');
     }
     md
+}
+
+/// How to read the second column, when there is one.
+const COMPARISON: &str = "\n## The second column\n\n\
+With `RELEASE_SESSIONS=never` every delivery's session holds a slot for the idle timeout, so \
+past the account's session quota every new session is refused (402) and the storm drains at \
+the idle timeout's pace: hours at AWS's figures. Run whole, it would take this machine's whole \
+time (every refused call costs the jobs table a put-back), so that run is the same storm shrunk \
+five times, the session quota with it, cut off after a minute: the quota is reached, the rest \
+waits on the queue (delayed put-backs, none lost, none dead-lettered but poison still being \
+retried), which is what the default release avoids.\n";
+
+/// `docs/storm.md`: what was run, how, on what, and the figures.
+pub fn document(settings: &StormSettings, table: &str, machine: &str) -> String {
+    let s = settings;
+    format!(
+        "# Incident storm (`make storm`)\n\n\
+         What happens to a storm of tickets: every delivery accounted for, against AgentCore's \
+         quotas.\n\n\
+         ## Method\n\n\
+         One machine ({machine}), everything on loopback: the local API Gateway (API key) → \
+         {webhooks} instances of the release `webhook` binary (ServiceNow source in `async` mode) → \
+         the jobs table and queue on moto's server → {workers} local SQS event source pollers \
+         (batch size 1, the mapping's `MaximumConcurrency`) → {workers} instances of the release \
+         `worker` binary → the AgentCore emulator enforcing its quotas: {tps} calls per second \
+         per endpoint and {sessions} active sessions, idle timeout {idle:.0} s, every duration \
+         divided by {scale} (so {rate:.0} calls per real second and a {idle_scaled:.0} s idle \
+         timeout); its built-in agent takes {latency} ms per answer. {n} deliveries are sent \
+         evenly over {over} s, {dup:.0} % of them repeating the delivery before (a sender's \
+         retry: same body, same job), and {poison} poison messages ({poison_pct:.0} %) are put \
+         straight on the queue (nothing the webhook accepts is poison). The queue's \
+         `maxReceiveCount` is {receives}, the worker's timeout {timeout} s.\n\n\
+         Counted: answers to the senders; jobs by status in the table (a job accepted and \
+         neither analysed nor failed at the end is lost); agent calls the emulator admitted (one \
+         per job when duplicates run once); the dead-letter queue's depth; the emulator's peak \
+         of active sessions and its 429/402 answers; the drain time, from the first delivery to \
+         the last job finished, against the floor of distinct jobs ÷ the quota; each function's \
+         peak resident memory (`VmHWM`, what Lambda reports as Max Memory Used).\n\n\
+         ## Figures\n\n{table}\n{COMPARISON}",
+        webhooks = s.webhook_instances,
+        workers = s.worker_concurrency,
+        tps = s.tps,
+        sessions = s.max_active_sessions,
+        idle = s.idle_timeout.as_secs_f64(),
+        scale = s.time_scale,
+        rate = s.quota_per_second(),
+        idle_scaled = s.idle_timeout.as_secs_f64() / s.time_scale,
+        latency = s.agent_latency.as_millis(),
+        n = s.deliveries,
+        over = s.over.as_secs(),
+        dup = s.duplicate_share * 100.0,
+        poison = s.poison(),
+        poison_pct = s.poison_share * 100.0,
+        receives = s.max_receives,
+        timeout = s.worker_timeout.as_secs(),
+    )
 }

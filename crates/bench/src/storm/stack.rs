@@ -46,13 +46,17 @@ pub struct StormStack {
     pub workers: Vec<FunctionProcess>,
     _gateway: Gateway,
     _sources: Vec<SqsEventSource>,
+    _sqs_moto: local_moto::Moto,
 }
 
 impl StormStack {
     /// Starts the stack `settings` describe.
     pub async fn start(settings: &StormSettings, bins: &Binaries) -> anyhow::Result<StormStack> {
+        // DynamoDB and SQS on two moto servers: each serves on one core, and one alone would be
+        // what limits the storm, not AgentCore's quota.
         let moto = local_moto::moto();
-        let sqs = local_moto::sqs_client();
+        let sqs_moto = local_moto::Moto::start();
+        let sqs = local_moto::sqs_client_at(&sqs_moto.endpoint);
         let dynamodb = local_moto::dynamodb_client();
         let table = local_moto::unique("storm");
         local_moto::create_table(&dynamodb, &table).await;
@@ -79,7 +83,7 @@ impl StormStack {
         env.extend(
             [
                 ("AWS_ENDPOINT_URL_DYNAMODB", moto.endpoint.as_str()),
-                ("AWS_ENDPOINT_URL_SQS", moto.endpoint.as_str()),
+                ("AWS_ENDPOINT_URL_SQS", sqs_moto.endpoint.as_str()),
                 ("JOBS_TABLE", table.as_str()),
                 ("JOBS_QUEUE_URL", queues.url.as_str()),
                 ("SERVICENOW_MODE", "async"),
@@ -147,6 +151,7 @@ impl StormStack {
             workers,
             _gateway: gateway,
             _sources: sources,
+            _sqs_moto: sqs_moto,
         })
     }
 }
