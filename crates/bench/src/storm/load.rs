@@ -78,11 +78,10 @@ pub async fn send(
     let url = format!("{api}/webhook/servicenow");
     let gate = Arc::new(Semaphore::new(IN_FLIGHT));
     let poison = settings.poison();
-    let poison_every = if poison == 0 {
-        usize::MAX
-    } else {
-        (settings.deliveries / poison).max(1)
-    };
+    let poison_every = settings
+        .deliveries
+        .checked_div(poison)
+        .map_or(usize::MAX, |every| every.max(1));
     let started = Instant::now();
     let gap = settings.over.div_f64(settings.deliveries.max(1) as f64);
     let mut tasks = Vec::with_capacity(settings.deliveries);

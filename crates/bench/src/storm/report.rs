@@ -105,6 +105,9 @@ fn secs(d: Duration) -> String {
     format!("{:.0} s", d.as_secs_f64())
 }
 
+/// One row of the table: its name, and its cell for a run.
+type Row<'a> = (&'a str, &'a dyn Fn(&StormFigures) -> String);
+
 /// The Markdown table of `runs`, one column each, named by `titles`.
 pub fn markdown(runs: &[(&str, &StormFigures)]) -> String {
     let mut md = String::from("| | ");
@@ -112,7 +115,7 @@ pub fn markdown(runs: &[(&str, &StormFigures)]) -> String {
     md += " |\n|---|";
     md += &"---:|".repeat(runs.len());
     md.push('\n');
-    let rows: [(&str, &dyn Fn(&StormFigures) -> String); 17] = [
+    let rows: [Row; 17] = [
         ("deliveries sent (duplicates)", &|f| {
             format!("{} ({})", f.settings.deliveries, f.duplicates_sent)
         }),
