@@ -218,12 +218,13 @@ class SamLocalTest(unittest.TestCase):
             messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1,
                                            WaitTimeSeconds=5, AttributeNames=["All"])["Messages"]
             message = messages[0]
-            sqs_event = {"Records": [{
+            # The example event (events/sqs-job.json), carrying the message the webhook queued.
+            sqs_event = json.loads((ROOT / "events/sqs-job.json").read_text())
+            sqs_event["Records"][0].update({
                 "messageId": message["MessageId"], "receiptHandle": message["ReceiptHandle"],
                 "body": message["Body"], "attributes": message["Attributes"],
-                "messageAttributes": {}, "md5OfBody": message["MD5OfBody"], "eventSource": "aws:sqs",
-                "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:jobs", "awsRegion": "us-east-1",
-            }]}
+                "md5OfBody": message["MD5OfBody"],
+            })
             event_path = Path(self.tmp.name) / "sqs-event.json"
             event_path.write_text(json.dumps(sqs_event))
 

@@ -301,3 +301,23 @@ async fn the_worker_fails_a_refused_agent_call_at_once_and_hands_a_timed_out_one
     assert_eq!(job["status"], "queued", "waiting for its next try: {job}");
     assert_eq!(job["attempts"], 1, "{job}");
 }
+
+#[tokio::test]
+async fn the_example_sqs_event_is_a_job_message_the_worker_reads() {
+    let event: aws_lambda_events::event::sqs::SqsEvent =
+        serde_json::from_value(event_json("sqs-job.json")).expect("a real SQS event");
+    let record = &event.records[0];
+    let job = job_store::JobMessage::from_sqs_body(record.body.as_deref().unwrap())
+        .expect("its body is a job message");
+    assert_eq!(
+        (job.source.as_str(), job.ticket_id.as_str()),
+        ("servicenow", "INC0010001")
+    );
+
+    // A job its table does not hold (as with `sam local invoke -e events/sqs-job.json` on a fresh
+    // table): acknowledged, and the agent is not called.
+    let h = JobsHarness::start(&[]).await;
+    let response = h.worker(&[]).await.handle(event, 0).await;
+    assert!(response.batch_item_failures.is_empty());
+    assert_eq!(h.agentcore.invocation_count(), 0);
+}
