@@ -679,7 +679,10 @@ class TemplateTest(unittest.TestCase):
         self.assertIn("dynamodb:UpdateItem", actions)
         self.assertNotIn("dynamodb:PutItem", actions, "the worker never creates jobs")
         self.assertFalse([a for a in actions if a.endswith("*")], actions)
-        self.assertTrue(all("sqs:SendMessage" not in a for a in actions))
+        # The worker sends only to its own queue: a throttled job is put back there, delayed.
+        senders = [s for s in plain if "sqs:SendMessage" in as_list(s["Action"])]
+        self.assertEqual([(s["Sid"], as_list(s["Action"]), s["Resource"]) for s in senders],
+                         [("PutThrottledJobsBack", ["sqs:SendMessage"], {"Fn::GetAtt": ["JobsQueue", "Arn"]})])
         conditional = {s["Fn::If"][0]: s["Fn::If"][1] for s in statements if "Fn::If" in s}
         for name in ["ServiceNow", "GitHub", "Jira"]:
             stmt = conditional[f"Has{name}WriteBack"]
