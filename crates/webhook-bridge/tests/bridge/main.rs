@@ -19,5 +19,6 @@ mod log_hygiene;
 mod openapi;
 mod secret_refs;
 mod secret_rotation;
+mod session_stops;
 mod sources;
 mod tokens;
