@@ -314,3 +314,43 @@ fn unavailable(e: StoreError) -> BridgeError {
     tracing::warn!(error = %e, "job store request failed");
     BridgeError::JobsUnavailable
 }
+
+/// Why a throttled job could not be put back on the queue.
+#[derive(Debug, thiserror::Error)]
+pub enum PutBackError {
+    /// Its lease could not be released.
+    #[error("releasing the job: {0}")]
+    Store(#[from] StoreError),
+    /// The delayed message could not be sent.
+    #[error("sending the delayed message: {0}")]
+    Queue(#[from] job_store::QueueError),
+}
+
+/// Backpressure for a job AgentCore throttled (or refused over a quota): it waits on the queue as
+/// a new message, delayed by [`JobsConfig::throttle_backoff`], instead of using up its receives
+/// (those guard against poison messages, and a storm is not one). The lease is released first, so
+/// the delayed message finds the job free. Returns the delay; an error means the job was not put
+/// back (the caller hands the message back).
+pub async fn put_back(
+    jobs: &Jobs,
+    queue: &JobQueue,
+    job: &JobMessage,
+    attempt: u32,
+) -> Result<Duration, PutBackError> {
+    jobs.store
+        .release(&job.job_id, attempt, SystemTime::now())
+        .await?;
+    let delay = jobs.config.throttle_backoff(job.deferrals, jitter());
+    let later = JobMessage {
+        deferrals: job.deferrals + 1,
+        ..job.clone()
+    };
+    queue.enqueue_after(&later, delay).await?;
+    Ok(delay)
+}
+
+/// A number in 0..1 that differs between put-backs, to spread their delays (a v4 UUID's random
+/// bits: the crate is already here for ids, and this needs no better randomness).
+fn jitter() -> f64 {
+    (uuid::Uuid::new_v4().as_u128() >> 75) as f64 / (1u64 << 53) as f64
+}

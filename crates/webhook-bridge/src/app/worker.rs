@@ -23,7 +23,7 @@ use crate::agent::{AgentCall, AgentError, AgentFailure, AgentReply, TraceContext
 use crate::config::{Config, ConfigError};
 use crate::deadline::{Margin, agent_deadline};
 use crate::error::BridgeError;
-use crate::jobs::Jobs;
+use crate::jobs::{self, Jobs};
 use crate::response;
 use crate::write_back::{Posted, Target, TicketWriter, WriteBackCredentials};
 
@@ -268,11 +268,8 @@ impl Run<'_> {
             .await
     }
 
-    /// Backpressure: AgentCore is at its quota, so the job waits on the queue (a new message,
-    /// delayed, the delay doubling per put-back) instead of using up its receives: those guard
-    /// against poison messages, and a storm is not one. The lease is released first, so the
-    /// delayed message finds the job free; if either step fails, the message is handed back as
-    /// any transient failure is.
+    /// Backpressure: the job waits on the queue (see [`jobs::put_back`]); if that fails, the
+    /// message is handed back as any transient failure is.
     async fn defer(
         &self,
         queue: &JobQueue,
@@ -280,21 +277,11 @@ impl Run<'_> {
         attempt: u32,
     ) -> Result<(), Retry> {
         let job = &received.job;
-        self.jobs
-            .store
-            .release(&job.job_id, attempt, SystemTime::now())
-            .await
-            .map_err(|e| store_failed(&job.job_id, &e))?;
-        let delay = self.jobs.config.throttle_backoff(job.deferrals, jitter());
-        let later = JobMessage {
-            deferrals: job.deferrals + 1,
-            ..job.clone()
-        };
-        match queue.enqueue_after(&later, delay).await {
-            Ok(_) => {
+        match jobs::put_back(self.jobs, queue, job, attempt).await {
+            Ok(delay) => {
                 tracing::info!(
                     job_id = job.job_id,
-                    deferrals = later.deferrals,
+                    deferrals = job.deferrals + 1,
                     delay_s = delay.as_secs(),
                     "agent throttled; job put back on the queue"
                 );
@@ -400,12 +387,6 @@ fn needs_write_back(record: &JobRecord) -> bool {
             .write_back
             .as_ref()
             .is_none_or(|w| w.status == WriteBackStatus::Pending)
-}
-
-/// A number in 0..1 that differs between put-backs, to spread their delays (a v4 UUID's random
-/// bits: the crate is already here for ids, and this needs no better randomness).
-fn jitter() -> f64 {
-    (uuid::Uuid::new_v4().as_u128() >> 75) as f64 / (1u64 << 53) as f64
 }
 
 fn store_failed(job_id: &str, e: &StoreError) -> Retry {
