@@ -204,14 +204,20 @@ async fn errors_after_the_first_byte_travel_inline() {
 async fn heartbeats_keep_a_silent_stream_alive() {
     let stack =
         StreamStack::start_with(Backend::Builtin, &[("STREAM_HEARTBEAT_SECONDS", "1")]).await;
-    stack
-        .agentcore
-        .inject(Fault::silent_gap(std::time::Duration::from_millis(2600)));
+    // The agent goes silent before its last event and stays silent until this test has seen
+    // two heartbeats: the silence lasts as long as the test needs, not a guessed duration.
+    stack.agentcore.inject(Fault::HeldSse);
+    let query = "slow one";
     let mut resp = stack
-        .post_signed(INVOKE, &json!({"query": "slow one"}), NDJSON)
+        .post_signed(INVOKE, &json!({ "query": query }), NDJSON)
         .await;
     let mut buffer = String::new();
-    let frames = parse(&read_until(&mut resp, &mut buffer, |l| l.contains("\"done\"")).await);
+    let is_heartbeat = |l: &str| l.contains("\"heartbeat\"");
+    let mut head = read_until(&mut resp, &mut buffer, is_heartbeat).await;
+    head.extend(read_until(&mut resp, &mut buffer, is_heartbeat).await);
+    stack.agentcore.release_held();
+    head.extend(read_until(&mut resp, &mut buffer, |l| l.contains("\"done\"")).await);
+    let frames = parse(&head);
     let first_content = frames
         .iter()
         .position(|f| f["content"].is_string())
@@ -224,12 +230,15 @@ async fn heartbeats_keep_a_silent_stream_alive() {
         .collect();
     assert!(
         heartbeats.len() >= 2,
-        "one heartbeat per second of a 2.6 s silence: {frames:?}"
+        "a heartbeat per second of silence: {frames:?}"
     );
-    assert!(heartbeats.iter().all(|&i| i > first_content));
+    assert!(
+        heartbeats.iter().all(|&i| i > first_content),
+        "heartbeats fill the silence after the first words: {frames:?}"
+    );
     assert_eq!(
         content(&frames),
-        "Local agent (offline stand-in) received: slow one"
+        format!("Local agent (offline stand-in) received: {query}")
     );
 }
 

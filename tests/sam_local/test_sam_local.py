@@ -8,8 +8,12 @@ Needs `make sam-local-image` (SAM's image built from Debian packages, no registr
 `sam build --parameter-overrides Architecture=x86_64 --build-dir .aws-sam/build-x86_64`.
 """
 
+import base64
+import hashlib
+import hmac
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -93,6 +97,44 @@ def is_rest_proxy_event(event):
     return "httpMethod" in event and "requestContext" in event and event.get("type") != "REQUEST"
 
 
+def servicenow_signed(event, secret):
+    """`event` with the bridge's ServiceNow signature headers: base64 HMAC-SHA256, under the
+    base64-decoded secret, of `<timestamp>.<body>`."""
+    timestamp = str(int(time.time()))
+    mac = hmac.new(base64.b64decode(secret), f"{timestamp}.{event['body']}".encode(), hashlib.sha256)
+    headers = {"X-Signature": base64.b64encode(mac.digest()).decode(),
+               "X-Signature-Timestamp": timestamp}
+    event["headers"].update(headers)
+    if event.get("multiValueHeaders") is not None:
+        event["multiValueHeaders"].update({k: [v] for k, v in headers.items()})
+    return event
+
+
+EMF_SCHEMA = json.loads((ROOT / "crates/webhook-bridge/tests/bridge/emf-schema.json").read_text())
+
+
+def emf_documents(logs):
+    """The metric documents among a function's log lines, each checked against the EMF
+    specification's JSON schema (draft-07) and its rules the schema cannot express."""
+    import jsonschema  # SAM's venv has it (cfn-lint)
+
+    docs = []
+    for line in logs.splitlines():
+        line = line.strip()
+        if not line.startswith("{") or '"_aws"' not in line:
+            continue
+        doc = json.loads(line)
+        jsonschema.Draft7Validator(EMF_SCHEMA).validate(doc)
+        for directive in doc["_aws"]["CloudWatchMetrics"]:
+            for metric in directive["Metrics"]:
+                assert isinstance(doc[metric["Name"]], (int, float)), line
+            for dimension_set in directive["Dimensions"]:
+                for dimension in dimension_set:
+                    assert isinstance(doc[dimension], str) and doc[dimension], line
+        docs.append(doc)
+    return docs
+
+
 def last_json_line(text):
     for line in reversed(text.strip().splitlines()):
         line = line.strip()
@@ -102,11 +144,15 @@ def last_json_line(text):
 
 
 class Server:
-    """A process on this host, listening on all interfaces so containers reach it."""
+    """A process on this host, listening on all interfaces so containers reach it; its output
+    goes to `log` when one is given."""
 
-    def __init__(self, argv, url, what):
-        self.proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     start_new_session=True)
+    def __init__(self, argv, url, what, log=None):
+        out = open(log, "w") if log else subprocess.DEVNULL
+        self.proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT,
+                                     start_new_session=True, env={**os.environ, "NO_COLOR": "1"})
+        if log:
+            out.close()
         wait_for(url, what)
 
     def stop(self):
@@ -192,12 +238,20 @@ class SamLocalTest(unittest.TestCase):
         statement = answer["policyDocument"]["Statement"][0]
         self.assertEqual((statement["Effect"], statement["Action"]), ("Allow", "execute-api:Invoke"))
 
-    def test_the_worker_runs_a_job_the_webhook_queued(self):
+    def test_the_worker_runs_a_job_the_webhook_queued_and_writes_the_analysis_back(self):
         import boto3  # SAM's venv has it
 
         port = free_port()
         moto = Server([MOTO, "-H", "0.0.0.0", "-p", str(port)], f"http://127.0.0.1:{port}/",
                       "moto")
+        # The ServiceNow Table API stub, reached from the container over plain HTTP as
+        # host.docker.internal (the bridge allows http:// only to such local stand-ins).
+        ticketing_port = free_port()
+        ticketing_log = Path(self.tmp.name) / "ticketing.log"
+        ticketing = Server([str(ROOT / "target/debug/local-ticketing"), "--addr",
+                            f"0.0.0.0:{ticketing_port}"],
+                           f"http://127.0.0.1:{ticketing_port}/", "the ticketing stub",
+                           log=ticketing_log)
         try:
             aws = dict(endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
                        aws_access_key_id="local", aws_secret_access_key="local")
@@ -207,13 +261,33 @@ class SamLocalTest(unittest.TestCase):
                                   AttributeDefinitions=[{"AttributeName": "job_id", "AttributeType": "S"}],
                                   KeySchema=[{"AttributeName": "job_id", "KeyType": "HASH"}])
             queue_url = sqs.create_queue(QueueName="jobs")["QueueUrl"]
+            # The signing secret and write-back credentials as a deployment keeps them: SSM
+            # SecureStrings. Only a signed delivery names a ticket to write back to.
+            ssm = boto3.client("ssm", **aws)
+            signing_secret = base64.b64encode(b"sam-local-servicenow-signing-key!").decode()
+            ssm.put_parameter(Name="/bridge/servicenow-signing", Type="SecureString",
+                              Value=signing_secret)
+            ssm.put_parameter(
+                Name="/bridge/servicenow-write-back", Type="SecureString",
+                Value=json.dumps({"instance_url": f"http://{HOST}:{ticketing_port}",
+                                  "username": "bridge", "password": "local-servicenow-password"}))
+            moto_url = f"http://{HOST}:{port}"
             env = self.env_file(
-                ENDPOINT_URLS=f"agentcore=http://{HOST}:{self.agentcore_port},jobs=http://{HOST}:{port}",
-                JOBS_TABLE="jobs", JOBS_QUEUE_URL=queue_url, SERVICENOW_MODE="async")
+                ENDPOINT_URLS=f"agentcore=http://{HOST}:{self.agentcore_port},jobs={moto_url},secrets={moto_url}",
+                JOBS_TABLE="jobs", JOBS_QUEUE_URL=queue_url, SERVICENOW_MODE="async",
+                SERVICENOW_WEBHOOK_SECRET_REF="/bridge/servicenow-signing",
+                SERVICENOW_WRITE_BACK_REF="/bridge/servicenow-write-back")
 
-            answer, _ = self.invoke("WebhookFunction", ROOT / "events/servicenow-incident.json", env)
+            signed = Path(self.tmp.name) / "servicenow-signed.json"
+            signed.write_text(json.dumps(servicenow_signed(
+                json.loads((ROOT / "events/servicenow-incident.json").read_text()), signing_secret)))
+            answer, logs = self.invoke("WebhookFunction", signed, env)
             body = json.loads(answer["body"])
             self.assertEqual(answer["statusCode"], 202, answer)
+            # The delivery's metric document, as the deployed function writes it.
+            [delivery] = emf_documents(logs)
+            self.assertEqual((delivery["Route"], delivery["Outcome"], delivery["Deliveries"]),
+                             ("servicenow", "ACCEPTED", 1))
             job_id = body["job_id"]
             messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=1,
                                            WaitTimeSeconds=5, AttributeNames=["All"])["Messages"]
@@ -228,12 +302,22 @@ class SamLocalTest(unittest.TestCase):
             event_path = Path(self.tmp.name) / "sqs-event.json"
             event_path.write_text(json.dumps(sqs_event))
 
-            answer, _ = self.invoke("WorkerFunction", event_path, env)
+            answer, logs = self.invoke("WorkerFunction", event_path, env)
             self.assertEqual(answer, {"batchItemFailures": []})
+            docs = {("job" if "JobsCompleted" in d else "write-back"): d for d in emf_documents(logs)}
+            self.assertEqual((docs["job"]["Source"], docs["job"]["JobsCompleted"]), ("servicenow", 1))
+            self.assertGreaterEqual(docs["job"]["QueueAge"], 0)
+            self.assertEqual(docs["write-back"]["WriteBack"], "done")
             item = dynamodb.get_item(TableName="jobs", Key={"job_id": {"S": job_id}})["Item"]
             self.assertEqual(item["status"]["S"], "succeeded", item)
             self.assertIn("Triage for INC0010001", json.dumps(item))
+            # The analysis reached the ticket: the stub accepted the PATCH of this incident.
+            self.assertEqual(item["write_back"]["M"]["status"]["S"], "done", item)
+            log = re.sub(r"\x1b\[[0-9;]*m", "", ticketing_log.read_text())
+            self.assertRegex(
+                log, r"method=PATCH path=\"?/api/now/table/incident/46d44a5ea9fe198101b9e1ac8f0d0f7d\"? status=200")
         finally:
+            ticketing.stop()
             moto.stop()
 
     def test_start_api_serves_the_webhook_and_the_invoke_api_behind_the_key_authorizer(self):

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use crate::cli::{Cli, Command};
 use crate::exit::CliError;
 use crate::terminal::terminal_safe;
-use crate::{invoke, ticket};
+use crate::{invoke, jobs, ticket};
 
 /// Runs `bridge` with the process's arguments. Usage errors exit with clap's code 2 (`--help`
 /// and `--version` with 0); a failed command prints `error: …` on stderr and exits with its
@@ -16,6 +16,7 @@ pub async fn run() -> ExitCode {
     let outcome = match &cli.command {
         Command::Invoke(args) => invoke::run(args).await,
         Command::Ticket(args) => ticket::run(args).await,
+        Command::Jobs(command) => jobs::run(command).await,
     };
     match outcome {
         // The reader of stdout stopped reading (`bridge … | head`): nothing to report.

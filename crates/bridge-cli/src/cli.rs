@@ -1,9 +1,11 @@
 //! The command line: every flag, its environment variable and its help text.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::parser::ValueSource;
 use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand, ValueEnum};
+use job_store::JobStatus;
 use reqwest::Url;
 use serde_json::{Map, Value};
 
@@ -33,6 +35,67 @@ pub enum Command {
     /// Post a ticket to POST {url}/webhook/{source} and print the agent's analysis.
     #[command(after_help = EXIT_CODES_HELP)]
     Ticket(TicketArgs),
+    /// Inspect and recover the deployed stack's asynchronous jobs (its jobs table and queues),
+    /// with AWS credentials from the standard chain.
+    #[command(subcommand)]
+    Jobs(JobsCommand),
+}
+
+/// `bridge jobs …`. The names come from the stack's outputs (JobsTableName, JobsQueueUrl,
+/// JobsDeadLetterQueueUrl) or their environment variables.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Print one job's record as JSON (status, attempts, error code, analysis, write-back).
+    Get {
+        /// The job id (job_ + 32 hex digits), as a 202 answer or GET /jobs/{id} names it.
+        #[arg(value_name = "ID")]
+        id: String,
+        #[command(flatten)]
+        table: JobsTable,
+    },
+    /// List jobs with a status, last updated within a window, newest first. Failed jobs are read
+    /// from the table's failures index; other statuses scan the table.
+    List {
+        /// queued, running, succeeded or failed.
+        #[arg(long, value_name = "STATUS", default_value = "failed", value_parser = parse_status)]
+        status: JobStatus,
+        /// How far back, e.g. 30m, 1h, 2days.
+        #[arg(long, value_name = "DURATION", default_value = "1h", value_parser = parse_window)]
+        since: Duration,
+        #[command(flatten)]
+        table: JobsTable,
+    },
+    /// Move the dead-letter queue's job messages back to the job queue, reopening their failed
+    /// jobs so the worker runs them again; messages that are not jobs stay where they are.
+    Redrive {
+        /// The job queue's URL (output JobsQueueUrl).
+        #[arg(long, env = "BRIDGE_JOBS_QUEUE_URL", value_name = "URL")]
+        queue_url: String,
+        /// The dead-letter queue's URL (output JobsDeadLetterQueueUrl).
+        #[arg(long, env = "BRIDGE_DEAD_LETTER_QUEUE_URL", value_name = "URL")]
+        dead_letter_queue_url: String,
+        /// Move at most this many messages.
+        #[arg(long, value_name = "N", default_value_t = 100)]
+        max: usize,
+        #[command(flatten)]
+        table: JobsTable,
+    },
+}
+
+/// The jobs table.
+#[derive(Debug, Args)]
+pub struct JobsTable {
+    /// The jobs table's name (output JobsTableName).
+    #[arg(long = "table", env = "BRIDGE_JOBS_TABLE", value_name = "NAME")]
+    pub name: String,
+}
+
+fn parse_status(s: &str) -> Result<JobStatus, String> {
+    JobStatus::parse(s).ok_or_else(|| "expected queued, running, succeeded or failed".into())
+}
+
+fn parse_window(s: &str) -> Result<Duration, String> {
+    humantime::parse_duration(s).map_err(|e| format!("not a duration such as 30m or 2h ({e})"))
 }
 
 /// Where the bridge is and how long to wait for it.

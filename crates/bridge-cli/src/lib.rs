@@ -20,6 +20,7 @@ mod http;
 
 // The commands.
 mod invoke;
+mod jobs;
 mod ticket;
 
 // The binary's flow.

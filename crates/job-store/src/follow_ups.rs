@@ -33,8 +33,9 @@ impl JobStore {
             .key(attr::JOB_ID, s(job_id))
             .update_expression(
                 "SET #status = :queued, #mode = :mode, #updated = :now_ms, #exp = :exp \
-                 REMOVE #code, #message",
+                 REMOVE #code, #message, #failed_on",
             )
+            .expression_attribute_names("#failed_on", attr::FAILED_ON)
             .condition_expression("#status = :failed OR (#status = :queued AND #mode <> :mode)")
             .expression_attribute_names("#status", attr::STATUS)
             .expression_attribute_names("#mode", attr::MODE)

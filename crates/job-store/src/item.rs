@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use aws_sdk_dynamodb::types::AttributeValue;
 
 use crate::error::StoreError;
-use crate::job::{JobMode, JobRecord, JobStatus, WriteBack, WriteBackStatus};
+use crate::job::{JobMode, JobRecord, JobStatus, WriteBack, WriteBackStatus, utc_day};
 
 /// A DynamoDB item.
 pub(crate) type Item = HashMap<String, AttributeValue>;
@@ -25,6 +25,8 @@ pub(crate) mod attr {
     pub const ERROR_MESSAGE: &str = "error_message";
     pub const CREATED_AT: &str = "created_at";
     pub const UPDATED_AT: &str = "updated_at";
+    /// Only on failed jobs: the UTC day of the failure, the sparse failures index's key.
+    pub const FAILED_ON: &str = "failed_on";
     pub const ATTEMPTS: &str = "attempts";
     pub const LEASE_UNTIL: &str = "lease_until";
     pub const EXPIRES_AT: &str = "expires_at";
@@ -40,6 +42,11 @@ pub(crate) mod attr {
     pub const WB_LAST_ERROR_CODE: &str = "last_error_code";
     /// While one attempt posts to the ticket: until when its claim holds (epoch ms).
     pub const WB_LEASE_UNTIL: &str = "lease_until";
+}
+
+/// `failed_on` for a failure recorded at `now` (see [`attr::FAILED_ON`]).
+pub(crate) fn failed_on(now: std::time::SystemTime) -> AttributeValue {
+    s(&utc_day(now))
 }
 
 /// A string attribute.

@@ -37,7 +37,7 @@ impl JobStatus {
     }
 
     /// The status named by `as_str`, as stored in the table.
-    pub(crate) fn parse(s: &str) -> Option<Self> {
+    pub fn parse(s: &str) -> Option<Self> {
         Some(match s {
             "queued" => JobStatus::Queued,
             "running" => JobStatus::Running,
@@ -252,5 +252,43 @@ mod tests {
         assert_eq!(epoch_ms(t), 1_700_000_000_123);
         assert_eq!(epoch_secs(t), 1_700_000_000);
         assert_eq!(epoch_ms(UNIX_EPOCH - Duration::from_secs(1)), 0);
+    }
+}
+
+/// The UTC calendar day of `t` as `YYYY-MM-DD`: the failures index's partition key. (Civil date
+/// from days since 1970, H. Hinnant's algorithm: a date crate for one conversion is not worth it.)
+pub(crate) fn utc_day(t: SystemTime) -> String {
+    let days = i64::try_from(epoch_ms(t) / 86_400_000).unwrap_or(0);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}")
+}
+
+#[cfg(test)]
+mod day_tests {
+    use super::*;
+
+    #[test]
+    fn utc_days_are_calendar_dates() {
+        for (secs, day) in [
+            (0, "1970-01-01"),
+            (951_782_400, "2000-02-29"),
+            (1_796_083_199, "2026-11-30"),
+            (1_796_083_200, "2026-12-01"),
+            (4_107_542_400, "2100-03-01"),
+        ] {
+            assert_eq!(
+                utc_day(UNIX_EPOCH + Duration::from_secs(secs)),
+                day,
+                "{secs}"
+            );
+        }
     }
 }

@@ -14,9 +14,10 @@
 //!
 //! Modules are declared leaves first, in groups: each uses only those above it.
 
-// Leaves: typed errors, idempotency keys.
+// Leaves: typed errors, idempotency keys, what a record holds.
 mod error;
 mod key;
+mod limits;
 
 // The job record.
 mod job;
@@ -30,10 +31,13 @@ mod queue;
 mod store;
 
 mod follow_ups;
+mod listing;
 
 pub use error::{MessageError, QueueError, StoreError};
 pub use job::{JobMode, JobRecord, JobStatus, NewJob, WriteBack, WriteBackStatus};
 pub use key::{IdempotencyKey, KeyError, is_job_id, request_fingerprint};
+pub use limits::{MAX_ANALYSIS_BYTES, MAX_ERROR_MESSAGE_BYTES};
+pub use listing::FAILURES_INDEX;
 pub use message::JobMessage;
 pub use queue::{JobQueue, MAX_DELAY, MAX_MESSAGE_BYTES};
-pub use store::{Claim, JobStore, MAX_ANALYSIS_BYTES, MAX_ERROR_MESSAGE_BYTES};
+pub use store::{Claim, JobStore};

@@ -4,8 +4,8 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
-    TimeToLiveSpecification,
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType, TimeToLiveSpecification,
 };
 use aws_sdk_sqs::types::QueueAttributeName;
 
@@ -19,24 +19,41 @@ pub fn unique(prefix: &str) -> String {
     )
 }
 
-/// The jobs table as the template will define it: `job_id` (S) partition key, on-demand, TTL on
-/// `expires_at`.
+/// The jobs table as the template defines it: `job_id` (S) partition key, on-demand, TTL on
+/// `expires_at`, and the sparse `failures` index (`failed_on` S, `updated_at` N).
 pub async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str) {
+    let attribute = |name: &str, kind: ScalarAttributeType| {
+        AttributeDefinition::builder()
+            .attribute_name(name)
+            .attribute_type(kind)
+            .build()
+            .unwrap()
+    };
+    let key = |name: &str, kind: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(name)
+            .key_type(kind)
+            .build()
+            .unwrap()
+    };
     client
         .create_table()
         .table_name(name)
         .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(
-            AttributeDefinition::builder()
-                .attribute_name("job_id")
-                .attribute_type(ScalarAttributeType::S)
-                .build()
-                .unwrap(),
-        )
-        .key_schema(
-            KeySchemaElement::builder()
-                .attribute_name("job_id")
-                .key_type(KeyType::Hash)
+        .attribute_definitions(attribute("job_id", ScalarAttributeType::S))
+        .attribute_definitions(attribute("failed_on", ScalarAttributeType::S))
+        .attribute_definitions(attribute("updated_at", ScalarAttributeType::N))
+        .key_schema(key("job_id", KeyType::Hash))
+        .global_secondary_indexes(
+            GlobalSecondaryIndex::builder()
+                .index_name("failures")
+                .key_schema(key("failed_on", KeyType::Hash))
+                .key_schema(key("updated_at", KeyType::Range))
+                .projection(
+                    Projection::builder()
+                        .projection_type(ProjectionType::All)
+                        .build(),
+                )
                 .build()
                 .unwrap(),
         )

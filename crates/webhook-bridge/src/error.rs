@@ -127,6 +127,14 @@ impl From<SecretError> for BridgeError {
 }
 
 impl BridgeError {
+    /// How the agent failed, when this is an agent failure (for the metrics).
+    pub fn agent_failure(&self) -> Option<AgentFailure> {
+        match self {
+            BridgeError::Agent(e) => Some(e.failure),
+            _ => None,
+        }
+    }
+
     /// The stable UPPER_SNAKE code callers and dashboards key on.
     pub fn code(&self) -> &'static str {
         match self {

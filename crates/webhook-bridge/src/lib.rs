@@ -20,6 +20,8 @@
 //! a newcomer reads the crate top to bottom. `cargo run -p layering` checks it (`make lint`).
 //! Steps return values; the flows in `app` assemble the response and the log line.
 
+mod metrics;
+
 mod api_key;
 mod config;
 mod deadline;
@@ -64,6 +66,7 @@ pub use api_key::{KEY_HEADER_CONTEXT, authorize as authorize_api_key};
 pub use app::{Aws, Bridge, Role, Worker};
 pub use config::{Config, ConfigError, WRITE_BACK_SOURCES};
 pub use error::BridgeError;
+pub use metrics::Metrics;
 pub use response::{ErrorSpec, error_catalogue, error_spec};
 pub use route::{Route, route};
 pub use sdk::sdk_defaults;

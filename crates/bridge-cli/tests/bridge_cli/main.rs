@@ -4,4 +4,5 @@
 mod support;
 
 mod invoke;
+mod jobs;
 mod ticket;

@@ -5,6 +5,7 @@ mod state;
 mod trail;
 
 mod invoke;
+mod posting;
 mod webhook;
 
 mod serve;

@@ -8,6 +8,7 @@ use lambda_http::{Body, Request, Response};
 use super::state::{Bridge, Services};
 use super::trail::{Ending, Trail};
 use super::{invoke, webhook};
+use crate::agent::AgentFailure;
 use crate::error::BridgeError;
 use crate::jobs;
 use crate::principal::Principal;
@@ -53,7 +54,8 @@ impl Bridge {
         };
         let response = response::render(&result, &inbound.request_id, started.elapsed());
         trail.settle_release().await;
-        trail.log(&Ending {
+        let agent_failure = result.as_ref().err().and_then(BridgeError::agent_failure);
+        let end = Ending {
             request_id: &inbound.request_id,
             path: &inbound.path,
             status: response.status().as_u16(),
@@ -62,7 +64,13 @@ impl Bridge {
                 Err(e) => e.code(),
             },
             latency: started.elapsed(),
-        });
+            agent_error: agent_failure.is_some(),
+            throttled: agent_failure == Some(AgentFailure::Throttled),
+        };
+        trail.log(&end);
+        if let Ok(s) = self.services() {
+            trail.report(&end, &s.config.metrics, s.cold_start());
+        }
         response
     }
 

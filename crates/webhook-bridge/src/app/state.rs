@@ -4,6 +4,7 @@
 //! crash-looping.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use aws_config::SdkConfig;
@@ -70,9 +71,16 @@ pub(super) struct Services {
     pub(super) integrations: IntegrationDirectory,
     tokens: UserTokens,
     session_secret: Option<Secret<Vec<u8>>>,
+    /// Until the first request or job has been reported: the `ColdStart` metric.
+    cold: AtomicBool,
 }
 
 impl Services {
+    /// Whether this is the instance's first report (true once, then false).
+    pub(super) fn cold_start(&self) -> bool {
+        self.cold.swap(false, Ordering::Relaxed)
+    }
+
     /// Who is calling `route`, and may they: the integration whose key API Gateway admitted,
     /// the signed sender or AWS principal, and on the invoke routes the user a bearer token
     /// proves. Decided before anything else about the request is read.
@@ -140,6 +148,7 @@ impl Bridge {
             }),
             secrets,
             config,
+            cold: AtomicBool::new(true),
         };
         Bridge {
             services: Ok(services),

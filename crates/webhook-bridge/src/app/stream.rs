@@ -20,6 +20,7 @@ use crate::agent::{AgentCall, AgentClient, AgentError, AgentFailure, AgentStream
 use crate::answer::{Frame, Framing, StreamTranslator};
 use crate::deadline::{Margin, agent_deadline};
 use crate::error::BridgeError;
+use crate::metrics::{DeliveryFigures, Metrics};
 use crate::parse;
 use crate::request::{self, Inbound};
 use crate::response;
@@ -39,6 +40,8 @@ struct Forwarding {
     max_answer_bytes: usize,
     request_id: String,
     started: Instant,
+    metrics: Metrics,
+    cold_start: bool,
 }
 
 /// Why forwarding ended early.
@@ -77,14 +80,28 @@ impl Bridge {
             }
             Err(e) => {
                 let resp = response::error(&e, &inbound.request_id);
+                let latency = started.elapsed();
                 tracing::info!(
                     request_id = inbound.request_id,
                     path = inbound.path,
                     status = resp.status().as_u16(),
                     code = e.code(),
-                    latency_ms = started.elapsed().as_millis() as u64,
+                    latency_ms = latency.as_millis() as u64,
                     "stream refused"
                 );
+                if let Ok(s) = self.services() {
+                    let failure = e.agent_failure();
+                    Metrics::emit(s.config.metrics.delivery(&DeliveryFigures {
+                        route: "invoke",
+                        code: e.code(),
+                        latency,
+                        agent_latency: None,
+                        agent_error: failure.is_some(),
+                        throttled: failure == Some(AgentFailure::Throttled),
+                        cold_start: s.cold_start(),
+                        request_id: &inbound.request_id,
+                    }));
+                }
                 let (parts, body) = resp.into_parts();
                 Response::from_parts(parts, StreamBody::from(body.to_vec()))
             }
@@ -135,6 +152,8 @@ impl Bridge {
             max_answer_bytes: s.config.max_answer_bytes,
             request_id: inbound.request_id.clone(),
             started,
+            metrics: s.config.metrics.clone(),
+            cold_start: s.cold_start(),
         })
     }
 }
@@ -196,6 +215,20 @@ async fn forward(mut tx: Sender, mut f: Forwarding) {
         session_released = released.as_deref().unwrap_or(""),
         "stream handled"
     );
+    let failure = match &outcome {
+        Err(Cut::Agent(e)) => Some(e.failure),
+        _ => None,
+    };
+    Metrics::emit(f.metrics.delivery(&DeliveryFigures {
+        route: "invoke",
+        code,
+        latency: f.started.elapsed(),
+        agent_latency: None,
+        agent_error: failure.is_some(),
+        throttled: failure == Some(AgentFailure::Throttled),
+        cold_start: f.cold_start,
+        request_id: &f.request_id,
+    }));
 }
 
 async fn pump(

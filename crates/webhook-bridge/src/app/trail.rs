@@ -5,11 +5,14 @@ use std::time::Duration;
 use ticket_prompt::Source;
 
 use crate::dispatch::AgentTrace;
+use crate::metrics::{DeliveryFigures, Metrics};
 use crate::route::Route;
 
 /// What the log line reports about one request.
 #[derive(Debug, Default)]
 pub(super) struct Trail {
+    /// The route's name for the metrics: the source, `invoke`, `jobs`, or `none`.
+    pub(super) route: &'static str,
     /// Who called ([`crate::principal::Principal::id`]), once known.
     pub(super) principal: Option<String>,
     /// The invoke API's agent name.
@@ -32,12 +35,21 @@ pub(super) struct Ending<'a> {
     pub(super) status: u16,
     pub(super) code: &'a str,
     pub(super) latency: Duration,
+    /// The agent (or its quotas) failed the request; `throttled` when by its rate limit.
+    pub(super) agent_error: bool,
+    pub(super) throttled: bool,
 }
 
 impl Trail {
     /// A trail that starts with what the route says (the source of a webhook).
     pub(super) fn for_route(route: Option<&Route>) -> Trail {
         Trail {
+            route: match route {
+                Some(Route::Webhook(source)) => source.as_str(),
+                Some(Route::Invoke(_) | Route::DirectInvoke) => "invoke",
+                Some(Route::Job(_)) => "jobs",
+                None => "none",
+            },
             source: match route {
                 Some(Route::Webhook(source)) => Some(*source),
                 _ => None,
@@ -77,5 +89,19 @@ impl Trail {
             session_released = self.released.as_deref().unwrap_or(""),
             "delivery handled"
         );
+    }
+
+    /// The request's metric document (see [`Metrics::delivery`]), after its log line.
+    pub(super) fn report(&self, end: &Ending<'_>, metrics: &Metrics, cold_start: bool) {
+        Metrics::emit(metrics.delivery(&DeliveryFigures {
+            route: self.route,
+            code: end.code,
+            latency: end.latency,
+            agent_latency: self.agent_call.as_ref().map(|a| a.latency),
+            agent_error: end.agent_error,
+            throttled: end.throttled,
+            cold_start,
+            request_id: end.request_id,
+        }));
     }
 }

@@ -11,21 +11,19 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
-use job_store::{JobMessage, JobQueue, JobRecord, JobStatus, StoreError, WriteBackStatus};
+use job_store::{JobMessage, JobQueue, JobRecord, StoreError};
 use ticket_prompt::Source;
 
+use super::posting::{Posting, needs_write_back};
 use super::state::{Aws, Bridge, Services, load_env};
-
-/// How long one try's claim on posting to the ticket holds: well past the write-back request's
-/// own timeout, so a live try is never taken over, and a dead one is after this.
-const WRITE_BACK_LEASE: Duration = Duration::from_secs(120);
 use crate::agent::{AgentCall, AgentError, AgentFailure, AgentReply, TraceContext};
 use crate::config::{Config, ConfigError};
 use crate::deadline::{Margin, agent_deadline};
 use crate::error::BridgeError;
 use crate::jobs::{self, Jobs};
+use crate::metrics::{self, JobEnd, Metrics};
 use crate::response;
-use crate::write_back::{Posted, Target, TicketWriter, WriteBackCredentials};
+use crate::write_back::{Target, TicketWriter, WriteBackCredentials};
 
 /// A message to hand back to SQS (redelivered after the visibility timeout).
 struct Retry;
@@ -141,6 +139,7 @@ impl Run<'_> {
         };
         let attempt = record.attempts;
         let principal = record.principal.clone().unwrap_or_default();
+        let queued_ms = metrics::now_ms().saturating_sub(record.created_at_ms);
         let call = AgentCall {
             endpoint: self.s.config.default_endpoint(),
             session_id: job.session_id.clone(),
@@ -158,6 +157,7 @@ impl Run<'_> {
             Err(e) => self.failed(&received, attempt, e).await,
         };
         let released = release.settled().await;
+        let end = *outcome.as_ref().unwrap_or(&JobEnd::HandedBack);
         tracing::info!(
             job_id = job.job_id,
             source = source.as_str(),
@@ -171,7 +171,10 @@ impl Run<'_> {
             latency_ms = started.elapsed().as_millis() as u64,
             "job handled"
         );
-        outcome
+        let queue_age = Some(Duration::from_millis(queued_ms));
+        let metrics = &self.s.config.metrics;
+        Metrics::emit(metrics.job(source.as_str(), end, queue_age, &job.job_id));
+        outcome.map(drop)
     }
 
     /// Decodes the message; one that is not a job is handed back until SQS moves it to the
@@ -209,9 +212,7 @@ impl Run<'_> {
             .await
             .map_err(|e| store_failed(&job.job_id, &e))?;
         match record {
-            Some(r) if self.writes_back(received) && needs_write_back(&r) => {
-                self.write_back(received, &r).await
-            }
+            Some(r) if needs_write_back(&r) => self.write_back(received, &r).await,
             _ => {
                 tracing::info!(
                     job_id = job.job_id,
@@ -229,7 +230,7 @@ impl Run<'_> {
         received: &Received,
         attempt: u32,
         reply: AgentReply,
-    ) -> Result<(), Retry> {
+    ) -> Result<JobEnd<'static>, Retry> {
         let job_id = &received.job.job_id;
         let stored = self
             .jobs
@@ -237,24 +238,32 @@ impl Run<'_> {
             .succeed(job_id, attempt, &reply.answer.text, SystemTime::now())
             .await;
         match stored {
-            Ok(record) if self.writes_back(received) => self.write_back(received, &record).await,
-            Ok(_) => Ok(()),
+            Ok(record) => self.write_back(received, &record).await,
             // Another attempt took the job over meanwhile: its outcome wins.
             Err(StoreError::Conflict { .. }) => Ok(()),
             Err(e) => Err(store_failed(job_id, &e)),
         }
+        .map(|()| JobEnd::Completed)
     }
 
     /// Throttling puts the job back on the queue for later; another transient failure with
     /// receives left hands it back; anything else is final.
-    async fn failed(&self, received: &Received, attempt: u32, e: AgentError) -> Result<(), Retry> {
+    async fn failed(
+        &self,
+        received: &Received,
+        attempt: u32,
+        e: AgentError,
+    ) -> Result<JobEnd<'static>, Retry> {
         e.log();
         let job_id = &received.job.job_id;
         if e.failure == AgentFailure::Throttled
             && received.job.deferrals < self.jobs.config.max_deferrals
             && let Some(queue) = &self.jobs.queue
         {
-            return self.defer(queue, received, attempt).await;
+            return self
+                .defer(queue, received, attempt)
+                .await
+                .map(|()| JobEnd::Deferred);
         }
         if e.failure.is_transient() && !received.last_try {
             let _ = self
@@ -264,8 +273,9 @@ impl Run<'_> {
                 .await;
             return Err(Retry);
         }
-        self.record_failure(job_id, attempt, &BridgeError::Agent(e))
-            .await
+        let err = BridgeError::Agent(e);
+        self.record_failure(job_id, attempt, &err).await?;
+        Ok(JobEnd::Failed(err.code()))
     }
 
     /// Backpressure: the job waits on the queue (see [`jobs::put_back`]); if that fails, the
@@ -317,76 +327,31 @@ impl Run<'_> {
             })
     }
 
-    /// Whether the job names a ticket and this worker holds credentials for its source.
-    fn writes_back(&self, received: &Received) -> bool {
-        received.job.write_back.is_some()
-            && self.writer.is_some_and(|w| w.writes_to(received.source))
-    }
-
-    /// Posts the analysis to the ticket and records how that went. Transient failures hand the
-    /// message back (the agent is not called again: the job is already succeeded).
+    /// Posts the analysis to the ticket, when the job names one and this worker holds
+    /// credentials for its source. Transient failures hand the message back (the agent is not
+    /// called again: the job is already succeeded).
     async fn write_back(&self, received: &Received, record: &JobRecord) -> Result<(), Retry> {
+        let target = received.job.write_back.clone();
         let (Some(writer), Some(target)) = (
-            self.writer,
-            received
-                .job
-                .write_back
-                .clone()
-                .and_then(|v| serde_json::from_value::<Target>(v).ok()),
+            self.writer.filter(|w| w.writes_to(received.source)),
+            target.and_then(|v| serde_json::from_value::<Target>(v).ok()),
         ) else {
             return Ok(());
         };
-        // Of two workers holding duplicate messages, only the one whose claim lands posts.
-        let claimed = self
-            .jobs
-            .store
-            .claim_write_back(
-                &record.job_id,
-                target.name(),
-                record.write_back.as_ref(),
-                WRITE_BACK_LEASE,
-                SystemTime::now(),
-            )
-            .await
-            .map_err(|e| store_failed(&record.job_id, &e))?;
-        let Some(attempts) = claimed else {
-            tracing::info!(
-                job_id = record.job_id,
-                "write-back claimed by another attempt, or finished"
-            );
-            return Ok(());
+        let posting = Posting {
+            jobs: self.jobs,
+            writer,
+            metrics: &self.s.config.metrics,
         };
-        let Posted { state, retry } = writer
-            .post(
-                received.source,
-                &target,
-                record.analysis.as_deref().unwrap_or(""),
-                &record.job_id,
-                attempts,
-                received.last_try,
-            )
-            .await;
-        match self
-            .jobs
-            .store
-            .set_write_back(&record.job_id, &state, SystemTime::now())
+        match posting
+            .post(received.source, &target, record, received.last_try)
             .await
         {
-            // Our claim lapsed and a newer try took over: its report stands.
-            Ok(_) | Err(StoreError::Conflict { .. }) => {}
-            Err(e) => return Err(store_failed(&record.job_id, &e)),
+            Ok(false) => Ok(()),
+            Ok(true) => Err(Retry),
+            Err(e) => Err(store_failed(&record.job_id, &e)),
         }
-        if retry { Err(Retry) } else { Ok(()) }
     }
-}
-
-/// A succeeded job whose write-back has not been done (or given up on).
-fn needs_write_back(record: &JobRecord) -> bool {
-    record.status == JobStatus::Succeeded
-        && record
-            .write_back
-            .as_ref()
-            .is_none_or(|w| w.status == WriteBackStatus::Pending)
 }
 
 fn store_failed(job_id: &str, e: &StoreError) -> Retry {

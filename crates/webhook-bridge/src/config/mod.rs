@@ -1,6 +1,7 @@
 //! What the deployment says: environment variables read once at cold start into typed values.
 //! A bad value is a [`ConfigError`] naming the variable; nothing here does I/O.
 
+mod transport;
 mod vars;
 
 mod secret_ref;
@@ -10,6 +11,7 @@ mod agents;
 mod endpoints;
 mod integrations;
 mod jobs;
+mod metrics;
 mod policies;
 mod tokens;
 mod write_back;

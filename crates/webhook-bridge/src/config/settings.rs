@@ -11,6 +11,7 @@ use super::agents::{self, AgentEndpoint, AgentTarget, AgentsSource};
 use super::endpoints::{self, EndpointUrls};
 use super::integrations::{self, IntegrationsSource};
 use super::jobs::{self, JobsConfig};
+use super::metrics;
 use super::policies::{
     self, ReleaseSessions, RetryMode, SessionPolicy, SessionSecret, UserIdSource,
 };
@@ -18,6 +19,7 @@ use super::secret_ref::SecretFreshness;
 use super::sources::{self, DeliveryMode, SourceSettings};
 use super::tokens::{self, TokenSettings};
 use super::vars::{ConfigError, Vars};
+use crate::metrics::Metrics;
 
 /// Everything the bridge reads from its environment. See the README's configuration table.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -67,6 +69,9 @@ pub struct Config {
     pub stream_heartbeat: Duration,
     /// `JOBS_TABLE` and friends: idempotent deliveries and, with a queue, asynchronous mode.
     pub jobs: Option<JobsConfig>,
+    /// `METRICS_NAMESPACE` (unset or empty: off) and the function's name
+    /// (`AWS_LAMBDA_FUNCTION_NAME`): the EMF metric documents each request writes.
+    pub metrics: Metrics,
     /// `INTEGRATION_KEYS` and friends: who may call with an API key, and what for; `None` when
     /// no integrations are named (any caller may call any route).
     pub integrations: Option<IntegrationsSource>,
@@ -151,6 +156,7 @@ impl Config {
                 300,
             )?),
             jobs,
+            metrics: metrics::load(&vars)?,
             integrations: integrations::load(&vars)?,
             tokens: tokens::load(&vars)?,
             endpoint_urls: endpoints::load(&vars)?,

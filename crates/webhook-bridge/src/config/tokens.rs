@@ -7,6 +7,7 @@ use jsonwebtoken::Algorithm;
 
 use super::policies::SessionSecret as SecretSetting;
 use super::secret_ref::SecretRef;
+use super::transport::{SECURE_URL_RULE, is_secure_or_local};
 use super::vars::{ConfigError, Vars};
 
 /// The shortest HS256 secret accepted: RFC 7518 §3.2 asks for a key as long as the hash (256 bits).
@@ -182,16 +183,12 @@ fn shared(vars: &Vars) -> Result<Option<SharedSecretSettings>, ConfigError> {
     }))
 }
 
-/// Keys are fetched over HTTPS only; plain HTTP only on loopback (local issuers in tests).
+/// Keys are fetched over HTTPS only; plain HTTP only to a local stand-in (issuers in tests).
 fn secure_url(variable: &'static str, url: &str) -> Result<(), ConfigError> {
-    let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
-    if url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p)) {
+    if is_secure_or_local(url) {
         Ok(())
     } else {
-        Err(ConfigError::new(
-            variable,
-            "must be an https:// URL (http:// only on 127.0.0.1 or localhost)",
-        ))
+        Err(ConfigError::new(variable, SECURE_URL_RULE))
     }
 }
 

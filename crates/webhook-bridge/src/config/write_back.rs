@@ -6,6 +6,7 @@ use serde_json::Value;
 use ticket_prompt::Source;
 
 use super::secret_ref::SecretRef;
+use super::transport::{SECURE_URL_RULE, is_secure_or_local};
 
 /// The sources whose tickets the bridge can write back to.
 pub const WRITE_BACK_SOURCES: [Source; 3] = [Source::ServiceNow, Source::GitHub, Source::Jira];
@@ -109,11 +110,8 @@ impl Credentials {
             };
             // Basic credentials and tokens travel with every request: never in clear text,
             // except to a local stand-in.
-            let loopback = ["http://127.0.0.1:", "http://localhost:", "http://[::1]:"];
-            if !(url.starts_with("https://") || loopback.iter().any(|p| url.starts_with(p))) {
-                return Err(format!(
-                    "'{name}' must be an https:// URL (http:// only on 127.0.0.1 or localhost)"
-                ));
+            if !is_secure_or_local(&url) {
+                return Err(format!("'{name}' {SECURE_URL_RULE}"));
             }
             Ok(url.trim_end_matches('/').to_owned())
         };

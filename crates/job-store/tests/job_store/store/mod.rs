@@ -3,4 +3,5 @@
 mod claim;
 mod failures;
 mod lease;
+mod listing;
 mod outcome;

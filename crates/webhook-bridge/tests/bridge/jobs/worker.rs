@@ -49,22 +49,38 @@ async fn async_deliveries_are_queued_polled_and_run_once_by_the_worker() {
     assert_eq!(again.status, StatusCode::ACCEPTED);
     assert_eq!(again.json["job_id"], job_id.as_str());
 
-    h.agentcore.inject(Fault::delay(Duration::from_millis(600)));
+    // The agent's answer is held until the test has seen the job running: the states are
+    // observed, not raced against a delay.
+    h.agentcore.inject(Fault::HeldSse);
     let worker = h.worker(&[]).await;
+    let status = || async { call(&h.bridge, job_request(&job_id)).await.json["status"].clone() };
     let (states, (messages, failed)) = tokio::join!(
         async {
-            // Poll while the worker runs: queued → running → succeeded.
-            let mut seen = vec![];
-            for _ in 0..60 {
-                let r = call(&h.bridge, job_request(&job_id)).await;
-                let s = r.json["status"].as_str().unwrap().to_owned();
+            let mut seen: Vec<String> = vec![];
+            let mut note = |s: &Value| {
+                let s = s.as_str().unwrap().to_owned();
                 if seen.last() != Some(&s) {
-                    seen.push(s.clone());
+                    seen.push(s);
                 }
+            };
+            // Poll while the worker runs: queued → running, then the answer is released.
+            for _ in 0..500 {
+                let s = status().await;
+                note(&s);
+                if s == "running" {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+            h.agentcore.release_held();
+            // → succeeded once the worker has read the whole answer.
+            for _ in 0..500 {
+                let s = status().await;
+                note(&s);
                 if s == "succeeded" {
                     break;
                 }
-                tokio::time::sleep(Duration::from_millis(50)).await;
+                tokio::time::sleep(Duration::from_millis(10)).await;
             }
             seen
         },
