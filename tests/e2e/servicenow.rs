@@ -59,6 +59,14 @@ async fn events_through_the_lambda_runtime_with_a_json_agent() {
         trace.starts_with("Root=1-") && trace.contains(&request_id[..24]),
         "{trace}"
     );
+    // ... and in its W3C form, for AgentCore's OpenTelemetry: same trace id, Lambda's segment
+    // as the parent span.
+    let root = trace[7..].split(';').next().unwrap().replace('-', "");
+    let parent = &request_id[request_id.len() - 16..];
+    assert_eq!(
+        last.header("traceparent"),
+        Some(format!("00-{root}-{parent}-01").as_str())
+    );
     assert_eq!(r.json["incident_number"], "INC0010001");
     assert_eq!(
         r.json["analysis"],

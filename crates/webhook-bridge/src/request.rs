@@ -300,6 +300,7 @@ fn trace_context(req: &Request) -> TraceContext {
         tracestate: w3c("tracestate"),
         baggage: w3c("baggage"),
     }
+    .joined()
 }
 
 /// This API's base: the path before `/webhook/…` as the caller addressed it (API Gateway's

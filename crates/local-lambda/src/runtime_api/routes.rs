@@ -41,10 +41,14 @@ pub(super) async fn next(State(shared): State<Arc<Shared>>) -> Response {
     let trace = if shared.fixed_trace() {
         "Root=1-00000000-000000000000000000000000".to_owned()
     } else {
+        // As Lambda sends it with active tracing: the trace, the function's segment as the
+        // parent, sampled.
+        let hex = p.id.replace('-', "");
         format!(
-            "Root=1-{:08x}-{}",
+            "Root=1-{:08x}-{};Parent={};Sampled=1",
             p.deadline_ms / 1000,
-            &p.id.replace('-', "")[..24]
+            &hex[..24],
+            &hex[hex.len() - 16..]
         )
     };
     for (name, value) in [

@@ -1,19 +1,7 @@
 //! One agent call, as the bridge describes it before sending.
 
+use super::trace::TraceContext;
 use crate::config::AgentEndpoint;
-
-/// Trace context passed on to AgentCore (and from there to the agent).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct TraceContext {
-    /// `X-Amzn-Trace-Id`: the Lambda invocation's X-Ray trace.
-    pub xray: Option<String>,
-    /// W3C `traceparent` from the inbound request.
-    pub traceparent: Option<String>,
-    /// W3C `tracestate`.
-    pub tracestate: Option<String>,
-    /// W3C `baggage`.
-    pub baggage: Option<String>,
-}
 
 /// One agent call.
 #[derive(Debug, Clone)]

@@ -2,6 +2,8 @@
 //! with the session stopped when time runs out, failures sorted into what an operator can act
 //! on, and the directory of named agents the invoke API may call.
 
+mod trace;
+
 mod call;
 mod error;
 mod release;
@@ -12,8 +14,9 @@ mod retry;
 mod client;
 mod directory;
 
-pub use call::{AgentCall, TraceContext};
+pub use call::AgentCall;
 pub use client::{AgentClient, AgentReply, AgentStream};
 pub use directory::{AgentDirectory, DirectoryError};
 pub use error::{AgentError, AgentFailure};
 pub use release::SessionRelease;
+pub use trace::TraceContext;

@@ -35,6 +35,9 @@ struct Received {
     receives: u32,
     /// The queue's last delivery of it: a failure is recorded instead of handed back.
     last_try: bool,
+    /// `AWSTraceHeader`: the X-Ray trace of the delivery that queued it (SQS carries it), so the
+    /// job's agent call continues that trace.
+    trace: Option<String>,
 }
 
 /// The worker Lambda's state: what every Lambda shares, plus the write-back client and the
@@ -145,7 +148,7 @@ impl Run<'_> {
             session_id: job.session_id.clone(),
             payload: serde_json::to_vec(&job.payload).unwrap_or_default(),
             user_id: job.user_id.clone(),
-            trace: TraceContext::default(),
+            trace: TraceContext::from_xray(received.trace.clone()),
             release_session: job.release_session,
         };
         let deadline = agent_deadline(self.s.config.agent_timeout, deadline_ms, Margin::Record);
@@ -199,6 +202,7 @@ impl Run<'_> {
             source,
             receives,
             last_try: receives >= self.jobs.config.max_receives,
+            trace: message.attributes.get("AWSTraceHeader").cloned(),
         })
     }
 

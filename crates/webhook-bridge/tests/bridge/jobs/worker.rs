@@ -10,7 +10,7 @@ use local_ticketing::{RunningTicketing, TicketingConfig};
 use serde_json::{Value, json};
 
 use crate::support::jobs::{
-    JobsHarness, SYS_ID, delivery, job_request, run_worker, signed_delivery,
+    JobsHarness, SYS_ID, delivery, job_request, receive, run_worker, signed_delivery, work,
 };
 use crate::support::signing::SERVICENOW_SECRET;
 use crate::support::{assert_error, call, event_json, request};
@@ -336,4 +336,26 @@ async fn the_example_sqs_event_is_a_job_message_the_worker_reads() {
     let response = h.worker(&[]).await.handle(event, 0).await;
     assert!(response.batch_item_failures.is_empty());
     assert_eq!(h.agentcore.invocation_count(), 0);
+}
+
+#[tokio::test]
+async fn a_jobs_agent_call_continues_the_trace_of_the_delivery_that_queued_it() {
+    let h = JobsHarness::start(&[]).await;
+    let accepted = call(&h.bridge, delivery(&[], &[("mode", "async")])).await;
+    assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.raw);
+    // SQS hands the worker the sender's X-Ray trace as the AWSTraceHeader system attribute.
+    let xray = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1";
+    let mut messages = receive(&h).await;
+    messages[0]
+        .attributes
+        .insert("AWSTraceHeader".into(), xray.into());
+    let worker = h.worker(&[]).await;
+    assert!(work(&h, &worker, messages).await.is_empty());
+    let invocation = h.agentcore.invocations().pop().unwrap();
+    assert_eq!(invocation.header("x-amzn-trace-id"), Some(xray));
+    assert_eq!(
+        invocation.header("traceparent"),
+        Some("00-5759e988bd862e3fe1be46a994272793-53995c3f42cd8ad8-01"),
+        "the W3C form of the same trace, for AgentCore's OpenTelemetry"
+    );
 }
