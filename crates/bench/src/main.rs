@@ -73,13 +73,19 @@ async fn main() -> anyhow::Result<()> {
     let event = setup::read_event(&args.event)?;
     let agentcore = setup::builtin_agentcore().await?;
     let common = setup::function_env(&agentcore);
-    let rust = |warm_up: bool| FunctionSpec {
+    // `metrics`: the same binary writing its EMF metric document per request, to measure what
+    // that costs side by side.
+    let rust = |warm_up: bool, metrics: bool| FunctionSpec {
         program: args.rust_binary.display().to_string(),
         args: vec![],
         cwd: None,
         env: [
             common.clone(),
             vec![("AGENT_WARM_UP".to_owned(), warm_up.to_string())],
+            metrics
+                .then(|| ("METRICS_NAMESPACE".to_owned(), "AgentCoreBridge".to_owned()))
+                .into_iter()
+                .collect(),
         ]
         .concat(),
     };
@@ -93,8 +99,9 @@ async fn main() -> anyhow::Result<()> {
 
     let mut results = report::Results::default();
     for (name, spec) in [
-        ("rust", rust(true)),
-        ("rust_no_warm_up", rust(false)),
+        ("rust", rust(true, false)),
+        ("rust_metrics", rust(true, true)),
+        ("rust_no_warm_up", rust(false, false)),
         ("python", python),
     ] {
         for i in 0..args.runs {

@@ -11,7 +11,7 @@ use crate::streaming::Streaming;
 /// Everything one `make bench` measured, written as the report's JSON.
 #[derive(Default, serde::Serialize)]
 pub struct Results {
-    /// The cold starts of each function (`rust`, `rust_no_warm_up`, `python`).
+    /// The cold starts of each function (`rust`, `rust_metrics`, `rust_no_warm_up`, `python`).
     pub runs: BTreeMap<String, Vec<Run>>,
     /// The arm64 deployment zip's size, if it was built.
     pub zip_bytes: Option<u64>,
@@ -142,6 +142,16 @@ fn buffered_table(results: &Results) -> String {
             b.ticket_work_ms,
             b.agent_call_ms,
             (rust.p50_ms - b.ticket_work_ms - b.agent_call_ms).max(0.0)
+        ));
+    }
+    if let Some(on) = results.runs.get("rust_metrics").map(|r| summarise(r)) {
+        let added = on.p50_ms - rust.p50_ms;
+        md.push_str(&format!(
+            "| with EMF metrics on (`METRICS_NAMESPACE`): init, warm p50 | {:.1} ms, {:.3} ms ({:+.3} ms) | | | ≤ +0.05 ms p50: {} |\n",
+            on.init_ms,
+            on.p50_ms,
+            added,
+            verdict(added <= 0.05)
         ));
     }
     match zip {
