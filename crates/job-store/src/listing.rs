@@ -56,28 +56,27 @@ impl JobStore {
         }
         let mut items = vec![];
         for day in days {
-            let mut start: Option<Item> = None;
-            loop {
-                let page = self
-                    .client
-                    .query()
-                    .table_name(&self.table)
-                    .index_name(FAILURES_INDEX)
-                    .key_condition_expression("#day = :day AND #updated >= :since")
-                    .expression_attribute_names("#day", attr::FAILED_ON)
-                    .expression_attribute_names("#updated", attr::UPDATED_AT)
-                    .expression_attribute_values(":day", s(&day))
-                    .expression_attribute_values(":since", n(epoch_ms(since)))
-                    .set_exclusive_start_key(start.take())
-                    .send()
-                    .await
-                    .map_err(|e| StoreError::from_sdk("list failures", &e))?;
-                items.extend(page.items().iter().cloned());
-                match page.last_evaluated_key() {
-                    Some(key) if !key.is_empty() => start = Some(key.clone()),
-                    _ => break,
-                }
-            }
+            let day = &day;
+            items.extend(
+                all_pages(|start| async move {
+                    let page = self
+                        .client
+                        .query()
+                        .table_name(&self.table)
+                        .index_name(FAILURES_INDEX)
+                        .key_condition_expression("#day = :day AND #updated >= :since")
+                        .expression_attribute_names("#day", attr::FAILED_ON)
+                        .expression_attribute_names("#updated", attr::UPDATED_AT)
+                        .expression_attribute_values(":day", s(day))
+                        .expression_attribute_values(":since", n(epoch_ms(since)))
+                        .set_exclusive_start_key(start)
+                        .send()
+                        .await
+                        .map_err(|e| StoreError::from_sdk("list failures", &e))?;
+                    Ok((page.items, page.last_evaluated_key))
+                })
+                .await?,
+            );
         }
         Ok(items)
     }
@@ -87,9 +86,7 @@ impl JobStore {
         status: JobStatus,
         since: SystemTime,
     ) -> Result<Vec<Item>, StoreError> {
-        let mut items = vec![];
-        let mut start: Option<Item> = None;
-        loop {
+        all_pages(|start| async move {
             let page = self
                 .client
                 .scan()
@@ -99,16 +96,31 @@ impl JobStore {
                 .expression_attribute_names("#updated", attr::UPDATED_AT)
                 .expression_attribute_values(":status", s(status.as_str()))
                 .expression_attribute_values(":since", n(epoch_ms(since)))
-                .set_exclusive_start_key(start.take())
+                .set_exclusive_start_key(start)
                 .send()
                 .await
                 .map_err(|e| StoreError::from_sdk("list by status", &e))?;
-            items.extend(page.items().iter().cloned());
-            match page.last_evaluated_key() {
-                Some(key) if !key.is_empty() => start = Some(key.clone()),
-                _ => break,
-            }
+            Ok((page.items, page.last_evaluated_key))
+        })
+        .await
+    }
+}
+
+/// Every page of a query or scan: `page` reads the one after `start` (none for the first) and
+/// returns its items and the key to continue from.
+async fn all_pages<F, Fut>(mut page: F) -> Result<Vec<Item>, StoreError>
+where
+    F: FnMut(Option<Item>) -> Fut,
+    Fut: Future<Output = Result<(Option<Vec<Item>>, Option<Item>), StoreError>>,
+{
+    let mut items = vec![];
+    let mut start = None;
+    loop {
+        let (page, next) = page(start.take()).await?;
+        items.extend(page.unwrap_or_default());
+        match next {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return Ok(items),
         }
-        Ok(items)
     }
 }

@@ -227,15 +227,11 @@ pub(super) fn load(vars: &Vars) -> Result<Option<IntegrationsSource>, ConfigErro
 
 #[cfg(test)]
 mod tests {
+    use super::super::vars::read_pairs;
     use super::*;
 
     fn load_with(pairs: &[(&str, &str)]) -> Result<Option<IntegrationsSource>, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let lookup = |k: &str| map.get(k).cloned();
-        load(&Vars::new(&lookup))
+        read_pairs(pairs, load)
     }
 
     fn keys(pairs: &[(&str, &str)]) -> Integrations {

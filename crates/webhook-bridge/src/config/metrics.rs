@@ -23,17 +23,11 @@ pub(super) fn load(vars: &Vars) -> Result<Metrics, ConfigError> {
 
 #[cfg(test)]
 mod tests {
-    use std::collections::HashMap;
-
+    use super::super::vars::read_pairs;
     use super::*;
 
     fn load_with(pairs: &[(&str, &str)]) -> Result<Metrics, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let lookup = |k: &str| map.get(k).cloned();
-        load(&Vars::new(&lookup))
+        read_pairs(pairs, load)
     }
 
     #[test]

@@ -206,15 +206,11 @@ fn write_back(
 
 #[cfg(test)]
 mod tests {
+    use super::super::vars::read_pairs;
     use super::*;
 
     fn load_with(pairs: &[(&str, &str)]) -> Result<HashMap<Source, SourceSettings>, ConfigError> {
-        let map: HashMap<String, String> = pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect();
-        let lookup = |k: &str| map.get(k).cloned();
-        load(&Vars::new(&lookup))
+        read_pairs(pairs, load)
     }
 
     #[test]

@@ -86,3 +86,11 @@ impl<'a> Vars<'a> {
         })
     }
 }
+
+/// Runs `read` over variables given as pairs: the tests' environment.
+#[cfg(test)]
+pub(crate) fn read_pairs<T>(pairs: &[(&str, &str)], read: impl FnOnce(&Vars<'_>) -> T) -> T {
+    let map: std::collections::HashMap<&str, &str> = pairs.iter().copied().collect();
+    let lookup = |k: &str| map.get(k).map(|v| (*v).to_owned());
+    read(&Vars::new(&lookup))
+}
