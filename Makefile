@@ -194,7 +194,7 @@ bench: $(BENCH_VENV)/.installed ## Measure the release binary against a Python b
 
 storm: ## 5,000 deliveries in a minute through the async path against AgentCore's quotas (scaled); writes docs/storm.{md,json}
 	cargo build --release --bin webhook --bin worker --bin bridge-storm
-	target/release/bridge-storm --compare-unreleased --max-drain-ratio 1.5 --out docs/storm --readme README.md
+	target/release/bridge-storm --compare-unreleased --max-drain-ratio 1.5 --out docs/storm --readme docs/async-and-jobs.md
 
 fuzz-tool:
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked --version 0.13.2

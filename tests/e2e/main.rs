@@ -9,6 +9,7 @@ mod support;
 mod agent_shapes;
 mod async_jobs;
 mod cli;
+mod docs;
 mod reference_clients;
 mod runtime_emulators;
 mod servicenow;

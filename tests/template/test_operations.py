@@ -1,6 +1,6 @@
 """The template's operations side: the functions write their metrics under the namespace the
 alarms and the dashboard read, every alarm notifies the alarm topic and has a runbook entry in
-the README, the custom-metric alarms exist only while metrics are on, and the dashboard body is
+docs/operations.md, the custom-metric alarms exist only while metrics are on, and the dashboard body is
 valid JSON whose widgets name only metrics the bridge writes (a metric renamed in the code fails
 here)."""
 
@@ -42,7 +42,7 @@ class OperationsTest(unittest.TestCase):
     def setUpClass(cls):
         cls.cfn = transformed()
         cls.alarms = resources_of(cls.cfn, "AWS::CloudWatch::Alarm")
-        cls.readme = (ROOT / "README.md").read_text()
+        cls.readme = (ROOT / "docs" / "operations.md").read_text()
 
     def test_every_function_writes_metrics_under_the_namespace_parameter(self):
         for name in ["WebhookFunction", "WorkerFunction", "StreamFunction"]:
@@ -60,7 +60,7 @@ class OperationsTest(unittest.TestCase):
                              ["HasAlarmTopic", [{"Ref": "AlarmTopicArn"}]], name)
             self.assertEqual(props["TreatMissingData"], "notBreaching", name)
             runbook = name.removesuffix("Alarm")
-            self.assertIn(f"#### {runbook}\n", self.readme, f"the README's runbook covers {name}")
+            self.assertIn(f"#### {runbook}\n", self.readme, f"the operations page's runbook covers {name}")
 
     def test_alarms_on_custom_metrics_read_metrics_the_bridge_writes_and_only_while_it_does(self):
         names = emitted_metric_names()

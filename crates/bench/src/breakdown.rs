@@ -3,13 +3,16 @@
 //! runtime's (event and response conversion, the two Runtime API exchanges).
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::io::Write;
+use std::time::{Duration, Instant};
 
 use local_agentcore::{LOCAL_RUNTIME_ARN, local_sdk};
 use ticket_prompt::{
     FieldLimits, Source, agent_payload, delivery_session_id, read_delivery, render_prompt,
 };
-use webhook_bridge::{AgentCall, AgentClient, Config, TraceContext, sdk_defaults};
+use webhook_bridge::{
+    AgentCall, AgentClient, Config, DeliveryFigures, Metrics, TraceContext, sdk_defaults,
+};
 
 use crate::stats::{median, ms};
 
@@ -20,6 +23,10 @@ pub struct Breakdown {
     pub ticket_work_ms: f64,
     /// `InvokeAgentRuntime` through the SDK to the local AgentCore, answer read: median.
     pub agent_call_ms: f64,
+    /// The delivery's EMF metric document rendered and written as one line to `/dev/null`
+    /// (a write system call, as on Lambda's stdout): mean per delivery.
+    #[serde(default)]
+    pub metrics_ms: f64,
 }
 
 /// Times the ticket work over `iterations` deliveries of `body`, then up to 2,000 agent calls to
@@ -43,6 +50,7 @@ pub async fn measure(
         payload = serde_json::to_vec(&agent_payload(&ticket, &prompt))?;
     }
     let ticket_work_ms = ms(started.elapsed()) / iterations as f64;
+    let metrics_ms = metrics_per_delivery(iterations)?;
 
     let vars = HashMap::from([
         ("AGENT_RUNTIME_ARN", LOCAL_RUNTIME_ARN),
@@ -78,5 +86,33 @@ pub async fn measure(
     Ok(Breakdown {
         ticket_work_ms,
         agent_call_ms: median(&calls),
+        metrics_ms,
     })
+}
+
+/// Mean time to render one delivery's metric document and write it, as the webhook does after
+/// each response, over `iterations` documents.
+fn metrics_per_delivery(iterations: usize) -> anyhow::Result<f64> {
+    let metrics = Metrics::new(Some("AgentCoreBridge".into()), "bench-webhook".into());
+    let mut sink = std::fs::OpenOptions::new().write(true).open("/dev/null")?;
+    // The request id exists before the document does; making one is not the metrics' cost.
+    let request_id = uuid::Uuid::new_v4().to_string();
+    let started = Instant::now();
+    for i in 0..iterations {
+        let figures = DeliveryFigures {
+            route: "servicenow",
+            code: "OK",
+            latency: Duration::from_micros(2_400 + i as u64 % 100),
+            agent_latency: Some(Duration::from_micros(1_900)),
+            agent_error: false,
+            throttled: false,
+            cold_start: i == 0,
+            request_id: &request_id,
+        };
+        if let Some(mut line) = metrics.delivery(&figures) {
+            line.push('\n');
+            sink.write_all(line.as_bytes())?;
+        }
+    }
+    Ok(ms(started.elapsed()) / iterations as f64)
 }

@@ -2,7 +2,7 @@
 //! Lambda Runtime API, against the same local AgentCore with an instant built-in agent, and
 //! writes `docs/benchmarks.md` (and `.json` for the chart). Then the streaming entry point: the
 //! release `stream` binary behind a local Function URL, its per-chunk forwarding latency and time
-//! to first content, beside the buffered invoke API through the REST gateway. The README's
+//! to first content, beside the buffered invoke API through the REST gateway. The performance page's
 //! figures between `<!-- bench:start -->` and `<!-- bench:end -->` are refreshed too.
 
 use std::path::PathBuf;
@@ -46,9 +46,9 @@ struct Args {
     /// Where to write the report (.md and .json).
     #[arg(long, default_value = "docs/benchmarks")]
     out: PathBuf,
-    /// The README whose bench block (between its markers) gets the new figures; skipped when
+    /// The page whose bench block (between its markers) gets the new figures; skipped when
     /// the file or its markers are missing.
-    #[arg(long, default_value = "README.md")]
+    #[arg(long, default_value = "docs/performance.md")]
     readme: PathBuf,
 }
 

@@ -144,6 +144,13 @@ fn buffered_table(results: &Results) -> String {
             (rust.p50_ms - b.ticket_work_ms - b.agent_call_ms).max(0.0)
         ));
     }
+    if let Some(b) = results.breakdown.as_ref().filter(|b| b.metrics_ms > 0.0) {
+        md.push_str(&format!(
+            "| EMF metric document per delivery (render + one write), in-process | {:.4} ms | | | ≤ 0.05 ms: {} |\n",
+            b.metrics_ms,
+            verdict(b.metrics_ms <= 0.05)
+        ));
+    }
     if let Some(on) = results.runs.get("rust_metrics").map(|r| summarise(r)) {
         let added = on.p50_ms - rust.p50_ms;
         md.push_str(&format!(

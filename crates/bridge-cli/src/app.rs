@@ -1,7 +1,10 @@
 //! The `bridge` command from start to end: parse the command line, run the command, turn its
 //! outcome into the exit code.
 
+use std::io::Write;
 use std::process::ExitCode;
+
+use clap::CommandFactory;
 
 use crate::cli::{Cli, Command};
 use crate::exit::CliError;
@@ -17,6 +20,7 @@ pub async fn run() -> ExitCode {
         Command::Invoke(args) => invoke::run(args).await,
         Command::Ticket(args) => ticket::run(args).await,
         Command::Jobs(command) => jobs::run(command).await,
+        Command::Completions { shell } => completions(*shell),
     };
     match outcome {
         // The reader of stdout stopped reading (`bridge … | head`): nothing to report.
@@ -27,4 +31,14 @@ pub async fn run() -> ExitCode {
             ExitCode::from(err.exit_code())
         }
     }
+}
+
+/// The completion script for `shell`, written whole (clap_complete would panic on a closed pipe).
+fn completions(shell: clap_complete::Shell) -> Result<(), CliError> {
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "bridge", &mut script);
+    std::io::stdout()
+        .lock()
+        .write_all(&script)
+        .map_err(CliError::stdout)
 }

@@ -39,6 +39,13 @@ pub enum Command {
     /// with AWS credentials from the standard chain.
     #[command(subcommand)]
     Jobs(JobsCommand),
+    /// Print a shell completion script for bash, zsh, fish, elvish or PowerShell, e.g.
+    /// `bridge completions bash > ~/.local/share/bash-completion/completions/bridge`.
+    Completions {
+        /// The shell to complete for.
+        #[arg(value_name = "SHELL")]
+        shell: clap_complete::Shell,
+    },
 }
 
 /// `bridge jobs …`. The names come from the stack's outputs (JobsTableName, JobsQueueUrl,
@@ -251,8 +258,8 @@ fn parse_base_url(s: &str) -> Result<Url, String> {
     }
     if url.scheme() == "https" && !cfg!(feature = "https") {
         return Err(
-            "this build speaks plain http only; build with `--features https` \
-                    (cargo install --path crates/bridge-cli --features https) for https:// URLs"
+            "this build speaks plain http only (built with --no-default-features); \
+                    cargo install --path crates/bridge-cli adds https:// URLs"
                 .into(),
         );
     }

@@ -22,7 +22,7 @@ pub enum Source {
 }
 
 impl Source {
-    /// Every source the bridge accepts, in the order the README lists them.
+    /// Every source the bridge accepts, in the order the manual lists them (docs/sources/).
     pub const ALL: [Source; 6] = [
         Source::ServiceNow,
         Source::Jira,

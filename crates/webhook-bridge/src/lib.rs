@@ -66,7 +66,7 @@ pub use api_key::{KEY_HEADER_CONTEXT, authorize as authorize_api_key};
 pub use app::{Aws, Bridge, Role, Worker};
 pub use config::{Config, ConfigError, WRITE_BACK_SOURCES};
 pub use error::BridgeError;
-pub use metrics::Metrics;
+pub use metrics::{DeliveryFigures, Metrics};
 pub use response::{ErrorSpec, error_catalogue, error_spec};
 pub use route::{Route, route};
 pub use sdk::sdk_defaults;

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod install;
 mod invoke;
 mod jobs;
 mod ticket;

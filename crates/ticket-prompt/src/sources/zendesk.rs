@@ -1,5 +1,5 @@
 //! Zendesk: event subscriptions (`{"type": "zen:event-type:ticket.created", "detail": {…}}`) or
-//! trigger/automation webhooks whose JSON the admin writes. For triggers the README gives a body
+//! trigger/automation webhooks whose JSON the admin writes. For triggers docs/sources/zendesk.md gives a body
 //! with a `ticket` object (`id`, `title`, `description`, `priority`, `status`, `requester`, `url`,
 //! `tags`).
 

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::vars::{ConfigError, Vars};
 
-/// The jobs table and queue (see the README's asynchronous mode section).
+/// The jobs table and queue (see docs/async-and-jobs.md).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobsConfig {
     /// `JOBS_TABLE`: the DynamoDB table holding one record per delivery.

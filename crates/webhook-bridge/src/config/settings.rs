@@ -1,6 +1,6 @@
 //! [`Config`]: everything the bridge reads from its environment, assembled from the other
-//! loaders in this folder and checked as a whole (an async source needs a queue). See the
-//! README's configuration table.
+//! loaders in this folder and checked as a whole (an async source needs a queue). See
+//! docs/configuration.md (a test checks it against this code).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -21,7 +21,7 @@ use super::tokens::{self, TokenSettings};
 use super::vars::{ConfigError, Vars};
 use crate::metrics::Metrics;
 
-/// Everything the bridge reads from its environment. See the README's configuration table.
+/// Everything the bridge reads from its environment. See docs/configuration.md.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     /// `AGENT_RUNTIME_ARN`, or `AGENT_RUNTIME_ID` with `AGENT_ACCOUNT_ID`.

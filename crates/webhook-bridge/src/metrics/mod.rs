@@ -76,7 +76,7 @@ impl Metrics {
     /// by route (each also by function alone, for alarms); `AgentErrors`, `Throttled`,
     /// `Replayed`, `Ignored` and `ColdStart` as 0 or 1, so their sums count and their averages
     /// are rates; agent errors also by code.
-    pub(crate) fn delivery(&self, d: &DeliveryFigures<'_>) -> Option<String> {
+    pub fn delivery(&self, d: &DeliveryFigures<'_>) -> Option<String> {
         let namespace = self.namespace.as_deref()?;
         let mut timed = vec![("Latency", Unit::Milliseconds, millis(d.latency))];
         if let Some(agent) = d.agent_latency {

@@ -1,5 +1,5 @@
 //! Every failure the bridge can answer with, as callers see it (code, status, `retry_after`):
-//! the list the documents that describe the API (the OpenAPI document, the README's error
+//! the list the documents that describe the API (the OpenAPI document, docs/errors.md's
 //! table) are checked against. The matches below have no wildcard, so a new kind of failure
 //! does not compile until it is listed here.
 

@@ -10,6 +10,7 @@ mod bearer_keys;
 mod callers;
 mod callers_apart;
 mod corpus;
+mod docs;
 mod function_url_callers;
 mod integration_directory;
 mod invocation;

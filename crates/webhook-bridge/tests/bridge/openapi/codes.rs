@@ -47,7 +47,7 @@ pub(super) fn implementation_codes() -> BTreeSet<String> {
 }
 
 /// `(code, status)` of every API Gateway response in template.yaml.
-pub(super) fn gateway_responses() -> Vec<(String, u16)> {
+pub(crate) fn gateway_responses() -> Vec<(String, u16)> {
     let template =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../../template.yaml"))
             .unwrap();
@@ -64,7 +64,7 @@ pub(super) fn gateway_responses() -> Vec<(String, u16)> {
 }
 
 /// The `ErrorCode` enum.
-pub(super) fn documented_codes() -> BTreeSet<String> {
+pub(crate) fn documented_codes() -> BTreeSet<String> {
     schema("ErrorCode")["enum"]
         .as_array()
         .unwrap()

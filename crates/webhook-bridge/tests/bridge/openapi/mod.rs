@@ -17,7 +17,7 @@ mod document;
 // Requests on the documented operations, streamed responses checked frame by frame.
 mod requests;
 // Error codes: the implementation's, the gateway's, the document's; a request's code observed.
-mod codes;
+pub(crate) mod codes;
 // Requests producing the codes of malformed requests, agent failures, limits, sessions, signatures.
 mod request_codes;
 // Requests producing the codes of modes, jobs and configuration.
