@@ -38,7 +38,10 @@ async fn the_docs_shell_examples_run_against_the_local_stack() {
     let stream = StreamStack::start_with(Backend::Builtin, &[]).await;
     let credentials = url_credentials();
     let replacements = [
-        ("http://127.0.0.1:3000/prod".to_owned(), api.gateway.url(STAGE)),
+        (
+            "http://127.0.0.1:3000/prod".to_owned(),
+            api.gateway.url(STAGE),
+        ),
         ("http://127.0.0.1:3001".to_owned(), stream.url.url()),
         ("localdevkey0123456789abcdef".to_owned(), API_KEY.to_owned()),
         (
@@ -68,9 +71,14 @@ async fn the_docs_shell_examples_run_against_the_local_stack() {
         let stdout = run_bash(&block.where_, &script).await;
         if let Some(expected) = block.followed_by.as_ref().filter(|b| b.lang == "json") {
             let expected: Value = serde_json::from_str(&expected.text).unwrap();
-            let last = stdout.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("");
-            let actual: Value = serde_json::from_str(last)
-                .unwrap_or_else(|e| panic!("{}: the answer is not JSON ({e}): {stdout}", block.where_));
+            let last = stdout
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("");
+            let actual: Value = serde_json::from_str(last).unwrap_or_else(|e| {
+                panic!("{}: the answer is not JSON ({e}): {stdout}", block.where_)
+            });
             assert_shape(&block.where_, "", &expected, &actual);
         }
     }

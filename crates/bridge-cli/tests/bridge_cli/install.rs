@@ -7,7 +7,10 @@ use crate::support::{run, stderr, stdout};
 async fn version_prints_the_workspace_version() {
     let out = run(&["--version"], &[]).await;
     assert!(out.status.success(), "{}", stderr(&out));
-    assert_eq!(stdout(&out), format!("bridge {}\n", env!("CARGO_PKG_VERSION")));
+    assert_eq!(
+        stdout(&out),
+        format!("bridge {}\n", env!("CARGO_PKG_VERSION"))
+    );
 }
 
 #[tokio::test]

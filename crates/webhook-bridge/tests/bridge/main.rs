@@ -10,7 +10,6 @@ mod bearer_keys;
 mod callers;
 mod callers_apart;
 mod corpus;
-mod docs;
 mod function_url_callers;
 mod integration_directory;
 mod invocation;
@@ -23,3 +22,6 @@ mod secret_rotation;
 mod session_stops;
 mod sources;
 mod tokens;
+
+// The manual against the code (uses the OpenAPI checks' error codes).
+mod docs;

@@ -156,8 +156,7 @@ fn documented_defaults_give_the_same_configuration_as_unset_variables() {
     for row in documented() {
         let spans = code_spans(&row.default);
         // Only a default that is one literal value (`25`, `delivery`), not a description.
-        if spans.len() != 1 || row.default != format!("`{}`", spans[0]) || spans[0].contains('<')
-        {
+        if spans.len() != 1 || row.default != format!("`{}`", spans[0]) || spans[0].contains('<') {
             continue;
         }
         for name in row.variables.iter().filter(|v| !is_read_elsewhere(v)) {
@@ -209,7 +208,10 @@ fn documented_ranges_and_values_are_what_the_code_accepts() {
             }
         }
     }
-    assert!(checked >= 25, "only {checked} ranges and value lists checked");
+    assert!(
+        checked >= 25,
+        "only {checked} ranges and value lists checked"
+    );
 }
 
 fn is_read_elsewhere(name: &str) -> bool {

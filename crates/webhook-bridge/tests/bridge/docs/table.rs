@@ -9,14 +9,19 @@ pub(super) fn page(name: &str) -> String {
 
 /// The body rows of the first table in `text` whose header row starts with `first_header`.
 pub(super) fn rows(text: &str, first_header: &str) -> Vec<Vec<String>> {
-    let mut lines = text.lines().skip_while(|l| cells(l).first().map(String::as_str) != Some(first_header));
+    let mut lines = text
+        .lines()
+        .skip_while(|l| cells(l).first().map(String::as_str) != Some(first_header));
     assert!(lines.next().is_some(), "no table headed {first_header:?}");
     let rows: Vec<Vec<String>> = lines
         .skip(1) // the |---| line
         .take_while(|l| l.starts_with('|'))
         .map(cells)
         .collect();
-    assert!(!rows.is_empty(), "the table headed {first_header:?} is empty");
+    assert!(
+        !rows.is_empty(),
+        "the table headed {first_header:?} is empty"
+    );
     rows
 }
 
@@ -44,7 +49,11 @@ fn cells(line: &str) -> Vec<String> {
 
 /// The text of each backticked span in `cell`.
 pub(super) fn code_spans(cell: &str) -> Vec<String> {
-    cell.split('`').skip(1).step_by(2).map(str::to_owned).collect()
+    cell.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_owned)
+        .collect()
 }
 
 #[test]
