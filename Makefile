@@ -184,7 +184,7 @@ invoke: ## Send one event file (EVENT=events/...) through the real binary agains
 	target/debug/local-lambda --binary target/debug/webhook --invoke $(EVENT) $(LOCAL_FUNCTION_ENV)
 
 bench: $(BENCH_VENV)/.installed ## Measure the release binary against a Python baseline, and the streaming entry point; writes docs/benchmarks.{md,json,png}
-	cargo build --release --bin webhook --bin stream --bin bridge-bench
+	cargo build --release --bin webhook --bin stream --bin bridge-bench --bin bench-noop
 	@zip=""; if [ -f .aws-sam/build/WebhookFunction/bootstrap ]; then \
 	  $(BENCH_VENV)/bin/python -c "import zipfile; z = zipfile.ZipFile('target/webhook-arm64.zip', 'w', zipfile.ZIP_DEFLATED, compresslevel=9); z.write('.aws-sam/build/WebhookFunction/bootstrap', 'bootstrap'); z.close()"; \
 	  zip="--zip target/webhook-arm64.zip"; \

@@ -22,6 +22,9 @@ struct Args {
     /// The release streaming binary (Function URL, RESPONSE_STREAM).
     #[arg(long, default_value = "target/release/stream")]
     stream_binary: PathBuf,
+    /// The floor: the Lambda runtime and an echo handler, built like the webhook.
+    #[arg(long, default_value = "target/release/bench-noop")]
+    noop_binary: PathBuf,
     /// Streams per streaming measurement.
     #[arg(long, default_value_t = 200)]
     streams: usize,
@@ -66,6 +69,11 @@ async fn main() -> anyhow::Result<()> {
         args.stream_binary.display()
     );
     anyhow::ensure!(
+        args.noop_binary.is_file(),
+        "{} is missing: cargo build --release --bin bench-noop",
+        args.noop_binary.display()
+    );
+    anyhow::ensure!(
         args.python.is_file(),
         "{} is missing: make bench creates .venv-bench",
         args.python.display()
@@ -97,8 +105,16 @@ async fn main() -> anyhow::Result<()> {
         env: common.clone(),
     };
 
+    let noop = FunctionSpec {
+        program: args.noop_binary.display().to_string(),
+        args: vec![],
+        cwd: None,
+        env: common.clone(),
+    };
+
     let mut results = report::Results::default();
     for (name, spec) in [
+        ("noop", noop),
         ("rust", rust(true, false)),
         ("rust_metrics", rust(true, true)),
         ("rust_no_warm_up", rust(false, false)),

@@ -11,7 +11,8 @@ use crate::streaming::Streaming;
 /// Everything one `make bench` measured, written as the report's JSON.
 #[derive(Default, serde::Serialize)]
 pub struct Results {
-    /// The cold starts of each function (`rust`, `rust_metrics`, `rust_no_warm_up`, `python`).
+    /// The cold starts of each function (`noop`, `rust`, `rust_metrics`, `rust_no_warm_up`,
+    /// `python`).
     pub runs: BTreeMap<String, Vec<Run>>,
     /// The arm64 deployment zip's size, if it was built.
     pub zip_bytes: Option<u64>,
@@ -143,6 +144,19 @@ fn buffered_table(results: &Results) -> String {
             b.agent_call_ms,
             (rust.p50_ms - b.ticket_work_ms - b.agent_call_ms).max(0.0)
         ));
+    }
+    if let Some(floor) = results.runs.get("noop").map(|r| summarise(r)) {
+        md.push_str(&format!(
+            "| the floor: no-op Lambda (runtime + echo handler, built alike), init, warm p50 | {:.1} ms, {:.3} ms | | | |\n",
+            floor.init_ms, floor.p50_ms
+        ));
+        if let Some(b) = &results.breakdown {
+            let own = rust.p50_ms - floor.p50_ms - b.agent_call_ms;
+            md.push_str(&format!(
+                "| warm p50 − (floor + one SigV4 AgentCore call) | {own:.3} ms | | | ≤ 0.2 ms: {} |\n",
+                verdict(own <= 0.2)
+            ));
+        }
     }
     if let Some(b) = results.breakdown.as_ref().filter(|b| b.metrics_ms > 0.0) {
         md.push_str(&format!(
