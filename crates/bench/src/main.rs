@@ -113,15 +113,18 @@ async fn main() -> anyhow::Result<()> {
     };
 
     let mut results = report::Results::default();
-    for (name, spec) in [
+    let variants = [
         ("noop", noop),
         ("rust", rust(true, false)),
         ("rust_metrics", rust(true, true)),
         ("rust_no_warm_up", rust(false, false)),
         ("python", python),
-    ] {
-        for i in 0..args.runs {
-            let run = measure::run(&spec, &event, args.requests)
+    ];
+    // Round-robin: each round starts every variant once, so a drift in the machine's speed over
+    // the run (it is shared) falls on all of them alike instead of on whichever ran last.
+    for i in 0..args.runs {
+        for (name, spec) in &variants {
+            let run = measure::run(spec, &event, args.requests)
                 .await
                 .with_context(|| format!("{name} run {i}"))?;
             eprintln!(
@@ -130,7 +133,11 @@ async fn main() -> anyhow::Result<()> {
                 run.first_request_ms,
                 stats::median(&run.warm_ms)
             );
-            results.runs.entry(name.to_owned()).or_default().push(run);
+            results
+                .runs
+                .entry((*name).to_owned())
+                .or_default()
+                .push(run);
         }
     }
     let body = serde_json::from_slice::<serde_json::Value>(&event)?["body"]
