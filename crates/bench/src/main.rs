@@ -81,21 +81,17 @@ async fn main() -> anyhow::Result<()> {
     let event = setup::read_event(&args.event)?;
     let agentcore = setup::builtin_agentcore().await?;
     let common = setup::function_env(&agentcore);
-    // `metrics`: the same binary writing its EMF metric document per request, to measure what
-    // that costs side by side.
-    let rust = |warm_up: bool, metrics: bool| FunctionSpec {
+    // The same binary with one setting changed (the warm-up off, EMF metrics on, sessions not
+    // released), to measure what each costs side by side.
+    let rust = |extra: &[(&str, &str)]| FunctionSpec {
         program: args.rust_binary.display().to_string(),
         args: vec![],
         cwd: None,
-        env: [
-            common.clone(),
-            vec![("AGENT_WARM_UP".to_owned(), warm_up.to_string())],
-            metrics
-                .then(|| ("METRICS_NAMESPACE".to_owned(), "AgentCoreBridge".to_owned()))
-                .into_iter()
-                .collect(),
-        ]
-        .concat(),
+        env: common
+            .iter()
+            .cloned()
+            .chain(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+            .collect(),
     };
     let python = FunctionSpec {
         // Absolute but not canonical: a venv's python is a symlink whose target lacks the venv.
@@ -115,9 +111,13 @@ async fn main() -> anyhow::Result<()> {
     let mut results = report::Results::default();
     let variants = [
         ("noop", noop),
-        ("rust", rust(true, false)),
-        ("rust_metrics", rust(true, true)),
-        ("rust_no_warm_up", rust(false, false)),
+        ("rust", rust(&[])),
+        (
+            "rust_metrics",
+            rust(&[("METRICS_NAMESPACE", "AgentCoreBridge")]),
+        ),
+        ("rust_no_warm_up", rust(&[("AGENT_WARM_UP", "false")])),
+        ("rust_no_release", rust(&[("RELEASE_SESSIONS", "never")])),
         ("python", python),
     ];
     // Round-robin: each round starts every variant once, so a drift in the machine's speed over
