@@ -139,7 +139,7 @@ fn buffered_table(results: &Results) -> String {
         md.push_str(&format!(
             "| … of which ticket work (parse, validate, prompt, payload) | {:.3} ms | | | |\n\
              | … of which the SigV4-signed AgentCore call on loopback (SDK) | {:.3} ms | | | |\n\
-             | … of which the Lambda runtime (event in, response out) | {:.3} ms | | | |\n",
+             | … of which the rest: the Lambda runtime (the floor below), the session stop, the response | {:.3} ms | | | |\n",
             b.ticket_work_ms,
             b.agent_call_ms,
             (rust.p50_ms - b.ticket_work_ms - b.agent_call_ms).max(0.0)
@@ -206,8 +206,9 @@ fn buffered_table(results: &Results) -> String {
         md.push_str(&format!(
             "\nWhy the p50 target is missed: the bridge's own work per delivery (parsing, validation, prompt, \
              payload) takes {:.3} ms. The rest of the {:.3} ms handler time is a SigV4-signed HTTP round trip to \
-             AgentCore through the SDK ({:.3} ms on loopback) and the Lambda runtime's exchange with the Runtime API \
-             (event in, response out); a deployed function pays both too, and the Python baseline pays them as well.\n",
+             AgentCore through the SDK ({:.3} ms on loopback), a second one that stops the session \
+             (`RELEASE_SESSIONS=unused`), and the Lambda runtime's exchange with the Runtime API (the floor below); a \
+             deployed function pays them too, and the Python baseline pays the call and the runtime as well.\n",
             b.ticket_work_ms, rust.p50_ms, b.agent_call_ms
         ));
     }
