@@ -12,7 +12,8 @@ import json
 import pathlib
 
 OUT = pathlib.Path(__file__).parent / "bad"
-SOURCES = ["servicenow", "jira", "zendesk", "pagerduty", "github", "generic"]
+SOURCES = ["servicenow", "jira", "zendesk", "pagerduty", "github", "alertmanager", "grafana", "sentry", "gitlab", "linear",
+           "generic"]
 
 
 def event(body, *, source="servicenow", method="POST", path=None, headers=None, b64=False, stage="prod", query=None):
@@ -86,10 +87,20 @@ required = {
     "github": ({"action": "opened", "issue": {"title": "x"}},
                {"action": "opened", "issue": {"number": 1}},
                lambda v: {"action": "opened", "issue": {"number": v, "title": "x"}}),
+    "sentry": ({"action": "triggered", "data": {"event": {"title": "x"}}},
+               {"action": "triggered", "data": {"event": {"issue_id": "1"}}},
+               lambda v: {"action": "triggered", "data": {"event": {"issue_id": v, "title": "x"}}}),
+    "gitlab": ({"object_kind": "issue", "object_attributes": {"action": "open", "title": "x"}},
+               {"object_kind": "issue", "object_attributes": {"action": "open", "iid": 1}},
+               lambda v: {"object_kind": "issue", "object_attributes": {"action": "open", "iid": v, "title": "x"}}),
+    "linear": ({"action": "create", "type": "Issue", "data": {"title": "x"}},
+               {"action": "create", "type": "Issue", "data": {"identifier": "ENG-1"}},
+               lambda v: {"action": "create", "type": "Issue", "data": {"identifier": v, "title": "x"}}),
     "generic": ({"title": "x"}, {"id": "1"}, lambda v: {"id": v, "title": "x"}),
 }
 for source, (no_id, no_text, with_id) in required.items():
-    headers = {"X-GitHub-Event": "issues"} if source == "github" else {}
+    headers = {"X-GitHub-Event": "issues"} if source == "github" else \
+        {"Sentry-Hook-Resource": "event_alert"} if source == "sentry" else {}
     add(f"{source}-missing-id", event(json.dumps(no_id), source=source, headers=headers), 400, "MISSING_REQUIRED_FIELD")
     add(f"{source}-missing-text", event(json.dumps(no_text), source=source, headers=headers), 400, "MISSING_REQUIRED_FIELD")
     add(f"{source}-blank-id", event(json.dumps(with_id("   ")), source=source, headers=headers), 400, "MISSING_REQUIRED_FIELD")
@@ -120,6 +131,21 @@ add("jira-description-not-adf", event(json.dumps({"webhookEvent": "jira:issue_cr
 add("generic-labels-number", event(json.dumps({"id": "1", "title": "x", "labels": 5}), source="generic"), 400, "INVALID_FIELD")
 add("github-labels-object", event(json.dumps({"action": "opened", "issue": {"number": 1, "title": "x", "labels": {"a": 1}}}),
                                   source="github", headers={"X-GitHub-Event": "issues"}), 400, "INVALID_FIELD")
+
+# Alert groups (Alertmanager's and Grafana's bodies): the group key and a list of alerts.
+for source in ["alertmanager", "grafana"]:
+    group = {"groupKey": "{}:{alertname=\"x\"}", "status": "firing", "commonLabels": {"alertname": "x"}}
+    for name, body in {
+        "missing-group-key": ({**group, "groupKey": None, "alerts": []}, "MISSING_REQUIRED_FIELD"),
+        "group-key-array": ({**group, "groupKey": ["a"], "alerts": []}, "INVALID_FIELD"),
+        "alerts-missing": (group, "INVALID_FIELD"),
+        "alerts-object": ({**group, "alerts": {"status": "firing"}}, "INVALID_FIELD"),
+        "alerts-string": ({**group, "alerts": "firing"}, "INVALID_FIELD"),
+        "nothing-to-name-it": ({"groupKey": "{}:{}", "status": "firing", "alerts": [{"status": "firing"}]},
+                               "MISSING_REQUIRED_FIELD"),
+        "summary-array": ({**group, "alerts": [], "commonAnnotations": {"summary": ["x"]}}, "INVALID_FIELD"),
+    }.items():
+        add(f"{source}-{name}", event(json.dumps(body[0]), source=source), 400, body[1])
 
 # Size.
 big = json.dumps({"number": "INC1", "short_description": "x", "description": "A" * 263_000})
@@ -184,8 +210,8 @@ for name, agent in {"unknown": "nope", "uppercase": "Default", "traversal": ".."
 for method in ["GET", "PUT", "DELETE"]:
     add(f"invoke-method-{method.lower()}", event(json.dumps({"query": "q"}), path=INVOKE, method=method), 405, "METHOD_NOT_ALLOWED")
 
-# Signatures (the runner configures signing secrets for github, jira, pagerduty, zendesk and
-# generic; see tests/corpus.rs).
+# Signatures (the runner configures signing secrets for github, jira, pagerduty, zendesk, grafana,
+# sentry, linear, gitlab, alertmanager and generic; see corpus.rs).
 gh_body = json.dumps({"action": "opened", "issue": {"number": 1, "title": "x"}})
 for name, sig in {
     "missing": None, "empty": "", "no-prefix": "abc123", "sha1": "sha1=" + "0" * 40, "wrong": "sha256=" + "0" * 64,
@@ -216,6 +242,31 @@ for name, headers in {
 }.items():
     add(f"generic-signature-{name}", event(json.dumps({"id": "1", "title": "x"}), source="generic", headers=headers), 401,
         "INVALID_SIGNATURE")
+
+am_body = json.dumps({"groupKey": "{}:{}", "status": "firing", "alerts": []})
+for name, headers in {
+    "grafana-missing": ("grafana", {}),
+    "grafana-missing-timestamp": ("grafana", {"X-Grafana-Alerting-Signature": "0" * 64}),
+    "grafana-timestamp-not-number": ("grafana", {"X-Grafana-Alerting-Signature": "0" * 64,
+                                                 "X-Grafana-Alerting-Signature-Timestamp": "now"}),
+    "grafana-not-hex": ("grafana", {"X-Grafana-Alerting-Signature": "zz",
+                                    "X-Grafana-Alerting-Signature-Timestamp": "1795338720"}),
+    "grafana-wrong": ("grafana", {"X-Grafana-Alerting-Signature": "0" * 64,
+                                  "X-Grafana-Alerting-Signature-Timestamp": "1795338720"}),
+    "sentry-missing": ("sentry", {"Sentry-Hook-Resource": "event_alert"}),
+    "sentry-wrong": ("sentry", {"Sentry-Hook-Signature": "0" * 64}),
+    "sentry-prefixed": ("sentry", {"Sentry-Hook-Signature": "sha256=" + "0" * 64}),
+    "linear-missing": ("linear", {}),
+    "linear-wrong": ("linear", {"Linear-Signature": "0" * 64}),
+    "gitlab-missing": ("gitlab", {"X-Gitlab-Event": "Issue Hook"}),
+    "gitlab-wrong": ("gitlab", {"X-Gitlab-Token": "guess"}),
+    "gitlab-empty": ("gitlab", {"X-Gitlab-Token": ""}),
+    "alertmanager-missing": ("alertmanager", {}),
+    "alertmanager-basic": ("alertmanager", {"Authorization": "Basic YTpi"}),
+    "alertmanager-wrong": ("alertmanager", {"Authorization": "Bearer guess"}),
+    "alertmanager-no-scheme": ("alertmanager", {"Authorization": "corpus-am-bearer"}),
+}.items():
+    add(f"{name}-signature", event(am_body, source=headers[0], headers=headers[1]), 401, "INVALID_SIGNATURE")
 
 # Header oddities (the runner uses SESSION_POLICY=caller).
 for name, sid in {"blank": "   ", "spaces": "a" * 20 + " " + "b" * 20, "slash": "a" * 40 + "/x", "long": "a" * 300,

@@ -1,5 +1,6 @@
-//! Every ticketing system end to end: vendor fixtures through the built binary under the local
-//! Lambda runtime, a real BedrockAgentCoreApp agent, and a signed GitHub delivery over HTTP.
+//! Every source end to end: vendor fixtures (ticketing systems, alert groups, Sentry, GitLab,
+//! Linear) through the built binary under the local Lambda runtime, a real BedrockAgentCoreApp
+//! agent, and a signed GitHub delivery over HTTP.
 
 use hmac::{Hmac, Mac};
 use local_agentcore::Backend;
@@ -11,19 +12,29 @@ use crate::support::{API_KEY, AgentProcess, Stack, event};
 async fn each_source_reaches_the_agent_and_ignored_events_do_not() {
     let agent = AgentProcess::start("json").await;
     let stack = Stack::start(Backend::Forward(agent.url.clone())).await;
-    for (file, source, id) in [
+    for (file, source, expected_id) in [
         ("jira-issue-created.json", "jira", "OPS-17"),
         ("zendesk-ticket-created.json", "zendesk", "35436"),
         ("pagerduty-incident-triggered.json", "pagerduty", "2"),
         ("github-issue-opened.json", "github", "42"),
         ("generic-ticket.json", "generic", "ALERT-7731"),
+        ("alertmanager-firing.json", "alertmanager", "group-"),
+        ("grafana-firing.json", "grafana", "group-"),
+        ("sentry-event-alert.json", "sentry", "1117540176"),
+        ("gitlab-issue-opened.json", "gitlab", "23"),
+        ("linear-issue-created.json", "linear", "ENG-123"),
     ] {
         let r = stack.invoke_event(&event(file)).await;
         assert_eq!(r.status, 200, "{file}: {}", r.json);
-        assert_eq!(
-            (r.json["source"].as_str(), r.json["ticket_id"].as_str()),
-            (Some(source), Some(id))
-        );
+        assert_eq!(r.json["source"].as_str(), Some(source), "{file}");
+        // An alert group's key is `group-` and a hash of its groupKey.
+        let id = r.json["ticket_id"].as_str().unwrap();
+        let expected = if id.starts_with("group-") {
+            "group-"
+        } else {
+            id
+        };
+        assert_eq!(expected, expected_id, "{file}");
         let analysis = r.json["analysis"].as_str().unwrap();
         assert!(
             analysis.starts_with(&format!("Python agent analysis of {id}:"))
@@ -35,6 +46,7 @@ async fn each_source_reaches_the_agent_and_ignored_events_do_not() {
         "github-issue-labeled.json",
         "github-ping.json",
         "pagerduty-incident-acknowledged.json",
+        "alertmanager-resolved.json",
     ] {
         let r = stack.invoke_event(&event(file)).await;
         assert_eq!(
@@ -43,7 +55,7 @@ async fn each_source_reaches_the_agent_and_ignored_events_do_not() {
             "{file}"
         );
     }
-    assert_eq!(stack.agentcore.invocation_count(), 5);
+    assert_eq!(stack.agentcore.invocation_count(), 10);
 }
 
 #[tokio::test]

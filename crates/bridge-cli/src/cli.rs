@@ -193,7 +193,8 @@ pub struct TicketArgs {
     #[arg(long, value_enum, value_name = "SOURCE")]
     pub source: Source,
 
-    /// Event name sent as X-GitHub-Event (GitHub names the event in a header, e.g. issues, ping).
+    /// Event name sent in the source's event header: X-GitHub-Event for github (issues, ping),
+    /// Sentry-Hook-Resource for sentry (event_alert, metric_alert, issue).
     #[arg(long, value_name = "NAME")]
     pub event: Option<String>,
 
@@ -213,6 +214,11 @@ pub enum Source {
     Zendesk,
     Pagerduty,
     Github,
+    Alertmanager,
+    Grafana,
+    Sentry,
+    Gitlab,
+    Linear,
     Generic,
 }
 
@@ -224,7 +230,20 @@ impl Source {
             Source::Zendesk => "zendesk",
             Source::Pagerduty => "pagerduty",
             Source::Github => "github",
+            Source::Alertmanager => "alertmanager",
+            Source::Grafana => "grafana",
+            Source::Sentry => "sentry",
+            Source::Gitlab => "gitlab",
+            Source::Linear => "linear",
             Source::Generic => "generic",
+        }
+    }
+
+    /// The header `--event` is sent in: where the source names its kind of event.
+    pub fn event_header(self) -> &'static str {
+        match self {
+            Source::Sentry => "sentry-hook-resource",
+            _ => "x-github-event",
         }
     }
 }

@@ -106,7 +106,10 @@ fn from_event(event: &Value) -> Result<Delivery, CliError> {
     Ok(Delivery { body, headers })
 }
 
-fn header_map(delivery: &Delivery, event: Option<&str>) -> Result<HeaderMap, CliError> {
+fn header_map(
+    delivery: &Delivery,
+    event: Option<(&'static str, &str)>,
+) -> Result<HeaderMap, CliError> {
     let mut map = HeaderMap::new();
     for (name, value) in &delivery.headers {
         let bad = |e: &dyn std::fmt::Display| {
@@ -116,10 +119,10 @@ fn header_map(delivery: &Delivery, event: Option<&str>) -> Result<HeaderMap, Cli
         let value = HeaderValue::from_str(value).map_err(|e| bad(&e))?;
         map.append(name, value);
     }
-    if let Some(event) = event {
+    if let Some((header, event)) = event {
         let value = HeaderValue::from_str(event)
             .map_err(|e| CliError::Usage(format!("--event {event:?}: {e}")))?;
-        map.insert("x-github-event", value);
+        map.insert(header, value);
     }
     if !map.contains_key(ACCEPT) {
         map.insert(ACCEPT, HeaderValue::from_static("application/json"));
@@ -129,7 +132,11 @@ fn header_map(delivery: &Delivery, event: Option<&str>) -> Result<HeaderMap, Cli
 
 pub async fn run(args: &TicketArgs) -> Result<(), CliError> {
     let delivery = load(&read_file(args)?)?;
-    let headers = header_map(&delivery, args.event.as_deref())?;
+    let event = args
+        .event
+        .as_deref()
+        .map(|e| (args.source.event_header(), e));
+    let headers = header_map(&delivery, event)?;
     let url = endpoint_url(&args.endpoint.url, &["webhook", args.source.as_str()]);
     let client = http::client(&args.endpoint)?;
     let request = client
@@ -237,7 +244,7 @@ mod tests {
             body: vec![],
             headers: vec![("X-GitHub-Event".into(), "ping".into())],
         };
-        let map = header_map(&d, Some("issues")).unwrap();
+        let map = header_map(&d, Some(("x-github-event", "issues"))).unwrap();
         assert_eq!(map.get_all("x-github-event").iter().count(), 1);
         assert_eq!(map["x-github-event"], "issues");
         assert_eq!(map[ACCEPT], "application/json");

@@ -40,6 +40,18 @@ fn signed(source: Source, secret: &str, body: &[u8]) -> (String, String) {
             String::new(),
         ),
         Source::PagerDuty => (format!("v1={}", hex::encode(mac(&[body]))), String::new()),
+        Source::Sentry | Source::Linear => (hex::encode(mac(&[body])), String::new()),
+        Source::Grafana => {
+            let ts = now
+                .duration_since(UNIX_EPOCH)
+                .unwrap()
+                .as_secs()
+                .to_string();
+            (hex::encode(mac(&[ts.as_bytes(), b":", body])), ts)
+        }
+        // Plain tokens: the secret itself is what the sender presents.
+        Source::GitLab => (secret.to_owned(), String::new()),
+        Source::Alertmanager => (format!("Bearer {secret}"), String::new()),
         Source::Zendesk => {
             let ts = humantime::format_rfc3339_seconds(now).to_string();
             (BASE64.encode(mac(&[ts.as_bytes(), body])), ts)
@@ -76,8 +88,10 @@ fuzz_target!(|input: (&[u8], &str, &str)| {
                 SystemTime::now(),
             )
         };
+        // A plain token is the secret itself: only an input holding it may verify.
+        let token = matches!(source, Source::GitLab | Source::Alertmanager);
         assert!(
-            check(signature, timestamp).is_err(),
+            check(signature, timestamp).is_err() || (token && signature.contains(secret)),
             "{source:?}: a made-up signature verified"
         );
         let (theirs, ts) = signed(source, other, body);
@@ -87,10 +101,22 @@ fuzz_target!(|input: (&[u8], &str, &str)| {
             "{source:?}: another key's signature"
         );
         let (ours, ts) = signed(source, secret, body);
-        assert_eq!(
-            check(&ours, &ts),
-            Ok(()),
-            "{source:?}: the configured key's signature"
-        );
+        let verdict = check(&ours, &ts);
+        if source == Source::Linear {
+            // Linear's time is in the body: a fuzzed body rarely carries a current one.
+            assert!(
+                matches!(
+                    verdict,
+                    Ok(()) | Err(SignatureError::BodyTimestamp | SignatureError::Expired)
+                ),
+                "{source:?}: the configured key's signature: {verdict:?}"
+            );
+        } else {
+            assert_eq!(
+                verdict,
+                Ok(()),
+                "{source:?}: the configured key's signature"
+            );
+        }
     }
 });

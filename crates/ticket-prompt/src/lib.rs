@@ -37,7 +37,7 @@ mod direct_invoke;
 pub use direct_invoke::DirectInvoke;
 pub use error::TicketError;
 pub use files::AttachedFile;
-pub use headers::{GITHUB_EVENT_HEADER, delivery_id_header};
+pub use headers::{delivery_id_header, event_header};
 pub use invoke::InvokeRequest;
 pub use prompt::{agent_payload, render_prompt};
 pub use sanitize::FieldLimits;

@@ -1,4 +1,5 @@
-//! The senders the bridge accepts: one per ticketing system, plus the generic JSON source.
+//! The senders the bridge accepts: one per ticketing system, the alerting and developer tools
+//! whose alerts and issues become tickets, plus the generic JSON source.
 
 use serde::Serialize;
 
@@ -17,18 +18,33 @@ pub enum Source {
     PagerDuty,
     /// GitHub issues (`issues` webhooks).
     GitHub,
+    /// Prometheus Alertmanager alert groups (`webhook_config`, payload version 4).
+    Alertmanager,
+    /// Grafana alerting's webhook contact point (an Alertmanager group plus title and state).
+    Grafana,
+    /// Sentry integration-platform alerts (issue alerts, metric alerts, issues).
+    Sentry,
+    /// GitLab issues (`Issue Hook`).
+    GitLab,
+    /// Linear issues (entity webhooks).
+    Linear,
     /// Anything else that can POST the bridge's own JSON shape.
     Generic,
 }
 
 impl Source {
     /// Every source the bridge accepts, in the order the manual lists them (docs/sources/).
-    pub const ALL: [Source; 6] = [
+    pub const ALL: [Source; 11] = [
         Source::ServiceNow,
         Source::Jira,
         Source::Zendesk,
         Source::PagerDuty,
         Source::GitHub,
+        Source::Alertmanager,
+        Source::Grafana,
+        Source::Sentry,
+        Source::GitLab,
+        Source::Linear,
         Source::Generic,
     ];
 
@@ -41,8 +57,19 @@ impl Source {
             Source::Zendesk => "zendesk",
             Source::PagerDuty => "pagerduty",
             Source::GitHub => "github",
+            Source::Alertmanager => "alertmanager",
+            Source::Grafana => "grafana",
+            Source::Sentry => "sentry",
+            Source::GitLab => "gitlab",
+            Source::Linear => "linear",
             Source::Generic => "generic",
         }
+    }
+
+    /// Whether the source sends alert groups (several alerts in one notification, repeated while
+    /// they fire) rather than one ticket per delivery.
+    pub fn sends_alert_groups(self) -> bool {
+        matches!(self, Source::Alertmanager | Source::Grafana)
     }
 
     /// Looks a `/webhook/{source}` segment up; source names are lowercase ASCII.
@@ -58,6 +85,11 @@ impl Source {
             Source::Zendesk => "Zendesk ticket",
             Source::PagerDuty => "PagerDuty incident",
             Source::GitHub => "GitHub issue",
+            Source::Alertmanager => "Alertmanager alert group",
+            Source::Grafana => "Grafana alert group",
+            Source::Sentry => "Sentry alert",
+            Source::GitLab => "GitLab issue",
+            Source::Linear => "Linear issue",
             Source::Generic => "ticket",
         }
     }

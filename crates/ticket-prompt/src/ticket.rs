@@ -168,6 +168,52 @@ const GITHUB: Labels = Labels {
     ..GENERIC
 };
 
+const ALERT_GROUP: Labels = Labels {
+    id: "Alert group",
+    title: "Summary",
+    priority: "Severity",
+    status: "Status",
+    category: "Alert name",
+    group: "Team",
+    requester: "Receiver",
+    labels: "Common labels",
+    url: "Source URL",
+    source_id: "Group key",
+    description: "Alerts",
+    ..GENERIC
+};
+
+const SENTRY: Labels = Labels {
+    id: "Issue id",
+    priority: "Level",
+    category: "Alert rule",
+    group: "Project",
+    requester: "Actor",
+    url: "Sentry URL",
+    source_id: "Event id",
+    description: "Culprit",
+    ..GENERIC
+};
+
+const GITLAB: Labels = Labels {
+    id: "Issue number",
+    priority: "Severity",
+    status: "State",
+    group: "Project",
+    requester: "Author",
+    source_id: "Issue id",
+    ..GENERIC
+};
+
+const LINEAR: Labels = Labels {
+    id: "Issue",
+    status: "State",
+    group: "Team",
+    requester: "Actor",
+    source_id: "Issue id",
+    ..GENERIC
+};
+
 const GENERIC: Labels = Labels {
     id: "Ticket",
     title: "Title",
@@ -222,6 +268,10 @@ impl Ticket {
             Source::Zendesk => &ZENDESK,
             Source::PagerDuty => &PAGERDUTY,
             Source::GitHub => &GITHUB,
+            Source::Alertmanager | Source::Grafana => &ALERT_GROUP,
+            Source::Sentry => &SENTRY,
+            Source::GitLab => &GITLAB,
+            Source::Linear => &LINEAR,
             Source::Generic => &GENERIC,
         }
     }
@@ -260,10 +310,10 @@ impl Ticket {
     }
 
     /// What identifies the ticket across deliveries for per-ticket sessions: the key, qualified
-    /// by the repository for GitHub (issue numbers repeat across repositories).
+    /// by the repository for GitHub and the project for GitLab (issue numbers repeat across them).
     pub fn session_key(&self) -> String {
         match (self.source, &self.group) {
-            (Source::GitHub, Some(repo)) => format!("{repo}#{}", self.id),
+            (Source::GitHub | Source::GitLab, Some(repo)) => format!("{repo}#{}", self.id),
             _ => self.id.clone(),
         }
     }

@@ -63,7 +63,9 @@ pub struct JobKey {
 }
 
 /// The delivery's key, in `principal`'s own space: the sender's delivery id or
-/// `Idempotency-Key` (`named`), else a hash of source and body; and its fingerprint.
+/// `Idempotency-Key` (`named`), else a hash of source and body; and its fingerprint. `body` is
+/// what identifies the delivery: its raw bytes, or for an alert group the group's identity
+/// (resends of an unchanged group are one delivery).
 ///
 /// `replay_guard` is for signed deliveries whose signature covers no timestamp (GitHub, Jira,
 /// PagerDuty): a captured body stays valid forever, so such a delivery is keyed by its body, and

@@ -38,9 +38,9 @@ pub fn delivery(
     settings: &SourceSettings,
     source: Source,
     body: &[u8],
-    github_event: Option<&str>,
+    event_hint: Option<&str>,
 ) -> Result<Read, BridgeError> {
-    let delivery = read_delivery(source, body, github_event)?;
+    let delivery = read_delivery(source, body, event_hint)?;
     if !settings.acts_on(&delivery.event) {
         return Ok(Read::Ignored {
             event: delivery.event,

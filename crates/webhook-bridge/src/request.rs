@@ -3,7 +3,7 @@
 
 use http::HeaderMap;
 use lambda_http::{Body, Request, RequestExt};
-use ticket_prompt::{GITHUB_EVENT_HEADER, Source, delivery_id_header, signature};
+use ticket_prompt::{Source, delivery_id_header, event_header, signature};
 
 use crate::agent::TraceContext;
 use crate::api_key::{KEY_HEADER_CONTEXT, KeyHeader};
@@ -41,8 +41,9 @@ pub struct DeliveryHeaders {
     pub signature: Option<String>,
     /// The source's signed-timestamp header, where its scheme signs one.
     pub timestamp: Option<String>,
-    /// GitHub's event name (`X-GitHub-Event`).
-    pub github_event: Option<String>,
+    /// The event kind some senders name in a header (GitHub's `X-GitHub-Event`, Sentry's
+    /// `Sentry-Hook-Resource`).
+    pub event_hint: Option<String>,
     /// The sender's delivery id, else `Idempotency-Key`: the same on every retry.
     pub idempotency_key: HeaderText,
 }
@@ -180,7 +181,7 @@ fn delivery_headers(headers: &HeaderMap, source: Source) -> DeliveryHeaders {
     DeliveryHeaders {
         signature: owned(names.signature),
         timestamp: names.timestamp.and_then(owned),
-        github_event: owned(GITHUB_EVENT_HEADER),
+        event_hint: event_header(source).and_then(owned),
         idempotency_key: key_header.map_or(HeaderText::Absent, |h| header_text(headers, h)),
     }
 }

@@ -5,7 +5,9 @@
 use serde_json::{Map, Value};
 
 use super::fields::Fields;
-use super::{generic, github, jira, pagerduty, servicenow, zendesk};
+use super::{
+    alert_group, generic, github, gitlab, jira, linear, pagerduty, sentry, servicenow, zendesk,
+};
 use crate::error::TicketError;
 use crate::json::parse_object;
 use crate::sanitize::{FieldLimits, enforce_total};
@@ -24,8 +26,9 @@ pub struct Delivery {
     body: Map<String, Value>,
 }
 
-/// Parses `body` from `source`. `event_hint` carries what some vendors send outside the body
-/// (GitHub's event, in the [`GITHUB_EVENT_HEADER`](crate::GITHUB_EVENT_HEADER) header).
+/// Parses `body` from `source`. `event_hint` carries what some vendors send outside the body:
+/// the value of the source's [`event_header`](crate::event_header) (GitHub's event, Sentry's
+/// resource).
 pub fn read_delivery(
     source: Source,
     body: &[u8],
@@ -39,6 +42,10 @@ pub fn read_delivery(
         Source::Zendesk => zendesk::event(&f),
         Source::PagerDuty => pagerduty::event(&f),
         Source::GitHub => github::event(&f, event_hint),
+        Source::Alertmanager | Source::Grafana => alert_group::event(&f),
+        Source::Sentry => sentry::event(&f, event_hint),
+        Source::GitLab => gitlab::event(&f),
+        Source::Linear => linear::event(&f),
         Source::Generic => generic::event(&f),
     };
     // The name is the sender's text and ends up in logs and responses: keep it short.
@@ -63,6 +70,9 @@ fn actor_paths(source: Source) -> &'static [&'static str] {
         Source::GitHub => &["sender.login"],
         Source::PagerDuty => &["event.agent.id", "event.agent.summary"],
         Source::Zendesk => &["detail.actor_id", "event.actor_id"],
+        Source::Alertmanager | Source::Grafana => alert_group::ACTOR_PATHS,
+        Source::Sentry | Source::Linear => &["actor.id", "actor.name"],
+        Source::GitLab => &["user.username"],
         Source::Generic => &["actor"],
     }
 }
@@ -92,10 +102,26 @@ impl Delivery {
             Source::Zendesk => zendesk::ticket(&f, limits),
             Source::PagerDuty => pagerduty::ticket(&f, limits),
             Source::GitHub => github::ticket(&f, limits),
+            Source::Alertmanager | Source::Grafana => alert_group::ticket(self.source, &f, limits),
+            Source::Sentry => sentry::ticket(&f, limits),
+            Source::GitLab => gitlab::ticket(&f, limits),
+            Source::Linear => linear::ticket(&f, limits),
             Source::Generic => generic::ticket(&f, limits),
         }?;
         enforce_total(&mut ticket, limits);
         Ok(ticket)
+    }
+
+    /// What makes two deliveries the same when their bodies differ but mean one thing: for alert
+    /// groups, the group, its status and its firing alerts (a `repeat_interval` resend differs
+    /// only in `notification_reason`). `None` for sources whose body (or delivery id) is the
+    /// identity. The bridge keys its jobs by this, so a repeat never runs the agent twice.
+    pub fn identity(&self) -> Option<String> {
+        if self.source.sends_alert_groups() {
+            alert_group::identity(&Fields::new(&self.body))
+        } else {
+            None
+        }
     }
 }
 
@@ -108,6 +134,11 @@ pub fn default_events(source: Source) -> &'static [&'static str] {
         Source::Zendesk => &["ticket.created", "trigger"],
         Source::PagerDuty => &["incident.triggered"],
         Source::GitHub => &["issues.opened"],
+        // Resolved groups are acknowledged: the analysis was of the firing group.
+        Source::Alertmanager | Source::Grafana => &["firing"],
+        Source::Sentry => &["event_alert.triggered", "metric_alert.critical"],
+        Source::GitLab => &["issue.open"],
+        Source::Linear => &["issue.create"],
         Source::Generic => &["created"],
     }
 }

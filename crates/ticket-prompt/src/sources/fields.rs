@@ -64,7 +64,8 @@ impl<'a> Fields<'a> {
             .and_then(|raw| cap(path, &raw, max, truncated)))
     }
 
-    /// A list of strings (labels, tags): an array of strings or of objects with a `name`, or a
+    /// A list of strings (labels, tags): an array of strings or of objects with a `name` (GitLab's
+    /// labels: a `title`), or a
     /// space-separated string (Zendesk placeholders render tags that way). Each entry is cleaned
     /// and capped; at most `max_items` are kept.
     pub(crate) fn list(
@@ -80,7 +81,11 @@ impl<'a> Fields<'a> {
                 .iter()
                 .filter_map(|v| match v {
                     Value::String(s) => Some(s.clone()),
-                    Value::Object(o) => o.get("name").and_then(Value::as_str).map(str::to_owned),
+                    Value::Object(o) => o
+                        .get("name")
+                        .or_else(|| o.get("title"))
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
                     _ => None,
                 })
                 .collect(),

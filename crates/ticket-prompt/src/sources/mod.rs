@@ -1,14 +1,19 @@
-//! Vendor payloads → [`Ticket`](crate::Ticket): one module per ticketing system, each a table of
-//! where its fields live, read the same way by `mapping`; `delivery` ties them together.
+//! Vendor payloads → [`Ticket`](crate::Ticket): one module per sender (Alertmanager and Grafana
+//! share `alert_group`), most a table of where its fields live, read the same way by `mapping`;
+//! `delivery` ties them together.
 
 mod adf;
 mod fields;
 mod mapping;
 
+mod alert_group;
 mod generic;
 mod github;
+mod gitlab;
 mod jira;
+mod linear;
 mod pagerduty;
+mod sentry;
 mod servicenow;
 mod zendesk;
 

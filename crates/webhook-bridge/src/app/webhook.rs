@@ -43,8 +43,8 @@ pub(super) async fn deliver(
                 SystemTime::now(),
             )
             .await?;
-        let github_event = inbound.delivery.github_event.as_deref();
-        let delivery = match parse::delivery(settings, source, body, github_event)? {
+        let event_hint = inbound.delivery.event_hint.as_deref();
+        let delivery = match parse::delivery(settings, source, body, event_hint)? {
             Read::Ignored { event, reason } => {
                 trail.event = Some(event.clone());
                 return Ok(Outcome::Ignored {
@@ -93,12 +93,14 @@ pub(super) async fn deliver(
             Some(jobs) => {
                 // A signature without a timestamp never goes stale: such deliveries are keyed by
                 // their body, so a captured one sent again is recognised whatever its id.
-                let replay_guard =
-                    origin == Origin::Signed && signature::headers(source).timestamp.is_none();
+                let replay_guard = origin == Origin::Signed && !signature::signs_time(source);
+                // An alert group's resends differ in their bodies but not in what they report:
+                // they are keyed by the group and its firing alerts, so the agent runs once.
+                let identity = delivery.identity();
                 let key = jobs::job_key(
                     &inbound.delivery.idempotency_key,
                     source,
-                    body,
+                    identity.as_ref().map_or(body, String::as_bytes),
                     replay_guard,
                     &owner,
                 )?;

@@ -1,5 +1,5 @@
 //! Per-source settings. For a source `S` (`SERVICENOW`, `JIRA`, `ZENDESK`, `PAGERDUTY`, `GITHUB`,
-//! `GENERIC`):
+//! `ALERTMANAGER`, `GRAFANA`, `SENTRY`, `GITLAB`, `LINEAR`, `GENERIC`):
 //! - `S_EVENTS`: comma-separated event names to analyse (default: the creation events);
 //! - `S_WEBHOOK_SECRET`: the signing secret, or a JSON array of secrets during a rotation (for
 //!   local use: in AWS the template sets the reference below, never a value);
@@ -110,6 +110,11 @@ fn var_names(source: Source) -> VarNames {
         Source::Zendesk => var_names!("ZENDESK"),
         Source::PagerDuty => var_names!("PAGERDUTY"),
         Source::GitHub => var_names!("GITHUB"),
+        Source::Alertmanager => var_names!("ALERTMANAGER"),
+        Source::Grafana => var_names!("GRAFANA"),
+        Source::Sentry => var_names!("SENTRY"),
+        Source::GitLab => var_names!("GITLAB"),
+        Source::Linear => var_names!("LINEAR"),
         Source::Generic => var_names!("GENERIC"),
     }
 }

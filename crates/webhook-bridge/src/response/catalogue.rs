@@ -87,6 +87,7 @@ fn every_error() -> Vec<BridgeError> {
         BridgeError::Signature(SignatureError::Malformed("x-signature")),
         BridgeError::Signature(SignatureError::Mismatch),
         BridgeError::Signature(SignatureError::Expired),
+        BridgeError::Signature(SignatureError::BodyTimestamp),
         BridgeError::SigningRequired("github"),
         BridgeError::UnknownAgent("nobody".into()),
         BridgeError::JobNotFound,
@@ -119,7 +120,8 @@ fn every_error() -> Vec<BridgeError> {
                 SignatureError::Missing(_)
                 | SignatureError::Malformed(_)
                 | SignatureError::Mismatch
-                | SignatureError::Expired,
+                | SignatureError::Expired
+                | SignatureError::BodyTimestamp,
             )
             | BridgeError::SigningRequired(_)
             | BridgeError::UnknownAgent(_)

@@ -39,6 +39,11 @@ async fn every_bad_request_gets_its_4xx_code_and_never_reaches_the_agent() {
         ("PAGERDUTY_WEBHOOK_SECRET", "corpus-pd"),
         ("ZENDESK_WEBHOOK_SECRET", "corpus-zd"),
         ("GENERIC_WEBHOOK_SECRET", "Y29ycHVzLWdlbmVyaWM="),
+        ("GRAFANA_WEBHOOK_SECRET", "corpus-grafana"),
+        ("SENTRY_WEBHOOK_SECRET", "corpus-sentry"),
+        ("LINEAR_WEBHOOK_SECRET", "corpus-linear"),
+        ("GITLAB_WEBHOOK_SECRET", "corpus-gitlab"),
+        ("ALERTMANAGER_WEBHOOK_SECRET", "corpus-am-bearer"),
     ])
     .await;
     let plain: Harness = harness(&[("SESSION_POLICY", "caller")]).await;

@@ -5,6 +5,7 @@
 mod support;
 
 mod agent_answers;
+mod alert_sources;
 mod bad_input;
 mod bearer_keys;
 mod callers;

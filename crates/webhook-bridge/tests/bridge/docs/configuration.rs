@@ -11,12 +11,17 @@ use webhook_bridge::{Config, ConfigError};
 use super::table::{code_spans, page, rows};
 
 /// What `<SOURCE>` stands for in the page.
-const SOURCES: [&str; 6] = [
+const SOURCES: [&str; 11] = [
     "SERVICENOW",
     "JIRA",
     "ZENDESK",
     "PAGERDUTY",
     "GITHUB",
+    "ALERTMANAGER",
+    "GRAFANA",
+    "SENTRY",
+    "GITLAB",
+    "LINEAR",
     "GENERIC",
 ];
 
