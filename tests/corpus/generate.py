@@ -13,7 +13,8 @@ import pathlib
 
 OUT = pathlib.Path(__file__).parent / "bad"
 SOURCES = ["servicenow", "jira", "zendesk", "pagerduty", "github", "alertmanager", "grafana", "sentry", "gitlab", "linear",
-           "generic"]
+           "datadog", "newrelic", "dynatrace", "generic"]
+# Splunk is keyed by a query token and has its own cases below.
 
 
 def event(body, *, source="servicenow", method="POST", path=None, headers=None, b64=False, stage="prod", query=None):
@@ -96,6 +97,12 @@ required = {
     "linear": ({"action": "create", "type": "Issue", "data": {"title": "x"}},
                {"action": "create", "type": "Issue", "data": {"identifier": "ENG-1"}},
                lambda v: {"action": "create", "type": "Issue", "data": {"identifier": v, "title": "x"}}),
+    "datadog": ({"title": "x", "transition": "Triggered"}, {"id": "1", "transition": "Triggered"},
+                lambda v: {"id": v, "title": "x", "transition": "Triggered"}),
+    "newrelic": ({"title": "x", "state": "ACTIVATED"}, {"id": "1", "state": "ACTIVATED"},
+                 lambda v: {"id": v, "title": "x", "state": "ACTIVATED"}),
+    "dynatrace": ({"ProblemTitle": "x", "State": "OPEN"}, {"ProblemID": "P-1", "State": "OPEN"},
+                  lambda v: {"ProblemID": v, "ProblemTitle": "x", "State": "OPEN"}),
     "generic": ({"title": "x"}, {"id": "1"}, lambda v: {"id": v, "title": "x"}),
 }
 for source, (no_id, no_text, with_id) in required.items():
@@ -146,6 +153,20 @@ for source in ["alertmanager", "grafana"]:
         "summary-array": ({**group, "alerts": [], "commonAnnotations": {"summary": ["x"]}}, "INVALID_FIELD"),
     }.items():
         add(f"{source}-{name}", event(json.dumps(body[0]), source=source), 400, body[1])
+
+# Splunk's alert action (the runner signs it with a query token, so each case carries the token).
+def splunk(body, token="corpus-splunk"):
+    return event(json.dumps(body) if not isinstance(body, str) else body, source="splunk",
+                 query=None if token is None else {"token": token})
+for name, (body, code) in {
+    "missing-sid": ({"search_name": "x", "result": {"a": "1"}}, "MISSING_REQUIRED_FIELD"),
+    "sid-object": ({"sid": {"no": "display"}, "search_name": "x"}, "INVALID_FIELD"),
+    "nothing-to-name-it": ({"sid": "s1"}, "MISSING_REQUIRED_FIELD"),
+    "result-array": ({"sid": "s1", "search_name": "x", "result": [1]}, "INVALID_FIELD"),
+    "search-name-bool": ({"sid": "s1", "search_name": True}, "INVALID_FIELD"),
+}.items():
+    add(f"splunk-{name}", splunk(body), 400, code)
+add("splunk-malformed", splunk("{nope"), 400, "INVALID_JSON")
 
 # Size.
 big = json.dumps({"number": "INC1", "short_description": "x", "description": "A" * 263_000})
@@ -265,8 +286,12 @@ for name, headers in {
     "alertmanager-basic": ("alertmanager", {"Authorization": "Basic YTpi"}),
     "alertmanager-wrong": ("alertmanager", {"Authorization": "Bearer guess"}),
     "alertmanager-no-scheme": ("alertmanager", {"Authorization": "corpus-am-bearer"}),
+    "splunk-token-in-a-header": ("splunk", {"token": "corpus-splunk"}),
 }.items():
     add(f"{name}-signature", event(am_body, source=headers[0], headers=headers[1]), 401, "INVALID_SIGNATURE")
+
+for name, token in {"missing": None, "wrong": "guess", "blank": "  ", "prefix": "corpus-splun"}.items():
+    add(f"splunk-signature-{name}", splunk({"sid": "s1", "search_name": "x"}, token), 401, "INVALID_SIGNATURE")
 
 # Header oddities (the runner uses SESSION_POLICY=caller).
 for name, sid in {"blank": "   ", "spaces": "a" * 20 + " " + "b" * 20, "slash": "a" * 40 + "/x", "long": "a" * 300,

@@ -23,17 +23,29 @@ async fn each_source_reaches_the_agent_and_ignored_events_do_not() {
         ("sentry-event-alert.json", "sentry", "1117540176"),
         ("gitlab-issue-opened.json", "gitlab", "23"),
         ("linear-issue-created.json", "linear", "ENG-123"),
+        (
+            "datadog-monitor-triggered.json",
+            "datadog",
+            "7302498147398473847",
+        ),
+        (
+            "newrelic-issue-activated.json",
+            "newrelic",
+            "a3f5c1d2-7b4e-4f08-9c6a-2e8d1b5f0a47",
+        ),
+        ("dynatrace-problem-open.json", "dynatrace", "P-2611"),
+        ("splunk-alert.json", "splunk", "sid-"),
     ] {
         let r = stack.invoke_event(&event(file)).await;
         assert_eq!(r.status, 200, "{file}: {}", r.json);
         assert_eq!(r.json["source"].as_str(), Some(source), "{file}");
-        // An alert group's key is `group-` and a hash of its groupKey.
+        // An alert group's key is `group-` and a hash of its groupKey; a Splunk alert's `sid-`
+        // and a hash of its search id.
         let id = r.json["ticket_id"].as_str().unwrap();
-        let expected = if id.starts_with("group-") {
-            "group-"
-        } else {
-            id
-        };
+        let expected = ["group-", "sid-"]
+            .into_iter()
+            .find(|prefix| id.starts_with(prefix))
+            .unwrap_or(id);
         assert_eq!(expected, expected_id, "{file}");
         let analysis = r.json["analysis"].as_str().unwrap();
         assert!(
@@ -47,6 +59,7 @@ async fn each_source_reaches_the_agent_and_ignored_events_do_not() {
         "github-ping.json",
         "pagerduty-incident-acknowledged.json",
         "alertmanager-resolved.json",
+        "datadog-monitor-recovered.json",
     ] {
         let r = stack.invoke_event(&event(file)).await;
         assert_eq!(
@@ -55,7 +68,7 @@ async fn each_source_reaches_the_agent_and_ignored_events_do_not() {
             "{file}"
         );
     }
-    assert_eq!(stack.agentcore.invocation_count(), 10);
+    assert_eq!(stack.agentcore.invocation_count(), 14);
 }
 
 #[tokio::test]

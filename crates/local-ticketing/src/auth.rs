@@ -33,6 +33,16 @@ pub struct TicketingConfig {
     pub github_token: String,
     /// Jira Cloud Basic auth: account email and API token.
     pub jira: BasicCredentials,
+    /// The secret last segment of the Slack incoming-webhook URL
+    /// (`/services/{team}/{channel}/{token}`).
+    pub slack_token: String,
+    /// The `sig` query parameter of the Power Automate (Teams Workflows) trigger URL.
+    pub teams_sig: String,
+    /// GitLab token, accepted as `PRIVATE-TOKEN: <token>` or `Authorization: Bearer <token>`.
+    pub gitlab_token: String,
+    /// Linear API key, accepted bare (`Authorization: <key>`, as personal keys are sent) or as
+    /// `Bearer <key>` (OAuth tokens).
+    pub linear_api_key: String,
 }
 
 impl Default for TicketingConfig {
@@ -42,6 +52,10 @@ impl Default for TicketingConfig {
             servicenow: BasicCredentials::new("bridge", "local-servicenow-password"),
             github_token: "local-github-token".into(),
             jira: BasicCredentials::new("bridge@example.com", "local-jira-token"),
+            slack_token: "local-slack-token".into(),
+            teams_sig: "local-teams-sig".into(),
+            gitlab_token: "local-gitlab-token".into(),
+            linear_api_key: "lin_api_local".into(),
         }
     }
 }
@@ -70,7 +84,8 @@ pub enum PresentedAuth {
         /// The token as sent.
         token: String,
     },
-    /// Anything else, verbatim (including Basic that is not valid base64 `user:password`).
+    /// Anything else, verbatim: a bare key (Linear's personal API keys), Basic that is not
+    /// valid base64 `user:password`, other schemes.
     Other {
         /// The whole header value.
         value: String,

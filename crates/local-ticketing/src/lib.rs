@@ -3,7 +3,17 @@
 //! - ServiceNow Table API: `PATCH /api/now/table/{table}/{sys_id}` (Basic auth);
 //! - GitHub: `POST /repos/{owner}/{repo}/issues/{number}/comments` (`Bearer`/`token` auth);
 //! - Jira Cloud: `POST /rest/api/3/issue/{key}/comment` (Basic auth, email:api_token; the body an
-//!   Atlassian Document Format document).
+//!   Atlassian Document Format document);
+//! - Slack incoming webhook: `POST /services/{team}/{channel}/{token}` (the token is the secret;
+//!   plain-text answers: `ok`, `no_service`, `invalid_payload`);
+//! - Microsoft Teams through a Power Automate workflow:
+//!   `POST /workflows/{id}/triggers/manual/paths/invoke?api-version=1&sig={sig}` (also under
+//!   `/powerautomate/automations/direct/`; the body a message with Adaptive Card attachments;
+//!   202 with no body);
+//! - GitLab: `POST /api/v4/projects/{id}/issues/{issue_iid}/notes` (`{id}` numeric or a
+//!   URL-encoded `namespace%2Fproject`; `PRIVATE-TOKEN` or `Bearer` auth);
+//! - Linear: `POST /graphql`, the `commentCreate` mutation (the API key bare in `Authorization`,
+//!   or `Bearer`; errors in a GraphQL `errors` array).
 //!
 //! Each route answers with the vendor's status codes and error documents (so a client's error
 //! handling is exercised as it will be against the real service), and every request is recorded
@@ -13,6 +23,7 @@
 
 // Leaves first: each module uses only those above it.
 mod auth;
+mod percent;
 mod record;
 mod routes;
 mod server;

@@ -1,5 +1,5 @@
-//! `local-ticketing`: the ServiceNow, GitHub and Jira write-back stubs on loopback, for
-//! `make local`. Logs each request; serves until Ctrl-C.
+//! `local-ticketing`: the ServiceNow, GitHub, Jira, Slack, Teams (Power Automate), GitLab and
+//! Linear write-back stubs on loopback, for `make local`. Logs each request; serves until Ctrl-C.
 
 use clap::Parser;
 use local_ticketing::{BasicCredentials, RunningTicketing, TicketingConfig};
@@ -52,6 +52,38 @@ struct Args {
         default_value = "local-jira-token"
     )]
     jira_api_token: String,
+    /// Slack incoming-webhook token (the last segment of `/services/{team}/{channel}/{token}`).
+    #[arg(
+        long,
+        env = "LOCAL_TICKETING_SLACK_TOKEN",
+        hide_env_values = true,
+        default_value = "local-slack-token"
+    )]
+    slack_token: String,
+    /// Power Automate trigger signature (the Teams workflow URL's `sig` query parameter).
+    #[arg(
+        long,
+        env = "LOCAL_TICKETING_TEAMS_SIG",
+        hide_env_values = true,
+        default_value = "local-teams-sig"
+    )]
+    teams_sig: String,
+    /// GitLab token (`PRIVATE-TOKEN: …` or `Authorization: Bearer …`).
+    #[arg(
+        long,
+        env = "LOCAL_TICKETING_GITLAB_TOKEN",
+        hide_env_values = true,
+        default_value = "local-gitlab-token"
+    )]
+    gitlab_token: String,
+    /// Linear API key (`Authorization: <key>` or `Authorization: Bearer <key>`).
+    #[arg(
+        long,
+        env = "LOCAL_TICKETING_LINEAR_API_KEY",
+        hide_env_values = true,
+        default_value = "lin_api_local"
+    )]
+    linear_api_key: String,
 }
 
 #[tokio::main]
@@ -67,6 +99,10 @@ async fn main() -> anyhow::Result<()> {
         servicenow: BasicCredentials::new(args.servicenow_username, args.servicenow_password),
         github_token: args.github_token,
         jira: BasicCredentials::new(args.jira_email, args.jira_api_token),
+        slack_token: args.slack_token,
+        teams_sig: args.teams_sig,
+        gitlab_token: args.gitlab_token,
+        linear_api_key: args.linear_api_key,
     };
     let server = RunningTicketing::start(&args.addr, config).await?;
     println!("local-ticketing listening on {}", server.endpoint_url());

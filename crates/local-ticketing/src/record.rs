@@ -13,8 +13,11 @@ use crate::auth::PresentedAuth;
 pub struct RecordedRequest {
     /// The HTTP method, e.g. `PATCH`.
     pub method: String,
-    /// The path without the query string.
+    /// The path without the query string, as sent (percent-escapes kept).
     pub path: String,
+    /// `path` with percent-escapes decoded (GitLab's `projects/acme%2Fops` reads
+    /// `projects/acme/ops`).
+    pub decoded_path: String,
     /// The query string without the `?`, if the request had one.
     pub query: Option<String>,
     /// Header names lower-cased, in arrival order (repeated headers appear repeatedly).

@@ -1,6 +1,14 @@
-//! The three write-back APIs: status codes, checks in the vendors' order, and their JSON
-//! documents (success and error), so a client meets the same answers it will meet in production.
+//! The write-back APIs: status codes, checks in the vendors' order, and their documents (success
+//! and error), so a client meets the same answers it will meet in production. ServiceNow, GitHub
+//! and Jira are here; the chat webhooks and the other trackers have a module each.
 
+mod gitlab;
+mod linear;
+mod slack;
+mod teams;
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use http::StatusCode;
@@ -8,20 +16,42 @@ use serde_json::{Value, json};
 
 use crate::auth::{PresentedAuth, TicketingConfig};
 
-/// An answer: status, JSON document and any extra headers.
+/// What an answer carries.
+pub(crate) enum Payload {
+    /// A JSON document (`application/json; charset=utf-8`).
+    Json(Value),
+    /// Plain text (`text/plain; charset=utf-8`): Slack's `ok` and error strings.
+    Text(&'static str),
+    /// Nothing, and no `Content-Type`: Power Automate's 202.
+    Empty,
+}
+
+/// An answer: status, body and any extra headers.
 pub(crate) struct Reply {
     pub status: StatusCode,
-    pub body: Value,
+    pub body: Payload,
     pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
-    fn new(status: StatusCode, body: Value) -> Reply {
+    fn with(status: StatusCode, body: Payload) -> Reply {
         Reply {
             status,
             body,
             headers: Vec::new(),
         }
+    }
+
+    fn new(status: StatusCode, body: Value) -> Reply {
+        Reply::with(status, Payload::Json(body))
+    }
+
+    fn text(status: StatusCode, text: &'static str) -> Reply {
+        Reply::with(status, Payload::Text(text))
+    }
+
+    fn empty(status: StatusCode) -> Reply {
+        Reply::with(status, Payload::Empty)
     }
 }
 
@@ -29,18 +59,23 @@ impl Reply {
 pub(crate) struct Incoming<'a> {
     pub method: &'a str,
     pub path: &'a str,
+    /// The query string without the `?`.
+    pub query: Option<&'a str>,
     pub headers: &'a http::HeaderMap,
     pub auth: &'a PresentedAuth,
     /// `None` when the body is not JSON.
     pub body: Option<&'a Value>,
+    /// The body as received (for size limits).
+    pub raw: &'a [u8],
 }
 
-/// What the routes share: credentials, the server's own URL (for `url`/`self` links) and the
-/// next comment id.
+/// What the routes share: credentials, the server's own URL (for `url`/`self` links), the
+/// next comment id and Linear's answers by client-chosen comment id (for idempotent retries).
 pub(crate) struct Context {
     pub config: TicketingConfig,
     pub endpoint: String,
     pub next_id: AtomicU64,
+    pub linear_comments: Mutex<HashMap<String, Value>>,
 }
 
 impl Context {
@@ -57,6 +92,23 @@ pub(crate) fn dispatch(ctx: &Context, req: &Incoming) -> Reply {
             github(ctx, req, owner, repo, number)
         }
         ["rest", "api", "3", "issue", key, "comment"] => jira(ctx, req, key),
+        ["services", _team, _channel, token] => slack::post(ctx, req, token),
+        ["workflows", id, "triggers", "manual", "paths", "invoke"]
+        | [
+            "powerautomate",
+            "automations",
+            "direct",
+            "workflows",
+            id,
+            "triggers",
+            "manual",
+            "paths",
+            "invoke",
+        ] => teams::invoke(ctx, req, id),
+        ["api", "v4", "projects", project, "issues", iid, "notes"] => {
+            gitlab::note(ctx, req, project, iid)
+        }
+        ["graphql"] => linear::graphql(ctx, req),
         _ => Reply::new(StatusCode::NOT_FOUND, json!({"message": "Not Found"})),
     }
 }

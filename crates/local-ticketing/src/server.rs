@@ -1,8 +1,8 @@
 //! The HTTP server: record every request, answer scripted failures first, route the rest.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::body::Body;
@@ -15,11 +15,13 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::auth::{PresentedAuth, TicketingConfig};
+use crate::percent::percent_decode;
 use crate::record::{RecordedRequest, Recorder};
-use crate::routes::{self, Context, Incoming, Reply};
+use crate::routes::{self, Context, Incoming, Payload, Reply};
 
-/// Larger bodies get 413 (write-back notes are a few KiB).
-const MAX_BODY: usize = 1024 * 1024;
+/// Larger bodies get 413 before any route sees them. Write-back notes are a few KiB, but GitLab's
+/// own limit (1,000,000 characters, up to 4 bytes each) must be reachable.
+const MAX_BODY: usize = 4 * 1024 * 1024;
 
 /// Why the server could not start.
 #[derive(Debug, Error)]
@@ -63,6 +65,7 @@ impl RunningTicketing {
                 config,
                 endpoint: format!("http://{local}"),
                 next_id: AtomicU64::new(1001),
+                linear_comments: Mutex::default(),
             },
             recorder: Recorder::default(),
         });
@@ -82,8 +85,9 @@ impl RunningTicketing {
         self.addr
     }
 
-    /// The base URL for all three systems: the ServiceNow instance URL, the GitHub API URL and
-    /// the Jira site URL.
+    /// The base URL for every system: the ServiceNow instance URL, the GitHub API URL, the Jira
+    /// site URL, the Slack and Power Automate webhook hosts, the GitLab instance URL (the API
+    /// under `/api/v4`) and Linear's API host (`/graphql`).
     pub fn endpoint_url(&self) -> String {
         self.shared.context.endpoint.clone()
     }
@@ -143,9 +147,11 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             &Incoming {
                 method: parts.method.as_str(),
                 path: parts.uri.path(),
+                query: parts.uri.query(),
                 headers: &parts.headers,
                 auth: &auth,
                 body: body.as_ref(),
+                raw: &raw,
             },
         ),
     };
@@ -153,6 +159,7 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     shared.recorder.push(RecordedRequest {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
+        decoded_path: percent_decode(parts.uri.path()),
         query: parts.uri.query().map(str::to_owned),
         headers: parts
             .headers
@@ -174,12 +181,22 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
 }
 
 fn respond(reply: Reply) -> Response {
-    let mut response = (reply.status, Body::from(reply.body.to_string())).into_response();
+    let (body, content_type) = match reply.body {
+        Payload::Json(doc) => (
+            Body::from(doc.to_string()),
+            Some("application/json; charset=utf-8"),
+        ),
+        Payload::Text(text) => (Body::from(text), Some("text/plain; charset=utf-8")),
+        Payload::Empty => (Body::empty(), None),
+    };
+    let mut response = (reply.status, body).into_response();
     let headers = response.headers_mut();
-    headers.insert(
-        http::header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json; charset=utf-8"),
-    );
+    if let Some(content_type) = content_type {
+        headers.insert(
+            http::header::CONTENT_TYPE,
+            HeaderValue::from_static(content_type),
+        );
+    }
     for (name, value) in reply.headers {
         if let Ok(value) = HeaderValue::from_str(&value) {
             headers.insert(name, value);

@@ -34,6 +34,10 @@ pub fn delivery_id_header(source: Source) -> Option<&'static str> {
         | Source::Alertmanager
         | Source::Grafana
         | Source::Sentry
+        | Source::Datadog
+        | Source::NewRelic
+        | Source::Dynatrace
+        | Source::Splunk
         | Source::Generic => None,
     }
 }
@@ -61,6 +65,10 @@ mod tests {
                 (Source::Sentry, None),
                 (Source::GitLab, Some("idempotency-key")),
                 (Source::Linear, Some("linear-delivery")),
+                (Source::Datadog, None),
+                (Source::NewRelic, None),
+                (Source::Dynatrace, None),
+                (Source::Splunk, None),
                 (Source::Generic, None),
             ]
         );

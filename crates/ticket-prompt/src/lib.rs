@@ -32,8 +32,15 @@ mod invoke;
 mod prompt;
 mod write_back;
 
+// The analysis as a notification (Slack, Teams) or a comment (GitLab, Linear).
+mod chat;
+
 mod direct_invoke;
 
+pub use chat::{
+    GITLAB_NOTE_MAX_CHARS, LINEAR_COMMENT_MAX_CHARS, SLACK_TEXT_MAX_CHARS, TEAMS_CARD_MAX_BYTES,
+    gitlab_note, linear_comment, slack_message, teams_message,
+};
 pub use direct_invoke::DirectInvoke;
 pub use error::TicketError;
 pub use files::AttachedFile;

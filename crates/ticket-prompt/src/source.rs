@@ -28,13 +28,21 @@ pub enum Source {
     GitLab,
     /// Linear issues (entity webhooks).
     Linear,
+    /// Datadog monitor notifications (the Webhooks integration, the bridge's payload template).
+    Datadog,
+    /// New Relic workflow notifications (webhook destination, the default payload template).
+    NewRelic,
+    /// Dynatrace problem notifications (webhook integration, the bridge's payload template).
+    Dynatrace,
+    /// Splunk's webhook alert action.
+    Splunk,
     /// Anything else that can POST the bridge's own JSON shape.
     Generic,
 }
 
 impl Source {
     /// Every source the bridge accepts, in the order the manual lists them (docs/sources/).
-    pub const ALL: [Source; 11] = [
+    pub const ALL: [Source; 15] = [
         Source::ServiceNow,
         Source::Jira,
         Source::Zendesk,
@@ -45,6 +53,10 @@ impl Source {
         Source::Sentry,
         Source::GitLab,
         Source::Linear,
+        Source::Datadog,
+        Source::NewRelic,
+        Source::Dynatrace,
+        Source::Splunk,
         Source::Generic,
     ];
 
@@ -62,14 +74,12 @@ impl Source {
             Source::Sentry => "sentry",
             Source::GitLab => "gitlab",
             Source::Linear => "linear",
+            Source::Datadog => "datadog",
+            Source::NewRelic => "newrelic",
+            Source::Dynatrace => "dynatrace",
+            Source::Splunk => "splunk",
             Source::Generic => "generic",
         }
-    }
-
-    /// Whether the source sends alert groups (several alerts in one notification, repeated while
-    /// they fire) rather than one ticket per delivery.
-    pub fn sends_alert_groups(self) -> bool {
-        matches!(self, Source::Alertmanager | Source::Grafana)
     }
 
     /// Looks a `/webhook/{source}` segment up; source names are lowercase ASCII.
@@ -78,7 +88,7 @@ impl Source {
     }
 
     /// What the vendor calls its tickets, for the prompt.
-    pub(crate) fn ticket_noun(self) -> &'static str {
+    pub fn ticket_noun(self) -> &'static str {
         match self {
             Source::ServiceNow => "ServiceNow incident",
             Source::Jira => "Jira issue",
@@ -90,6 +100,10 @@ impl Source {
             Source::Sentry => "Sentry alert",
             Source::GitLab => "GitLab issue",
             Source::Linear => "Linear issue",
+            Source::Datadog => "Datadog alert",
+            Source::NewRelic => "New Relic issue",
+            Source::Dynatrace => "Dynatrace problem",
+            Source::Splunk => "Splunk alert",
             Source::Generic => "ticket",
         }
     }

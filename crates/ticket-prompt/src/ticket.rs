@@ -214,6 +214,50 @@ const LINEAR: Labels = Labels {
     ..GENERIC
 };
 
+const DATADOG: Labels = Labels {
+    id: "Event id",
+    urgency: "Alert type",
+    status: "Transition",
+    category: "Event type",
+    group: "Organisation",
+    labels: "Tags",
+    source_id: "Monitor id",
+    description: "Message",
+    ..GENERIC
+};
+
+const NEW_RELIC: Labels = Labels {
+    id: "Issue id",
+    status: "State",
+    category: "Trigger",
+    group: "Workflow",
+    labels: "Alert policies",
+    ..GENERIC
+};
+
+const DYNATRACE: Labels = Labels {
+    id: "Problem",
+    priority: "Severity",
+    urgency: "Impact",
+    status: "State",
+    group: "Impacted entity",
+    labels: "Tags",
+    source_id: "Problem id (PID)",
+    description: "Details",
+    ..GENERIC
+};
+
+const SPLUNK: Labels = Labels {
+    id: "Alert",
+    title: "Search",
+    group: "App",
+    requester: "Owner",
+    url: "Results",
+    source_id: "Search id (sid)",
+    description: "First result",
+    ..GENERIC
+};
+
 const GENERIC: Labels = Labels {
     id: "Ticket",
     title: "Title",
@@ -272,6 +316,10 @@ impl Ticket {
             Source::Sentry => &SENTRY,
             Source::GitLab => &GITLAB,
             Source::Linear => &LINEAR,
+            Source::Datadog => &DATADOG,
+            Source::NewRelic => &NEW_RELIC,
+            Source::Dynatrace => &DYNATRACE,
+            Source::Splunk => &SPLUNK,
             Source::Generic => &GENERIC,
         }
     }

@@ -22,7 +22,7 @@ pub const JIRA_COMMENT_MAX_CHARS: usize = 32_767;
 pub const SERVICENOW_NOTE_MAX_CHARS: usize = 60_000;
 
 /// The first line of every note: who wrote it, and the job that holds the whole analysis.
-fn heading(job_id: &str) -> String {
+pub(crate) fn heading(job_id: &str) -> String {
     format!("AI analysis (AgentCore bridge, job {job_id}):")
 }
 
@@ -60,7 +60,12 @@ pub fn jira_comment(analysis: &str, job_id: &str) -> Value {
 
 /// `render(analysis)`, or, when its measured size is over `max`, `render` of the longest prefix
 /// of `analysis` (in characters) followed by the truncation note that fits.
-fn fit<T>(analysis: &str, job_id: &str, max: usize, render: impl Fn(&str) -> (T, usize)) -> T {
+pub(crate) fn fit<T>(
+    analysis: &str,
+    job_id: &str,
+    max: usize,
+    render: impl Fn(&str) -> (T, usize),
+) -> T {
     let (whole, size) = render(analysis);
     if size <= max {
         return whole;

@@ -182,19 +182,18 @@ async fn now(agent: &AgentClient, ready: &Ready<'_>) -> Dispatch {
     }
 }
 
-/// Records the job and queues it; the message carries what the worker needs, including which
-/// ticket to write to: only for a signed delivery (an unsigned one could name any ticket, and
-/// the integration user would write agent text into it), and the worker writes only if it holds
-/// credentials for it.
+/// Records the job and queues it; the message carries what the worker needs, including where
+/// the analysis goes: a ticket only for a signed delivery (an unsigned one could name any
+/// ticket, and the integration user would write agent text into it); a chat channel, which the
+/// configuration fixes, for any accepted alert. The worker writes only if it holds credentials.
 async fn enqueue(
     jobs: &Jobs,
     new: NewJob,
     check: &ReplayCheck,
     ready: Ready<'_>,
 ) -> Result<Recorded, BridgeError> {
-    let write_back = (ready.origin == Origin::Signed)
-        .then(|| Target::for_ticket(ready.ticket))
-        .flatten()
+    let write_back = Target::for_ticket(ready.ticket)
+        .filter(|t| ready.origin == Origin::Signed || !t.names_a_ticket())
         .and_then(|t| serde_json::to_value(t).ok());
     let Ready {
         source,

@@ -70,4 +70,4 @@ pub use metrics::{DeliveryFigures, Metrics};
 pub use response::{ErrorSpec, error_catalogue, error_spec};
 pub use route::{Route, route};
 pub use sdk::sdk_defaults;
-pub use write_back::WriteBackError;
+pub use write_back::{TARGET_NAMES as WRITE_BACK_TARGETS, WriteBackError};

@@ -125,6 +125,15 @@ pub fn read(req: Request, user_id_header: Option<&str>) -> (Inbound, Result<Rout
     let route = route(req.method(), &path);
     let headers = req.headers();
     let delivery = match &route {
+        // Splunk's alert action sends no headers: its token is in the URL's query.
+        Ok(Route::Webhook(Source::Splunk)) => DeliveryHeaders {
+            signature: req
+                .query_string_parameters_ref()
+                .and_then(|q| q.first(signature::SPLUNK_TOKEN_PARAMETER))
+                .map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty()),
+            ..delivery_headers(headers, Source::Splunk)
+        },
         Ok(Route::Webhook(source)) => delivery_headers(headers, *source),
         _ => DeliveryHeaders::default(),
     };

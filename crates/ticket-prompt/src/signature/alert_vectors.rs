@@ -166,3 +166,25 @@ fn gitlab_and_alertmanager_tokens_are_the_secret_itself() {
     assert!(!signs_time(Source::GitLab) && !signs_time(Source::Alertmanager));
     assert!(signs_time(Source::Grafana));
 }
+
+#[test]
+fn splunk_token_and_the_unsigned_monitoring_sources() {
+    let now = SystemTime::now();
+    let k = keys(Source::Splunk, "splunk-url-token");
+    let check = |token: &str| verify(Source::Splunk, &k, b"{}", presented(token, None), now);
+    assert_eq!(check("splunk-url-token"), Ok(()));
+    assert_eq!(check("splunk-url-tokem"), Err(SignatureError::Mismatch));
+    assert_eq!(
+        verify(Source::Splunk, &k, b"{}", Presented::default(), now),
+        Err(SignatureError::Missing("token"))
+    );
+    for source in [Source::Datadog, Source::NewRelic, Source::Dynatrace] {
+        assert!(!can_sign(source));
+        let k = keys(source, "anything");
+        assert_eq!(
+            verify(source, &k, b"{}", presented("anything", None), now),
+            Err(SignatureError::Unsupported),
+            "{source:?}"
+        );
+    }
+}

@@ -12,6 +12,9 @@
 //! | linear | `Linear-Signature: <hex>`; the body's `webhookTimestamp` (epoch ms) | HMAC-SHA256(secret, body) |
 //! | gitlab | `X-Gitlab-Token: <secret>` | none: the secret itself, compared |
 //! | alertmanager | `Authorization: Bearer <secret>` (`http_config.authorization`) | none: the secret itself, compared |
+//! | splunk | the URL's `?token=<secret>` query parameter (its alert action sends no headers) | none: the secret itself, compared |
+//!
+//! Datadog, New Relic and Dynatrace sign nothing: their custom headers carry the API key.
 //!
 //! Comparisons are constant-time (`hmac`'s `verify_slice`; `subtle` for the plain tokens). Where a
 //! timestamp is signed it must be within five minutes of now, either way (Linear's own SDK allows
@@ -64,6 +67,10 @@ pub fn headers(source: Source) -> SignatureHeaders {
         Source::Linear => ("linear-signature", None),
         Source::GitLab => ("x-gitlab-token", None),
         Source::Alertmanager => ("authorization", None),
+        // Not a header: the query parameter (see `SPLUNK_TOKEN_PARAMETER`).
+        Source::Splunk => (SPLUNK_TOKEN_PARAMETER, None),
+        // Unsigned: no secret can be configured for them (see `can_sign`).
+        Source::Datadog | Source::NewRelic | Source::Dynatrace => ("", None),
     };
     SignatureHeaders {
         signature,
@@ -87,9 +94,25 @@ pub enum SignatureError {
     /// sender with a wrong clock.
     #[error("signed timestamp is more than 5 minutes (Linear: 1 minute) from now")]
     Expired,
+    /// The source has no signature scheme.
+    #[error("this source's deliveries are not signed")]
+    Unsupported,
     /// The signed body carries no usable timestamp (Linear's `webhookTimestamp`).
     #[error("the signed body has no webhookTimestamp in epoch milliseconds")]
     BodyTimestamp,
+}
+
+/// The query parameter Splunk's token travels in: its webhook alert action sends a URL and a
+/// body, nothing else.
+pub const SPLUNK_TOKEN_PARAMETER: &str = "token";
+
+/// Whether `source` has a signature (or token) scheme; Datadog's, New Relic's and Dynatrace's
+/// webhooks are authenticated by the API key in their custom headers only.
+pub fn can_sign(source: Source) -> bool {
+    !matches!(
+        source,
+        Source::Datadog | Source::NewRelic | Source::Dynatrace
+    )
 }
 
 /// Whether `source`'s scheme signs a time, so a captured delivery goes stale: Zendesk, ServiceNow,
@@ -146,6 +169,9 @@ pub fn verify(
     now: SystemTime,
 ) -> Result<(), SignatureError> {
     let names = headers(source);
+    if !can_sign(source) {
+        return Err(SignatureError::Unsupported);
+    }
     let signature = presented.signature.map(str::trim).filter(|s| !s.is_empty());
     let signature = signature.ok_or(SignatureError::Missing(names.signature))?;
     let malformed = SignatureError::Malformed(names.signature);
@@ -159,7 +185,8 @@ pub fn verify(
             }
             Ok(())
         }
-        Source::GitLab => any_token(keys, signature.as_bytes()),
+        Source::GitLab | Source::Splunk => any_token(keys, signature.as_bytes()),
+        Source::Datadog | Source::NewRelic | Source::Dynatrace => Err(SignatureError::Unsupported),
         Source::Alertmanager => match signature.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
                 any_token(keys, token.trim().as_bytes())

@@ -6,7 +6,8 @@ use serde_json::{Map, Value};
 
 use super::fields::Fields;
 use super::{
-    alert_group, generic, github, gitlab, jira, linear, pagerduty, sentry, servicenow, zendesk,
+    alert_group, datadog, dynatrace, generic, github, gitlab, jira, linear, newrelic, pagerduty,
+    sentry, servicenow, splunk, zendesk,
 };
 use crate::error::TicketError;
 use crate::json::parse_object;
@@ -46,6 +47,10 @@ pub fn read_delivery(
         Source::Sentry => sentry::event(&f, event_hint),
         Source::GitLab => gitlab::event(&f),
         Source::Linear => linear::event(&f),
+        Source::Datadog => datadog::event(&f),
+        Source::NewRelic => newrelic::event(&f),
+        Source::Dynatrace => dynatrace::event(&f),
+        Source::Splunk => splunk::event(&f),
         Source::Generic => generic::event(&f),
     };
     // The name is the sender's text and ends up in logs and responses: keep it short.
@@ -73,6 +78,9 @@ fn actor_paths(source: Source) -> &'static [&'static str] {
         Source::Alertmanager | Source::Grafana => alert_group::ACTOR_PATHS,
         Source::Sentry | Source::Linear => &["actor.id", "actor.name"],
         Source::GitLab => &["user.username"],
+        Source::Datadog => &["user"],
+        // Monitoring tools raise these alerts themselves: no user causes them.
+        Source::NewRelic | Source::Dynatrace | Source::Splunk => &[],
         Source::Generic => &["actor"],
     }
 }
@@ -106,6 +114,10 @@ impl Delivery {
             Source::Sentry => sentry::ticket(&f, limits),
             Source::GitLab => gitlab::ticket(&f, limits),
             Source::Linear => linear::ticket(&f, limits),
+            Source::Datadog => datadog::ticket(&f, limits),
+            Source::NewRelic => newrelic::ticket(&f, limits),
+            Source::Dynatrace => dynatrace::ticket(&f, limits),
+            Source::Splunk => splunk::ticket(&f, limits),
             Source::Generic => generic::ticket(&f, limits),
         }?;
         enforce_total(&mut ticket, limits);
@@ -114,13 +126,24 @@ impl Delivery {
 
     /// What makes two deliveries the same when their bodies differ but mean one thing: for alert
     /// groups, the group, its status and its firing alerts (a `repeat_interval` resend differs
-    /// only in `notification_reason`). `None` for sources whose body (or delivery id) is the
-    /// identity. The bridge keys its jobs by this, so a repeat never runs the agent twice.
+    /// only in `notification_reason`); for Linear, the body without its `webhookTimestamp` (a
+    /// retry is stamped anew to pass the one-minute check). `None` for sources whose body (or
+    /// delivery id) is the identity. The bridge keys its jobs by this, so a repeat or retry never
+    /// runs the agent twice.
     pub fn identity(&self) -> Option<String> {
-        if self.source.sends_alert_groups() {
-            alert_group::identity(&Fields::new(&self.body))
-        } else {
-            None
+        match self.source {
+            Source::Alertmanager | Source::Grafana => {
+                alert_group::identity(&Fields::new(&self.body))
+            }
+            Source::Linear => {
+                let mut unstamped = self.body.clone();
+                unstamped.remove("webhookTimestamp");
+                Some(Value::Object(unstamped).to_string())
+            }
+            Source::Datadog => datadog::identity(&Fields::new(&self.body)),
+            Source::NewRelic => newrelic::identity(&Fields::new(&self.body)),
+            Source::Dynatrace => dynatrace::identity(&Fields::new(&self.body)),
+            _ => None,
         }
     }
 }
@@ -139,6 +162,10 @@ pub fn default_events(source: Source) -> &'static [&'static str] {
         Source::Sentry => &["event_alert.triggered", "metric_alert.critical"],
         Source::GitLab => &["issue.open"],
         Source::Linear => &["issue.create"],
+        Source::Datadog => &["triggered", "re-triggered", "renotify"],
+        Source::NewRelic => &["activated"],
+        Source::Dynatrace => &["open"],
+        Source::Splunk => &["alert"],
         Source::Generic => &["created"],
     }
 }

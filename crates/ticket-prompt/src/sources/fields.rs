@@ -52,6 +52,27 @@ impl<'a> Fields<'a> {
         Ok(text.filter(|s| !s.trim().is_empty()))
     }
 
+    /// The field as text in lower case, empty when absent (event names: `ACTIVATED`, `OPEN`).
+    pub(crate) fn lower(&self, path: &str) -> String {
+        self.text(path)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+    }
+
+    /// What makes deliveries of `source` about the thing at `id_path` one delivery: that thing in
+    /// the state `event` (a resend in the same state is the same delivery); `None` without it.
+    pub(crate) fn keyed_by_state(
+        &self,
+        source: &str,
+        id_path: &str,
+        event: &str,
+    ) -> Option<String> {
+        let id = self.text(id_path).ok().flatten()?;
+        Some(format!("{source}\n{id}\n{event}"))
+    }
+
     /// The field cleaned and capped; records the field in `truncated` when cut.
     pub(crate) fn capped(
         &self,
@@ -65,7 +86,7 @@ impl<'a> Fields<'a> {
     }
 
     /// A list of strings (labels, tags): an array of strings or of objects with a `name` (GitLab's
-    /// labels: a `title`), or a
+    /// labels: a `title`), or a comma- or
     /// space-separated string (Zendesk placeholders render tags that way). Each entry is cleaned
     /// and capped; at most `max_items` are kept.
     pub(crate) fn list(
@@ -76,7 +97,13 @@ impl<'a> Fields<'a> {
     ) -> Result<Vec<String>, TicketError> {
         let items: Vec<String> = match self.value(path) {
             None | Some(Value::Null) => vec![],
-            Some(Value::String(s)) => s.split_whitespace().map(str::to_owned).collect(),
+            // Zendesk renders tags space-separated, Datadog's `$TAGS` and Dynatrace's `{Tags}`
+            // comma-separated.
+            Some(Value::String(s)) => s
+                .split(|c: char| c.is_whitespace() || c == ',')
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned)
+                .collect(),
             Some(Value::Array(a)) => a
                 .iter()
                 .filter_map(|v| match v {

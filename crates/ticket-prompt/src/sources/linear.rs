@@ -64,4 +64,20 @@ mod tests {
         assert_eq!(t.group.as_deref(), Some("ENG"));
         assert_eq!(t.labels, ["bug"]);
     }
+
+    #[test]
+    fn a_retry_stamped_anew_is_the_same_delivery() {
+        let body = |stamp: u64| {
+            json!({"action": "create", "type": "Issue", "webhookTimestamp": stamp,
+            "data": {"identifier": "ENG-1", "title": "t"}})
+            .to_string()
+        };
+        let identity = |stamp| {
+            read_delivery(Source::Linear, body(stamp).as_bytes(), None)
+                .unwrap()
+                .identity()
+        };
+        assert_eq!(identity(1_795_338_720_123), identity(1_795_338_780_000));
+        assert!(!identity(1).unwrap().contains("webhookTimestamp"));
+    }
 }

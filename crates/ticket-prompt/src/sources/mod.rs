@@ -7,14 +7,18 @@ mod fields;
 mod mapping;
 
 mod alert_group;
+mod datadog;
+mod dynatrace;
 mod generic;
 mod github;
 mod gitlab;
 mod jira;
 mod linear;
+mod newrelic;
 mod pagerduty;
 mod sentry;
 mod servicenow;
+mod splunk;
 mod zendesk;
 
 mod delivery;

@@ -1,5 +1,6 @@
 //! Per-source settings. For a source `S` (`SERVICENOW`, `JIRA`, `ZENDESK`, `PAGERDUTY`, `GITHUB`,
-//! `ALERTMANAGER`, `GRAFANA`, `SENTRY`, `GITLAB`, `LINEAR`, `GENERIC`):
+//! `ALERTMANAGER`, `GRAFANA`, `SENTRY`, `GITLAB`, `LINEAR`, `DATADOG`, `NEWRELIC`, `DYNATRACE`,
+//! `SPLUNK`, `GENERIC`):
 //! - `S_EVENTS`: comma-separated event names to analyse (default: the creation events);
 //! - `S_WEBHOOK_SECRET`: the signing secret, or a JSON array of secrets during a rotation (for
 //!   local use: in AWS the template sets the reference below, never a value);
@@ -12,13 +13,13 @@
 
 use std::collections::HashMap;
 
-use ticket_prompt::signature::SigningKey;
+use ticket_prompt::signature::{self, SigningKey};
 use ticket_prompt::{Source, default_events};
 
 use super::secret_ref::SecretRef;
 use super::signing_secret::signing_keys;
 use super::vars::{ConfigError, Vars};
-use super::write_back::{Credentials, WRITE_BACK_SOURCES, WriteBackSetting};
+use super::write_back::{Credentials, WRITE_BACK_RULE, WRITE_BACK_SOURCES, WriteBackSetting};
 
 /// One source's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -115,6 +116,10 @@ fn var_names(source: Source) -> VarNames {
         Source::Sentry => var_names!("SENTRY"),
         Source::GitLab => var_names!("GITLAB"),
         Source::Linear => var_names!("LINEAR"),
+        Source::Datadog => var_names!("DATADOG"),
+        Source::NewRelic => var_names!("NEWRELIC"),
+        Source::Dynatrace => var_names!("DYNATRACE"),
+        Source::Splunk => var_names!("SPLUNK"),
         Source::Generic => var_names!("GENERIC"),
     }
 }
@@ -160,6 +165,17 @@ fn signing(vars: &Vars, source: Source, names: &VarNames) -> Result<Signing, Con
     let (secret_var, ref_var) = (names.secret, names.secret_ref);
     match (vars.get(secret_var), vars.get(ref_var)) {
         (None, None) => Ok(Signing::Off),
+        (Some(_), _) | (_, Some(_)) if !signature::can_sign(source) => Err(ConfigError::new(
+            if vars.get(secret_var).is_some() {
+                secret_var
+            } else {
+                ref_var
+            },
+            format!(
+                "{} deliveries are not signed: the API key in their custom headers authenticates them",
+                source.as_str()
+            ),
+        )),
         (Some(_), Some(_)) => Err(ConfigError::new(
             ref_var,
             format!("set either {secret_var} or {ref_var}, not both"),
@@ -201,10 +217,7 @@ fn write_back(
         },
     };
     if !WRITE_BACK_SOURCES.contains(&source) {
-        return Err(ConfigError::new(
-            names.write_back,
-            "write-back is supported for servicenow, github and jira",
-        ));
+        return Err(ConfigError::new(names.write_back, WRITE_BACK_RULE));
     }
     Ok(Some(setting))
 }
@@ -256,6 +269,10 @@ mod tests {
             ("JIRA_WEBHOOK_SECRET_REF", "/bridge/jira"),
         ]);
         assert_eq!(both.unwrap_err().variable, "JIRA_WEBHOOK_SECRET_REF");
+        for unsigned in ["DATADOG_WEBHOOK_SECRET", "NEWRELIC_WEBHOOK_SECRET_REF"] {
+            let err = load_with(&[(unsigned, "some-secret-value")]).unwrap_err();
+            assert_eq!(err.variable, unsigned);
+        }
         let by_ref = load_with(&[("JIRA_WEBHOOK_SECRET_REF", "/bridge/jira")]).unwrap();
         assert!(matches!(
             &by_ref[&Source::Jira].signing,

@@ -1,6 +1,7 @@
-//! Write-back credentials: where a source's ticket-system credentials are
-//! (`<SOURCE>_WRITE_BACK` inline for local runs, `<SOURCE>_WRITE_BACK_REF` in AWS) and the JSON
-//! they are written in. Checked when read, so a bad setting names its variable at cold start.
+//! Write-back credentials: where a source's ticket-system credentials (or, for sources with no
+//! ticket of their own, the chat webhook the analysis goes to) are (`<SOURCE>_WRITE_BACK` inline
+//! for local runs, `<SOURCE>_WRITE_BACK_REF` in AWS) and the JSON they are written in. Checked
+//! when read, so a bad setting names its variable at cold start.
 
 use serde_json::Value;
 use ticket_prompt::Source;
@@ -8,8 +9,33 @@ use ticket_prompt::Source;
 use super::secret_ref::SecretRef;
 use super::transport::{SECURE_URL_RULE, is_secure_or_local};
 
-/// The sources whose tickets the bridge can write back to.
-pub const WRITE_BACK_SOURCES: [Source; 3] = [Source::ServiceNow, Source::GitHub, Source::Jira];
+/// The sources whose analyses the bridge can post: to the ticket (ServiceNow, GitHub, Jira,
+/// GitLab, Linear) or, for alerts, to a Slack or Teams channel.
+pub const WRITE_BACK_SOURCES: [Source; 12] = [
+    Source::ServiceNow,
+    Source::GitHub,
+    Source::Jira,
+    Source::GitLab,
+    Source::Linear,
+    Source::Alertmanager,
+    Source::Grafana,
+    Source::Sentry,
+    Source::Datadog,
+    Source::NewRelic,
+    Source::Dynatrace,
+    Source::Splunk,
+];
+
+/// The sources whose analyses go to a chat channel (alerts: they have no ticket to write to).
+pub const CHAT_SOURCES: [Source; 7] = [
+    Source::Alertmanager,
+    Source::Grafana,
+    Source::Sentry,
+    Source::Datadog,
+    Source::NewRelic,
+    Source::Dynatrace,
+    Source::Splunk,
+];
 
 /// Where a source's write-back credentials are.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,8 +53,10 @@ pub enum WriteBackSetting {
 
 /// Ticket-system credentials, as JSON in the configuration or secret:
 /// ServiceNow `{"instance_url", "username", "password"}`, GitHub `{"token", "api_url"?}`,
-/// Jira `{"base_url", "email", "api_token"}`. `Debug` shows where and as whom, never the password
-/// or token (a configuration dump or a panic message must not leak them).
+/// Jira `{"base_url", "email", "api_token"}`, GitLab `{"token", "api_url"?}`, Linear
+/// `{"api_key", "api_url"?}`; for alert sources `{"sink": "slack" | "teams", "webhook_url"}`.
+/// `Debug` shows where and as whom, never the password, token or webhook URL (a configuration
+/// dump or a panic message must not leak them; a chat webhook's URL is its credential).
 #[derive(Clone, PartialEq, Eq)]
 pub enum Credentials {
     /// Basic auth against the instance's Table API.
@@ -56,11 +84,41 @@ pub enum Credentials {
         /// Its API token.
         api_token: String,
     },
+    /// A token for GitLab's REST API (sent as `Authorization: Bearer`).
+    GitLab {
+        /// `https://gitlab.com` unless self-managed, without a trailing slash.
+        api_url: String,
+        /// A personal, project or group access token with the `api` scope.
+        token: String,
+    },
+    /// An API key for Linear's GraphQL API.
+    Linear {
+        /// `https://api.linear.app` (the GraphQL endpoint is `/graphql` under it).
+        api_url: String,
+        /// A personal API key (sent bare in `Authorization`, as Linear takes it).
+        api_key: String,
+    },
+    /// A Slack incoming webhook.
+    Slack {
+        /// `https://hooks.slack.com/services/…`: the URL is the credential.
+        webhook_url: String,
+    },
+    /// A Microsoft Teams workflow webhook ("When a Teams webhook request is received").
+    Teams {
+        /// The workflow's HTTP URL, signed (`sig=`): the URL is the credential.
+        webhook_url: String,
+    },
 }
 
 impl std::fmt::Debug for Credentials {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         const HIDDEN: &str = "<redacted>";
+        let mut api = |name: &str, url: &str, secret: &str| {
+            f.debug_struct(name)
+                .field("api_url", &url)
+                .field(secret, &HIDDEN)
+                .finish()
+        };
         match self {
             Credentials::ServiceNow {
                 instance_url,
@@ -72,11 +130,9 @@ impl std::fmt::Debug for Credentials {
                 .field("username", username)
                 .field("password", &HIDDEN)
                 .finish(),
-            Credentials::GitHub { api_url, .. } => f
-                .debug_struct("GitHub")
-                .field("api_url", api_url)
-                .field("token", &HIDDEN)
-                .finish(),
+            Credentials::GitHub { api_url, .. } => api("GitHub", api_url, "token"),
+            Credentials::GitLab { api_url, .. } => api("GitLab", api_url, "token"),
+            Credentials::Linear { api_url, .. } => api("Linear", api_url, "api_key"),
             Credentials::Jira {
                 base_url, email, ..
             } => f
@@ -84,6 +140,14 @@ impl std::fmt::Debug for Credentials {
                 .field("base_url", base_url)
                 .field("email", email)
                 .field("api_token", &HIDDEN)
+                .finish(),
+            Credentials::Slack { .. } => f
+                .debug_struct("Slack")
+                .field("webhook_url", &HIDDEN)
+                .finish(),
+            Credentials::Teams { .. } => f
+                .debug_struct("Teams")
+                .field("webhook_url", &HIDDEN)
                 .finish(),
         }
     }
@@ -130,10 +194,29 @@ impl Credentials {
                 email: field("email")?,
                 api_token: field("api_token")?,
             }),
-            _ => Err("write-back is supported for servicenow, github and jira".into()),
+            Source::GitLab => Ok(Credentials::GitLab {
+                api_url: base("api_url", Some("https://gitlab.com"))?,
+                token: field("token")?,
+            }),
+            Source::Linear => Ok(Credentials::Linear {
+                api_url: base("api_url", Some("https://api.linear.app"))?,
+                api_key: field("api_key")?,
+            }),
+            source if CHAT_SOURCES.contains(&source) => {
+                let webhook_url = base("webhook_url", None)?;
+                match field("sink")?.as_str() {
+                    "slack" => Ok(Credentials::Slack { webhook_url }),
+                    "teams" => Ok(Credentials::Teams { webhook_url }),
+                    _ => Err("'sink' must be slack or teams".into()),
+                }
+            }
+            _ => Err(WRITE_BACK_RULE.into()),
         }
     }
 }
+
+/// Which sources can post their analyses, for error messages.
+pub(super) const WRITE_BACK_RULE: &str = "write-back is supported for servicenow, github, jira, gitlab and linear; the alert sources (alertmanager, grafana, sentry, datadog, newrelic, dynatrace, splunk) post to a slack or teams sink";
 
 #[cfg(test)]
 mod tests {

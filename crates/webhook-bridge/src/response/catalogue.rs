@@ -88,6 +88,7 @@ fn every_error() -> Vec<BridgeError> {
         BridgeError::Signature(SignatureError::Mismatch),
         BridgeError::Signature(SignatureError::Expired),
         BridgeError::Signature(SignatureError::BodyTimestamp),
+        BridgeError::Signature(SignatureError::Unsupported),
         BridgeError::SigningRequired("github"),
         BridgeError::UnknownAgent("nobody".into()),
         BridgeError::JobNotFound,
@@ -121,7 +122,8 @@ fn every_error() -> Vec<BridgeError> {
                 | SignatureError::Malformed(_)
                 | SignatureError::Mismatch
                 | SignatureError::Expired
-                | SignatureError::BodyTimestamp,
+                | SignatureError::BodyTimestamp
+                | SignatureError::Unsupported,
             )
             | BridgeError::SigningRequired(_)
             | BridgeError::UnknownAgent(_)

@@ -1,5 +1,5 @@
 //! Posting an analysis back to its ticket: a ServiceNow work note, a GitHub issue comment, a
-//! Jira comment. The bridge holds the ticket-system credentials, so the agent needs none; URLs
+//! Jira comment, a GitLab note, a Linear comment; or, for alerts, to a Slack or Teams channel. The bridge holds the ticket-system credentials, so the agent needs none; URLs
 //! are built from the configured base URL and validated ids only, never from a payload's URLs.
 
 mod error;
@@ -15,4 +15,4 @@ mod post;
 pub use credentials::WriteBackCredentials;
 pub use error::WriteBackError;
 pub use post::{Posted, TicketWriter};
-pub use target::Target;
+pub use target::{TARGET_NAMES, Target};

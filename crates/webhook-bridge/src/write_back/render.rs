@@ -2,8 +2,12 @@
 
 use base64::Engine;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
-use ticket_prompt::{github_comment, jira_comment, servicenow_work_note};
+use ticket_prompt::{
+    github_comment, gitlab_note, jira_comment, linear_comment, servicenow_work_note, slack_message,
+    teams_message,
+};
 
 use super::error::WriteBackError;
 use super::target::Target;
@@ -16,10 +20,36 @@ pub struct WriteBackRequest {
     pub method: http::Method,
     /// The configured base URL plus the target's path.
     pub url: String,
-    /// The `Authorization` header value.
-    pub authorization: String,
+    /// The `Authorization` header value; chat webhooks carry their credential in the URL.
+    pub authorization: Option<String>,
     /// The JSON body.
     pub body: Value,
+    /// What a successful answer looks like.
+    pub success: Success,
+}
+
+/// How the answer tells success.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Success {
+    /// Any 2xx.
+    Status,
+    /// A 2xx whose GraphQL document reports `commentCreate.success` and no `errors` (Linear
+    /// answers refusals with 200 and an `errors` array).
+    LinearCommentCreated,
+}
+
+/// The GraphQL mutation that adds a comment to a Linear issue.
+const LINEAR_COMMENT_CREATE: &str = "mutation BridgeComment($input: CommentCreateInput!) { commentCreate(input: $input) { success comment { id } } }";
+
+/// A UUID (version 4 layout) derived from the job id: Linear keeps a comment's client-chosen
+/// id, so a retried post of the same job is the same comment, never a second one.
+fn comment_id(job_id: &str) -> String {
+    let digest = Sha256::digest(format!("linear-comment:{job_id}").as_bytes());
+    let mut bytes = [0u8; 16];
+    bytes.copy_from_slice(&digest[..16]);
+    uuid::Builder::from_random_bytes(bytes)
+        .into_uuid()
+        .to_string()
 }
 
 /// The request that posts `analysis` to `target` with `creds`, rendered for the target (text
@@ -52,8 +82,9 @@ pub fn request(
         ) => Ok(WriteBackRequest {
             method: http::Method::PATCH,
             url: format!("{instance_url}/api/now/table/{table}/{sys_id}"),
-            authorization: basic(username, password),
+            authorization: Some(basic(username, password)),
             body: json!({ "work_notes": servicenow_work_note(analysis, job_id) }),
+            success: Success::Status,
         }),
         (
             Target::GitHub {
@@ -64,8 +95,9 @@ pub fn request(
         ) => Ok(WriteBackRequest {
             method: http::Method::POST,
             url: format!("{api_url}/repos/{repository}/issues/{issue_number}/comments"),
-            authorization: format!("Bearer {token}"),
+            authorization: Some(format!("Bearer {token}")),
             body: json!({ "body": github_comment(analysis, job_id) }),
+            success: Success::Status,
         }),
         (
             Target::Jira { issue_key },
@@ -79,12 +111,61 @@ pub fn request(
             // v3: the body is an Atlassian Document Format document, whose text is never parsed
             // as wiki markup.
             url: format!("{base_url}/rest/api/3/issue/{issue_key}/comment"),
-            authorization: basic(email, api_token),
+            authorization: Some(basic(email, api_token)),
             body: json!({ "body": jira_comment(analysis, job_id) }),
+            success: Success::Status,
+        }),
+        (Target::GitLab { project, issue_iid }, Credentials::GitLab { api_url, token }) => {
+            Ok(WriteBackRequest {
+                method: http::Method::POST,
+                // The project by its full path, URL-encoded as one segment (its segments are
+                // checked: only `/` needs encoding).
+                url: format!(
+                    "{api_url}/api/v4/projects/{}/issues/{issue_iid}/notes",
+                    project.replace('/', "%2F")
+                ),
+                authorization: Some(format!("Bearer {token}")),
+                body: json!({ "body": gitlab_note(analysis, job_id) }),
+                success: Success::Status,
+            })
+        }
+        (Target::Linear { issue }, Credentials::Linear { api_url, api_key }) => {
+            Ok(WriteBackRequest {
+                method: http::Method::POST,
+                url: format!("{api_url}/graphql"),
+                authorization: Some(api_key.clone()),
+                body: json!({
+                    "query": LINEAR_COMMENT_CREATE,
+                    "variables": {"input": {
+                        "id": comment_id(job_id),
+                        "issueId": issue,
+                        "body": linear_comment(analysis, job_id),
+                    }},
+                }),
+                success: Success::LinearCommentCreated,
+            })
+        }
+        (Target::Chat { about }, Credentials::Slack { webhook_url }) => Ok(WriteBackRequest {
+            method: http::Method::POST,
+            url: webhook_url.clone(),
+            authorization: None,
+            body: slack_message(about, analysis, job_id),
+            success: Success::Status,
+        }),
+        (Target::Chat { about }, Credentials::Teams { webhook_url }) => Ok(WriteBackRequest {
+            method: http::Method::POST,
+            url: webhook_url.clone(),
+            authorization: None,
+            body: teams_message(about, analysis, job_id),
+            success: Success::Status,
         }),
         _ => Err(WriteBackError::Misconfigured),
     }
 }
+
+#[cfg(test)]
+#[path = "render_sink_tests.rs"]
+mod sink_tests;
 
 #[cfg(test)]
 mod tests {
@@ -115,7 +196,10 @@ mod tests {
             req.url,
             format!("https://acme.service-now.com/api/now/table/incident/{SYS_ID}")
         );
-        assert_eq!(req.authorization, "Basic c3ZjX2FpX2JyaWRnZTpwdw==");
+        assert_eq!(
+            req.authorization.as_deref(),
+            Some("Basic c3ZjX2FpX2JyaWRnZTpwdw==")
+        );
         assert_eq!(
             req.body,
             json!({"work_notes": "AI analysis (AgentCore bridge, job job_1):\n\nRestart the relay."})
@@ -134,7 +218,7 @@ mod tests {
             req.url,
             "https://api.github.com/repos/acme/app/issues/42/comments"
         );
-        assert_eq!(req.authorization, "Bearer ghp_x");
+        assert_eq!(req.authorization.as_deref(), Some("Bearer ghp_x"));
         assert_eq!(req.method, http::Method::POST);
 
         let jira = ticket(
@@ -151,7 +235,7 @@ mod tests {
             req.url,
             "https://acme.atlassian.net/rest/api/3/issue/OPS-7/comment"
         );
-        assert!(req.authorization.starts_with("Basic "));
+        assert!(req.authorization.unwrap().starts_with("Basic "));
         assert_eq!(req.body["body"]["type"], "doc", "an ADF document");
     }
 

@@ -26,7 +26,32 @@ pub enum Target {
         /// The issue key (`OPS-7`).
         issue_key: String,
     },
+    /// A GitLab issue.
+    GitLab {
+        /// The project's full path (`group/subgroup/project`).
+        project: String,
+        /// The issue's number in its project (`iid`).
+        issue_iid: String,
+    },
+    /// A Linear issue.
+    Linear {
+        /// The issue's identifier (`ENG-123`).
+        issue: String,
+    },
+    /// A chat channel (Slack or Teams, as the source's sink says): for alerts, which have no
+    /// ticket of their own. The channel is fixed by configuration; the message says which
+    /// alert it is about.
+    Chat {
+        /// One line naming the alert: what it is, its key, its title and where it came from.
+        about: String,
+    },
 }
+
+/// Every target's name, as recorded on jobs (`write_back.target`).
+pub const TARGET_NAMES: [&str; 6] = ["servicenow", "github", "jira", "gitlab", "linear", "chat"];
+
+/// The longest `about` line of a chat target, in characters.
+const ABOUT_MAX_CHARS: usize = 700;
 
 impl Target {
     /// The target for `ticket`, when its source supports write-back and the ticket names it
@@ -43,6 +68,22 @@ impl Target {
             },
             Source::Jira => Target::Jira {
                 issue_key: ticket.id.clone(),
+            },
+            Source::GitLab => Target::GitLab {
+                project: ticket.group.clone()?,
+                issue_iid: ticket.id.clone(),
+            },
+            Source::Linear => Target::Linear {
+                issue: ticket.id.clone(),
+            },
+            Source::Alertmanager
+            | Source::Grafana
+            | Source::Sentry
+            | Source::Datadog
+            | Source::NewRelic
+            | Source::Dynatrace
+            | Source::Splunk => Target::Chat {
+                about: about(ticket),
             },
             _ => return None,
         };
@@ -78,7 +119,35 @@ impl Target {
                         .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
                     && positive(number)
             }
+            Target::GitLab { project, issue_iid } => {
+                (1..=255).contains(&project.len())
+                    && project.split('/').count() >= 2
+                    && project.split('/').all(gitlab_path_segment)
+                    && positive(issue_iid)
+            }
+            Target::Linear { issue } => {
+                let Some((team, number)) = issue.rsplit_once('-') else {
+                    return false;
+                };
+                (1..=10).contains(&team.len())
+                    && team.starts_with(|c: char| c.is_ascii_uppercase())
+                    && team
+                        .bytes()
+                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
+                    && positive(number)
+            }
+            // Only text: no URL or path is built from it.
+            Target::Chat { about } => {
+                (1..=ABOUT_MAX_CHARS).contains(&about.chars().count())
+                    && !about.chars().any(char::is_control)
+            }
         }
+    }
+
+    /// Whether the delivery names where the analysis goes (a ticket), rather than the
+    /// configuration (a chat channel).
+    pub fn names_a_ticket(&self) -> bool {
+        !matches!(self, Target::Chat { .. })
     }
 
     /// The target system's name, as recorded on the job.
@@ -87,8 +156,40 @@ impl Target {
             Target::ServiceNow { .. } => "servicenow",
             Target::GitHub { .. } => "github",
             Target::Jira { .. } => "jira",
+            Target::GitLab { .. } => "gitlab",
+            Target::Linear { .. } => "linear",
+            Target::Chat { .. } => "chat",
         }
     }
+}
+
+/// The chat message's line about the alert: `Alertmanager alert group group-…: <title> (<url>)`,
+/// from the ticket's cleaned fields, on one line and capped.
+fn about(ticket: &Ticket) -> String {
+    let mut line = format!("{} {}", ticket.source.ticket_noun(), ticket.id);
+    if let Some(title) = &ticket.title {
+        line.push_str(&format!(": {title}"));
+    }
+    if let Some(url) = &ticket.url {
+        line.push_str(&format!(" ({url})"));
+    }
+    let one_line: String = line
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    one_line.chars().take(ABOUT_MAX_CHARS).collect()
+}
+
+/// A GitLab namespace or project path segment: letters, digits, `.`, `-`, `_`, never `.` or
+/// `..`, not starting with `-`.
+fn gitlab_path_segment(segment: &str) -> bool {
+    !segment.is_empty()
+        && segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'))
+        && segment != "."
+        && segment != ".."
+        && !segment.starts_with('-')
 }
 
 /// A GitHub user or organisation: 1–39 letters, digits or single hyphens, not at either end.
@@ -131,6 +232,74 @@ mod tests {
         Target::Jira {
             issue_key: key.into(),
         }
+    }
+
+    #[test]
+    fn every_target_name_is_listed() {
+        let targets = [
+            Target::ServiceNow {
+                table: String::new(),
+                sys_id: String::new(),
+            },
+            Target::GitHub {
+                repository: String::new(),
+                issue_number: String::new(),
+            },
+            Target::Jira {
+                issue_key: String::new(),
+            },
+            Target::GitLab {
+                project: String::new(),
+                issue_iid: String::new(),
+            },
+            Target::Linear {
+                issue: String::new(),
+            },
+            Target::Chat {
+                about: String::new(),
+            },
+        ];
+        let names: Vec<&str> = targets.iter().map(Target::name).collect();
+        assert_eq!(names, TARGET_NAMES);
+    }
+
+    #[test]
+    fn gitlab_linear_and_chat_targets() {
+        let gitlab = |project: &str, iid: &str| Target::GitLab {
+            project: project.into(),
+            issue_iid: iid.into(),
+        };
+        assert!(gitlab("acme/checkout", "23").is_valid());
+        assert!(gitlab("acme/sub.group/app_1", "1").is_valid());
+        for (project, iid) in [
+            ("acme", "1"),
+            ("acme/..", "1"),
+            ("acme//app", "1"),
+            ("acme/app%2F..", "1"),
+            ("acme/app", "0"),
+            ("acme/app?x", "1"),
+        ] {
+            assert!(!gitlab(project, iid).is_valid(), "{project} {iid}");
+        }
+        let linear = |issue: &str| Target::Linear {
+            issue: issue.into(),
+        };
+        assert!(linear("ENG-123").is_valid());
+        for bad in ["eng-1", "ENG-0", "ENG/..-1", "ENG-1?x", "-1"] {
+            assert!(!linear(bad).is_valid(), "{bad}");
+        }
+        assert!(
+            !Target::Chat {
+                about: String::new()
+            }
+            .is_valid()
+        );
+        assert!(
+            !Target::Chat {
+                about: "a\nb".into()
+            }
+            .is_valid()
+        );
     }
 
     #[test]

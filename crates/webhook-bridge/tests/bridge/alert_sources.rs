@@ -11,6 +11,22 @@ use crate::support::jobs::JobsHarness;
 use crate::support::signing::{body_of, hmac, with_headers};
 use crate::support::{assert_error, call, event, event_json, event_with_body, harness, request};
 
+const LINEAR_SECRET: &str = "linear-signing-secret";
+
+/// The Linear fixture with `webhookTimestamp` set to `stamp_ms`, signed with `secret` as Linear
+/// signs (hex HMAC-SHA256 of the raw body).
+fn linear_signed(secret: &str, stamp_ms: u64) -> Value {
+    let mut ev = event_json("linear-issue-created.json");
+    let mut body: Value = serde_json::from_str(ev["body"].as_str().unwrap()).unwrap();
+    body["webhookTimestamp"] = Value::from(stamp_ms);
+    let body = body.to_string();
+    let sig = hex::encode(hmac(secret.as_bytes(), &[body.as_bytes()]));
+    ev["body"] = Value::from(body);
+    ev["headers"]["Linear-Signature"] = Value::from(sig.clone());
+    ev["multiValueHeaders"]["Linear-Signature"] = Value::from(vec![sig]);
+    ev
+}
+
 fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -142,7 +158,7 @@ async fn grafana_sentry_and_linear_signatures_pass_and_forgeries_fail() {
     let h = harness(&[
         ("GRAFANA_WEBHOOK_SECRET", "grafana-secret"),
         ("SENTRY_WEBHOOK_SECRET", "sentry-client-secret"),
-        ("LINEAR_WEBHOOK_SECRET", "linear-signing-secret"),
+        ("LINEAR_WEBHOOK_SECRET", LINEAR_SECRET),
     ])
     .await;
     // Grafana: hex HMAC of `timestamp:body`, the timestamp in its own header.
@@ -190,20 +206,13 @@ async fn grafana_sentry_and_linear_signatures_pass_and_forgeries_fail() {
     );
 
     // Linear: hex HMAC of the raw body, whose webhookTimestamp must be within a minute.
-    let linear_signed = |stamp_ms: u64| {
-        let mut ev = event_json("linear-issue-created.json");
-        let mut body: Value = serde_json::from_str(ev["body"].as_str().unwrap()).unwrap();
-        body["webhookTimestamp"] = Value::from(stamp_ms);
-        let body = body.to_string();
-        let sig = hex::encode(hmac(b"linear-signing-secret", &[body.as_bytes()]));
-        ev["body"] = Value::from(body);
-        ev["headers"]["Linear-Signature"] = Value::from(sig.clone());
-        ev["multiValueHeaders"]["Linear-Signature"] = Value::from(vec![sig]);
-        ev
-    };
-    let reply = call(&h.bridge, request(&linear_signed(now_secs() * 1000))).await;
+    let reply = call(
+        &h.bridge,
+        request(&linear_signed(LINEAR_SECRET, now_secs() * 1000)),
+    )
+    .await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
-    let old = linear_signed((now_secs() - 120) * 1000);
+    let old = linear_signed(LINEAR_SECRET, (now_secs() - 120) * 1000);
     assert_error(
         &call(&h.bridge, request(&old)).await,
         401,
@@ -268,4 +277,17 @@ async fn gitlab_and_alertmanager_tokens_are_compared_with_the_secret() {
         "INVALID_SIGNATURE",
     );
     assert_eq!(h.agentcore.invocation_count(), 2);
+}
+
+#[tokio::test]
+async fn a_linear_retry_stamped_anew_is_answered_from_the_first_job() {
+    let h = JobsHarness::start(&[("LINEAR_WEBHOOK_SECRET", LINEAR_SECRET)]).await;
+    // Linear signs a fresh webhookTimestamp into each attempt; its Linear-Delivery stays.
+    let attempt = |stamp_ms: u64| request(&linear_signed(LINEAR_SECRET, stamp_ms));
+    let first = call(&h.bridge, attempt(now_secs() * 1000 - 30_000)).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.raw);
+    let retry = call(&h.bridge, attempt(now_secs() * 1000)).await;
+    assert_eq!(retry.status, StatusCode::OK, "{}", retry.raw);
+    assert_eq!(retry.json["replayed"], true, "{}", retry.raw);
+    assert_eq!(h.agentcore.invocation_count(), 1, "the agent ran once");
 }

@@ -44,6 +44,7 @@ async fn every_bad_request_gets_its_4xx_code_and_never_reaches_the_agent() {
         ("LINEAR_WEBHOOK_SECRET", "corpus-linear"),
         ("GITLAB_WEBHOOK_SECRET", "corpus-gitlab"),
         ("ALERTMANAGER_WEBHOOK_SECRET", "corpus-am-bearer"),
+        ("SPLUNK_WEBHOOK_SECRET", "corpus-splunk"),
     ])
     .await;
     let plain: Harness = harness(&[("SESSION_POLICY", "caller")]).await;

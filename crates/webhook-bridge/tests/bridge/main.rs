@@ -17,6 +17,7 @@ mod invocation;
 mod invoke_api;
 mod jobs;
 mod log_hygiene;
+mod monitoring_sources;
 mod openapi;
 mod secret_refs;
 mod secret_rotation;

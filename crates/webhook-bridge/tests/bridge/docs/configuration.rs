@@ -11,7 +11,7 @@ use webhook_bridge::{Config, ConfigError};
 use super::table::{code_spans, page, rows};
 
 /// What `<SOURCE>` stands for in the page.
-const SOURCES: [&str; 11] = [
+const SOURCES: [&str; 15] = [
     "SERVICENOW",
     "JIRA",
     "ZENDESK",
@@ -22,6 +22,10 @@ const SOURCES: [&str; 11] = [
     "SENTRY",
     "GITLAB",
     "LINEAR",
+    "DATADOG",
+    "NEWRELIC",
+    "DYNATRACE",
+    "SPLUNK",
     "GENERIC",
 ];
 

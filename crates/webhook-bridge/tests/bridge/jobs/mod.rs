@@ -8,6 +8,7 @@ mod binding;
 mod large_answers;
 mod modes;
 mod replay;
+mod sinks;
 mod sync;
 mod worker;
 mod write_back;

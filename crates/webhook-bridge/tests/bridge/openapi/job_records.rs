@@ -10,7 +10,7 @@ use job_store::{
 };
 use serde_json::{Value, json};
 use webhook_bridge::{
-    AgentError, AgentFailure, BridgeError, WRITE_BACK_SOURCES, WriteBackError, error_spec,
+    AgentError, AgentFailure, BridgeError, WRITE_BACK_TARGETS, WriteBackError, error_spec,
 };
 
 use super::document::{JOBS, WEBHOOK, check_reply, documented_paths_for};
@@ -81,8 +81,7 @@ async fn acknowledgements_and_job_records_match_the_document() {
     }
     let codes: Vec<&str> = wb_errors.iter().map(|e| e.code()).collect();
     assert_eq!(schema("WriteBackErrorCode")["enum"], json!(codes));
-    let targets: Vec<&str> = WRITE_BACK_SOURCES.iter().map(|s| s.as_str()).collect();
-    assert_eq!(write_back["target"]["enum"], json!(targets));
+    assert_eq!(write_back["target"]["enum"], json!(WRITE_BACK_TARGETS));
 
     let j = JobsHarness::start(&[]).await;
 
