@@ -1,5 +1,5 @@
-//! Each stubbed route over real HTTP: success documents, auth failures, the vendors' other
-//! refusals, scripted outages, and what gets recorded.
+//! ServiceNow, GitHub and Jira over real HTTP: success documents, auth failures, the vendors'
+//! other refusals, scripted outages, and what gets recorded.
 
 use http::StatusCode;
 use local_ticketing::{PresentedAuth, RunningTicketing, TicketingConfig};
