@@ -38,6 +38,15 @@ SOURCES = {
     "Zendesk": "ZENDESK",
     "PagerDuty": "PAGERDUTY",
     "GitHub": "GITHUB",
+    "Alertmanager": "ALERTMANAGER",
+    "Grafana": "GRAFANA",
+    "Sentry": "SENTRY",
+    "GitLab": "GITLAB",
+    "Linear": "LINEAR",
+    "Datadog": "DATADOG",
+    "NewRelic": "NEWRELIC",
+    "Dynatrace": "DYNATRACE",
+    "Splunk": "SPLUNK",
     "Generic": "GENERIC",
 }
 
@@ -116,7 +125,7 @@ def section(text, heading):
 
 
 def expand_variable(name):
-    """`<SOURCE>_X` as the six variables, in SOURCES order; any other name as itself."""
+    """`<SOURCE>_X` as one variable per source, in SOURCES order; any other name as itself."""
     if "<SOURCE>" in name:
         return [name.replace("<SOURCE>", upper) for upper in SOURCES.values()]
     return [name]

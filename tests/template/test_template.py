@@ -206,18 +206,68 @@ class TemplateTest(unittest.TestCase):
     def test_key_less_routes_exist_only_for_signing_senders(self):
         self.assertEqual(
             self.cfn["Conditions"]["HasKeylessSource"],
-            {"Fn::Or": [{"Condition": "HasGitHubSecret"}, {"Condition": "HasJiraSecret"}]},
+            {"Fn::Or": [{"Condition": f"Has{s}Secret"} for s in self.KEYLESS_SOURCES]},
         )
+        conditions = self.cfn["Conditions"]
+        for source in self.SIGNED_SOURCES:
+            keyless = evaluate({"Condition": "HasKeylessSource"}, {f"{source}SigningSecretRef": SIGNING_ARN}, conditions)
+            self.assertEqual(keyless, source in self.KEYLESS_SOURCES, source)
         conditional = {k for k, r in self.cfn["Resources"].items() if r.get("Condition") == "HasKeylessSource"}
         for logical_id in ["SignedWebhookApi", "SignedWebhookFunction", "SignedWebhookFunctionRole"]:
             self.assertIn(logical_id, conditional)
         paths = self.api_paths("SignedWebhookApi")
-        self.assertEqual(sorted(paths), ["/webhook/github", "/webhook/jira"], "no other source is reachable without a key")
+        self.assertEqual(sorted(paths), sorted(f"/webhook/{s.lower()}" for s in self.KEYLESS_SOURCES),
+                         "no other source is reachable without a key")
         signed_fn = self.cfn["Resources"]["SignedWebhookFunction"]["Properties"]
         self.assertEqual(signed_fn["Environment"]["Variables"]["REQUIRE_SIGNATURES"], "true")
         for logical_id, resource in self.cfn["Resources"].items():
             if resource["Type"] == "AWS::Lambda::Permission" and "SignedWebhook" in logical_id:
                 self.assertEqual(resource.get("Condition"), "HasKeylessSource", logical_id)
+
+    def test_unsigned_sources_have_no_signing_secret(self):
+        self.assertEqual(sorted(self.SIGNED_SOURCES + self.UNSIGNED_SOURCES), sorted(self.SOURCES))
+        # Their deliveries carry the API key in custom headers and no signature: a signing secret
+        # would be a configuration error, so the template offers none, grants none and sets none.
+        env = self.cfn["Resources"]["WebhookFunction"]["Properties"]["Environment"]["Variables"]
+        for source in self.UNSIGNED_SOURCES:
+            self.assertNotIn(f"{source}SigningSecretRef", self.sam["Parameters"], source)
+            self.assertNotIn(f"Has{source}Secret", self.cfn["Conditions"], source)
+            self.assertNotIn(f"{source.upper()}_WEBHOOK_SECRET_REF", env, source)
+            self.assertNotIn(f"{source.upper()}_WEBHOOK_SECRET", env, source)
+            self.assertNotIn(source, self.KEYLESS_SOURCES, "they send x-api-key: keyed API only")
+        for source in self.SIGNED_SOURCES:
+            self.assertIn(f"{source}SigningSecretRef", self.sam["Parameters"], source)
+            self.assertEqual(env[f"{source.upper()}_WEBHOOK_SECRET_REF"], {"Ref": f"{source}SigningSecretRef"}, source)
+
+    def test_every_source_has_its_mode_events_and_integration_users(self):
+        env = self.cfn["Resources"]["WebhookFunction"]["Properties"]["Environment"]["Variables"]
+        worker_env = self.cfn["Resources"]["WorkerFunction"]["Properties"]["Environment"]["Variables"]
+        for source in self.SOURCES:
+            for suffix, variable in [("Mode", "MODE"), ("Events", "EVENTS"), ("IntegrationUsers", "INTEGRATION_USERS")]:
+                self.assertIn(f"{source}{suffix}", self.sam["Parameters"], source)
+                self.assertEqual(env[f"{source.upper()}_{variable}"], {"Ref": f"{source}{suffix}"}, source)
+                # Globals: the worker reads the same settings.
+                self.assertEqual(worker_env[f"{source.upper()}_{variable}"], {"Ref": f"{source}{suffix}"}, source)
+            self.assertEqual(self.sam["Parameters"][f"{source}Mode"]["AllowedValues"], ["sync", "async"], source)
+
+    def test_the_template_stays_within_cloudformation_limits(self):
+        # At most 200 parameters; Fn::And and Fn::Or take 2 to 10 conditions each.
+        self.assertLessEqual(len(self.sam["Parameters"]), 200)
+
+        def check(expr, where):
+            if isinstance(expr, list):
+                for item in expr:
+                    check(item, where)
+            elif isinstance(expr, dict):
+                for fn, arg in expr.items():
+                    if fn in ("Fn::And", "Fn::Or"):
+                        self.assertTrue(2 <= len(arg) <= 10, f"{where}: {fn} with {len(arg)} conditions")
+                    check(arg, where)
+
+        for name, expr in self.cfn["Conditions"].items():
+            check(expr, name)
+        for name, rule in self.cfn.get("Rules", {}).items():
+            check(rule, name)
 
     def test_each_integration_has_its_own_key_usage_plan_and_directory_entry(self):
         cfn = transformed(Integrations="ServiceNowProd,GitHubAcme,OpsCli")
@@ -286,13 +336,25 @@ class TemplateTest(unittest.TestCase):
         return [(c, s) for c, s in self.all_statements() if any("bedrock-agentcore" in a for a in as_list(s["Action"]))]
 
     FUNCTION_ROLES = ["WebhookFunctionRole", "SignedWebhookFunctionRole", "StreamFunctionRole", "WorkerFunctionRole"]
-    SOURCES = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Generic"]
-    WRITE_BACK_SOURCES = ["ServiceNow", "GitHub", "Jira"]
+    SOURCES = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Alertmanager", "Grafana", "Sentry",
+               "GitLab", "Linear", "Datadog", "NewRelic", "Dynatrace", "Splunk", "Generic"]
+    # Datadog, New Relic and Dynatrace sign nothing (the API key in their custom headers
+    # authenticates them): no signing secret, no read grant, no variable.
+    UNSIGNED_SOURCES = ["Datadog", "NewRelic", "Dynatrace"]
+    SIGNED_SOURCES = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Alertmanager", "Grafana",
+                      "Sentry", "GitLab", "Linear", "Splunk", "Generic"]
+    # The senders that cannot send x-api-key: the key-less API serves exactly these.
+    KEYLESS_SOURCES = ["GitHub", "Jira", "Sentry", "Linear", "Splunk"]
+    # Ticket write-back needs the source's signing secret; alert sources post to a chat channel
+    # fixed by configuration, signed or not.
+    TICKET_WRITE_BACK_SOURCES = ["ServiceNow", "GitHub", "Jira", "GitLab", "Linear"]
+    CHAT_WRITE_BACK_SOURCES = ["Alertmanager", "Grafana", "Sentry", "Datadog", "NewRelic", "Dynatrace", "Splunk"]
+    WRITE_BACK_SOURCES = TICKET_WRITE_BACK_SOURCES + CHAT_WRITE_BACK_SOURCES
     KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
     def every_secret(self, **extra):
         """Parameters referencing every signing, write-back and chat-auth secret."""
-        params = {f"{s}SigningSecretRef": SIGNING_ARN for s in self.SOURCES}
+        params = {f"{s}SigningSecretRef": SIGNING_ARN for s in self.SIGNED_SOURCES}
         params.update({f"{s}WriteBackSecretRef": SIGNING_ARN for s in self.WRITE_BACK_SOURCES})
         params["ChatAuthSecretRef"] = SIGNING_ARN
         params.update(extra)
@@ -320,7 +382,7 @@ class TemplateTest(unittest.TestCase):
         self.assertNotIn({"Ref": "JobsClientPolicy"}, self.cfn["Resources"]["StreamFunctionRole"]["Properties"]["ManagedPolicyArns"])
 
     def test_the_worker_and_stream_roles_cannot_read_signing_secrets(self):
-        signing = {f"{s}SigningSecretRef" for s in self.SOURCES}
+        signing = {f"{s}SigningSecretRef" for s in self.SIGNED_SOURCES}
         write_back = {f"{s}WriteBackSecretRef" for s in self.WRITE_BACK_SOURCES}
         everything = self.every_secret()
         readable = {role: readable_refs(self.cfn, role, everything) for role in self.FUNCTION_ROLES}
@@ -343,9 +405,10 @@ class TemplateTest(unittest.TestCase):
         for policy in ["SigningSecretsPolicy", "ChatAuthSecretPolicy"]:
             condition = self.cfn["Resources"][policy]["Condition"]
             self.assertFalse(evaluate({"Condition": condition}, {}, conditions), policy)
-        for source in self.SOURCES:
+        for source in self.SIGNED_SOURCES:
             self.assertTrue(evaluate({"Condition": "HasSigningSecret"}, {f"{source}SigningSecretRef": SIGNING_ARN}, conditions), source)
-        # The key-less function exists only with a GitHub or Jira secret, so its signing policy too.
+        # The key-less function exists only with a GitHub, Jira, Sentry, Linear or Splunk secret,
+        # so its signing policy too.
         self.assertEqual(readable_refs(self.cfn, "SignedWebhookFunctionRole", {"ServiceNowSigningSecretRef": SIGNING_ARN}), set())
 
     def test_each_signing_secret_is_readable_only_when_referenced(self):
@@ -355,7 +418,7 @@ class TemplateTest(unittest.TestCase):
         unconditional = [s["Resource"] for c, s in self.all_statements()
                          if c is None and "secretsmanager:GetSecretValue" in as_list(s["Action"])]
         self.assertEqual(unconditional, [{"Ref": "SessionSecret"}])
-        sources = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Generic"]
+        sources = self.SIGNED_SOURCES
         self.assertEqual(sorted(c for c, _ in reads),
                          sorted([f"Has{x}Secret" for x in sources] + ["HasChatAuthSecret"]))
         for condition, stmt in reads:
@@ -385,7 +448,7 @@ class TemplateTest(unittest.TestCase):
     def test_secret_references_are_full_arns(self):
         params = self.sam["Parameters"]
         refs = sorted(n for n in params if n.endswith("SecretRef"))
-        self.assertEqual(len(refs), 6 + 3 + 1, refs)  # signing, write-back, chat-auth
+        self.assertEqual(len(refs), len(self.SIGNED_SOURCES) + len(self.WRITE_BACK_SOURCES) + 1, refs)  # signing, write-back, chat-auth
         # One rule for all, so none is left with the old partial-ARN pattern.
         self.assertEqual({params[n]["AllowedPattern"] for n in refs}, {params["GitHubSigningSecretRef"]["AllowedPattern"]})
         for name in refs:
@@ -518,6 +581,22 @@ class TemplateTest(unittest.TestCase):
         # SQS's own bounds: 60 s to 14 days.
         self.assertEqual((retention["MinValue"], retention["MaxValue"]), (60, 1209600))
 
+    def test_condition_functions_and_parameters_stay_within_cloudformation_limits(self):
+        # CloudFormation: Fn::Or and Fn::And take 2 to 10 conditions; at most 200 parameters.
+        def walk(value, where):
+            if isinstance(value, dict):
+                for fn, arg in value.items():
+                    if fn in ("Fn::Or", "Fn::And"):
+                        self.assertTrue(2 <= len(arg) <= 10, f"{where}: {fn} of {len(arg)}")
+                    walk(arg, where)
+            elif isinstance(value, list):
+                for item in value:
+                    walk(item, where)
+        for section in ("Conditions", "Rules"):
+            for name, value in self.sam[section].items():
+                walk(value, f"{section}.{name}")
+        self.assertLessEqual(len(self.sam["Parameters"]), 200)
+
     def test_every_parameter_is_in_one_console_group(self):
         groups = self.sam["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
         grouped = [name for group in groups for name in group["Parameters"]]
@@ -551,12 +630,18 @@ class TemplateTest(unittest.TestCase):
             return all(rule_holds(rule, params) for rule in self.cfn["Rules"].values())
 
         arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:bridge/x-AbCdEf"
-        for source in ["ServiceNow", "GitHub", "Jira"]:
+        for source in self.TICKET_WRITE_BACK_SOURCES:
             write_back, signing = f"{source}WriteBackSecretRef", f"{source}SigningSecretRef"
             self.assertIn(f"{source}WriteBackNeedsSigning", self.cfn["Rules"])
             self.assertFalse(deployable({write_back: arn}), source)
             self.assertTrue(deployable({write_back: arn, signing: arn}), source)
             self.assertTrue(deployable({signing: arn}), source)
+        # A chat sink is fixed by configuration (no delivery chooses it): signed or not.
+        for source in self.CHAT_WRITE_BACK_SOURCES:
+            write_back, signing = f"{source}WriteBackSecretRef", f"{source}SigningSecretRef"
+            self.assertNotIn(f"{source}WriteBackNeedsSigning", self.cfn["Rules"])
+            self.assertTrue(deployable({write_back: arn}), source)
+            self.assertTrue(deployable({write_back: arn, signing: arn}), source)
         self.assertTrue(deployable({}))
 
     def test_agent_permissions_name_exactly_the_runtime(self):
@@ -684,13 +769,22 @@ class TemplateTest(unittest.TestCase):
         self.assertEqual([(s["Sid"], as_list(s["Action"]), s["Resource"]) for s in senders],
                          [("PutThrottledJobsBack", ["sqs:SendMessage"], {"Fn::GetAtt": ["JobsQueue", "Arn"]})])
         conditional = {s["Fn::If"][0]: s["Fn::If"][1] for s in statements if "Fn::If" in s}
-        for name in ["ServiceNow", "GitHub", "Jira"]:
-            stmt = conditional[f"Has{name}WriteBack"]
-            self.assertEqual(stmt["Resource"], {"Ref": f"{name}WriteBackSecretRef"})
         env = self.cfn["Resources"]["WorkerFunction"]["Properties"]["Environment"]["Variables"]
-        self.assertEqual(env["SERVICENOW_WRITE_BACK_REF"], {"Ref": "ServiceNowWriteBackSecretRef"})
         webhook_env = self.cfn["Resources"]["WebhookFunction"]["Properties"]["Environment"]["Variables"]
-        self.assertNotIn("SERVICENOW_WRITE_BACK_REF", webhook_env, "only the worker can read write-back credentials")
+        for name in self.WRITE_BACK_SOURCES:
+            stmt = conditional[f"Has{name}WriteBack"]
+            self.assertEqual(stmt["Sid"], f"Read{name}WriteBackSecret")
+            self.assertEqual(stmt["Resource"], {"Ref": f"{name}WriteBackSecretRef"})
+            self.assertEqual(sorted(as_list(stmt["Action"])), ["secretsmanager:GetSecretValue", "ssm:GetParameter"])
+            variable = f"{name.upper()}_WRITE_BACK_REF"
+            self.assertEqual(env[variable], {"Ref": f"{name}WriteBackSecretRef"})
+            self.assertNotIn(variable, webhook_env, "only the worker can read write-back credentials")
+        # Any one write-back secret lets the worker decrypt with the secrets key.
+        key = {"SecretsKmsKeyArn": self.KMS_KEY_ARN}
+        for name in self.WRITE_BACK_SOURCES:
+            params = {f"{name}WriteBackSecretRef": SIGNING_ARN, **key}
+            self.assertTrue(evaluate({"Condition": "DecryptsWriteBackSecrets"}, params, self.cfn["Conditions"]), name)
+        self.assertFalse(evaluate({"Condition": "DecryptsWriteBackSecrets"}, key, self.cfn["Conditions"]))
 
     def test_failed_jobs_and_worker_errors_are_alarmed(self):
         alarms = resources_of(self.cfn, "AWS::CloudWatch::Alarm")
@@ -766,6 +860,18 @@ class TemplateTest(unittest.TestCase):
                 self.assertEqual(fields["apiKeyId"], "x", name)
         group = self.cfn["Resources"]["ApiAccessLogGroup"]["Properties"]
         self.assertEqual(group["RetentionInDays"], {"Ref": "LogRetentionDays"})
+
+    def test_the_access_logs_never_record_query_strings(self):
+        # Splunk's token travels in the URL (?token=): the access logs name the path only.
+        stages = resources_of(transformed(SplunkSigningSecretRef=SIGNING_ARN), "AWS::ApiGateway::Stage")
+        self.assertEqual(len(stages), 2, sorted(stages))
+        for name, stage in stages.items():
+            log_format = stage["Properties"]["AccessLogSetting"]["Format"]
+            variables = set(re.findall(r"\$context\.[A-Za-z.]+", log_format))
+            self.assertIn("$context.path", variables, name)
+            self.assertFalse([v for v in variables if "query" in v.lower() or v.startswith("$context.requestOverride")], name)
+            self.assertNotIn("$input", log_format, name)
+            self.assertNotIn("token", log_format.lower(), name)
 
     def test_the_account_logging_role_outlives_the_stack_and_can_be_left_alone(self):
         for name in ["ApiGatewayLoggingRoleResource", "ApiGatewayAccountSettings"]:
