@@ -64,7 +64,7 @@ pub use agent::{AgentCall, AgentClient, AgentError, AgentFailure, TraceContext};
 pub use answer::{AnswerFormat, AnswerReader, Frame, SseDecoder};
 pub use api_key::{KEY_HEADER_CONTEXT, authorize as authorize_api_key};
 pub use app::{Aws, Bridge, Role, Worker};
-pub use config::{Config, ConfigError, WRITE_BACK_SOURCES};
+pub use config::{Config, ConfigError};
 pub use error::BridgeError;
 pub use metrics::{DeliveryFigures, Metrics};
 pub use response::{ErrorSpec, error_catalogue, error_spec};

@@ -34,4 +34,4 @@ pub use signing_secret::signing_keys;
 pub use sources::{DeliveryMode, Signing, SourceSettings};
 pub use tokens::{CHAT_AUTH_SECRET_MIN, OidcSettings, SharedSecretSettings, TokenSettings};
 pub use vars::ConfigError;
-pub use write_back::{Credentials, WRITE_BACK_SOURCES, WriteBackSetting};
+pub use write_back::{Credentials, WriteBackSetting};

@@ -19,7 +19,7 @@ use ticket_prompt::{Source, default_events};
 use super::secret_ref::SecretRef;
 use super::signing_secret::signing_keys;
 use super::vars::{ConfigError, Vars};
-use super::write_back::{Credentials, WRITE_BACK_RULE, WRITE_BACK_SOURCES, WriteBackSetting};
+use super::write_back::{Credentials, WRITE_BACK_RULE, WriteBackSetting, writes_back};
 
 /// One source's settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,7 +216,7 @@ fn write_back(
                 .map_err(|problem| ConfigError::new(names.write_back_ref, problem))?,
         },
     };
-    if !WRITE_BACK_SOURCES.contains(&source) {
+    if !writes_back(source) {
         return Err(ConfigError::new(names.write_back, WRITE_BACK_RULE));
     }
     Ok(Some(setting))

@@ -9,21 +9,13 @@ use ticket_prompt::Source;
 use super::secret_ref::SecretRef;
 use super::transport::{SECURE_URL_RULE, is_secure_or_local};
 
-/// The sources whose analyses the bridge can post: to the ticket (ServiceNow, GitHub, Jira,
-/// GitLab, Linear) or, for alerts, to a Slack or Teams channel.
-pub const WRITE_BACK_SOURCES: [Source; 12] = [
+/// The sources whose analyses the bridge writes back to their own ticket.
+pub const TICKET_SOURCES: [Source; 5] = [
     Source::ServiceNow,
     Source::GitHub,
     Source::Jira,
     Source::GitLab,
     Source::Linear,
-    Source::Alertmanager,
-    Source::Grafana,
-    Source::Sentry,
-    Source::Datadog,
-    Source::NewRelic,
-    Source::Dynatrace,
-    Source::Splunk,
 ];
 
 /// The sources whose analyses go to a chat channel (alerts: they have no ticket to write to).
@@ -36,6 +28,11 @@ pub const CHAT_SOURCES: [Source; 7] = [
     Source::Dynatrace,
     Source::Splunk,
 ];
+
+/// Whether the bridge can post `source`'s analyses: to its ticket, or (alerts) to a channel.
+pub fn writes_back(source: Source) -> bool {
+    TICKET_SOURCES.contains(&source) || CHAT_SOURCES.contains(&source)
+}
 
 /// Where a source's write-back credentials are.
 #[derive(Debug, Clone, PartialEq, Eq)]
