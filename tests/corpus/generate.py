@@ -290,6 +290,20 @@ for name, headers in {
 }.items():
     add(f"{name}-signature", event(am_body, source=headers[0], headers=headers[1]), 401, "INVALID_SIGNATURE")
 
+# CloudWatch through SNS: refused before any certificate is fetched (the runner lists no topic).
+sns_envelope = {"Type": "Notification", "MessageId": "m", "TopicArn": "arn:aws:sns:us-east-1:123456789012:t",
+                "Message": "{}", "Timestamp": "2026-11-22T09:12:00.000Z", "SignatureVersion": "1", "Signature": "AAAA",
+                "SigningCertURL": "https://sns.us-east-1.amazonaws.com/SimpleNotificationService-x.pem"}
+for name, body in {
+    "not-an-envelope": {"AlarmName": "x"},
+    "unknown-type": {**sns_envelope, "Type": "Publish"},
+    "foreign-certificate": {**sns_envelope, "SigningCertURL": "https://attacker.example/x.pem"},
+    "unlisted-topic": sns_envelope,
+    "malformed": "{nope",
+}.items():
+    add(f"cloudwatch-{name}", event(body if isinstance(body, str) else json.dumps(body), source="cloudwatch"), 401,
+        "INVALID_SIGNATURE")
+
 for name, token in {"missing": None, "wrong": "guess", "blank": "  ", "prefix": "corpus-splun"}.items():
     add(f"splunk-signature-{name}", splunk({"sid": "s1", "search_name": "x"}, token), 401, "INVALID_SIGNATURE")
 

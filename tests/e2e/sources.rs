@@ -107,3 +107,49 @@ async fn a_signed_github_delivery_over_http() {
     assert_eq!(json["error"]["code"], "INVALID_SIGNATURE");
     assert_eq!(stack.agentcore.invocation_count(), 1);
 }
+
+#[tokio::test]
+async fn a_cloudwatch_alarm_signed_by_sns_through_the_built_binary() {
+    let cert = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../crates/webhook-bridge/tests/bridge/support/keys/sns-signing-cert.pem"
+    ))
+    .unwrap();
+    let sns = local_ticketing::RunningTicketing::start(
+        "127.0.0.1:0",
+        local_ticketing::TicketingConfig {
+            sns_certificate_pem: Some(cert),
+            ..local_ticketing::TicketingConfig::default()
+        },
+    )
+    .await
+    .unwrap();
+    let agent = AgentProcess::start("json").await;
+    let endpoints = format!("sns={}", sns.endpoint_url());
+    let stack = Stack::start_with(
+        Backend::Forward(agent.url.clone()),
+        &[
+            (
+                "CLOUDWATCH_TOPIC_ARNS",
+                "arn:aws:sns:us-east-1:123456789012:cloudwatch-alarms",
+            ),
+            ("ENDPOINT_URLS", endpoints.as_str()),
+        ],
+    )
+    .await;
+    let r = stack.invoke_event(&event("cloudwatch-alarm.json")).await;
+    assert_eq!(r.status, 200, "{}", r.json);
+    assert_eq!(r.json["source"], "cloudwatch");
+    let r = stack
+        .invoke_event(&event("cloudwatch-subscription-confirmation.json"))
+        .await;
+    assert_eq!(
+        (r.status, r.json["code"].as_str()),
+        (202, Some("IGNORED_EVENT"))
+    );
+    assert!(sns.requests().iter().any(|q| {
+        q.query
+            .as_deref()
+            .is_some_and(|q| q.contains("ConfirmSubscription"))
+    }));
+}

@@ -45,6 +45,8 @@ EXPECTED = {
     "alertmanager-firing.json": (200, None, "analysis"),
     "alertmanager-repeat.json": (200, None, "analysis"),
     "alertmanager-resolved.json": (202, None, "code"),
+    "cloudwatch-alarm.json": (401, "INVALID_SIGNATURE", "error"),
+    "cloudwatch-subscription-confirmation.json": (401, "INVALID_SIGNATURE", "error"),
     "datadog-monitor-recovered.json": (202, None, "code"),
     "datadog-monitor-renotify.json": (200, None, "analysis"),
     "datadog-monitor-triggered.json": (200, None, "analysis"),

@@ -47,6 +47,7 @@ SOURCES = {
     "NewRelic": "NEWRELIC",
     "Dynatrace": "DYNATRACE",
     "Splunk": "SPLUNK",
+    "CloudWatch": "CLOUDWATCH",
     "Generic": "GENERIC",
 }
 

@@ -204,14 +204,20 @@ class TemplateTest(unittest.TestCase):
         self.assertIn('"API_KEY_REQUIRED"', responses["UNAUTHORIZED"]["responseTemplates"]["application/json"])
 
     def test_key_less_routes_exist_only_for_signing_senders(self):
+        # A signing sender's route exists with its secret; SNS's (CloudWatch) with a listed topic.
+        enabled_by = lambda s: "HasCloudWatchTopics" if s in self.SNS_SOURCES else f"Has{s}Secret"
         self.assertEqual(
             self.cfn["Conditions"]["HasKeylessSource"],
-            {"Fn::Or": [{"Condition": f"Has{s}Secret"} for s in self.KEYLESS_SOURCES]},
+            {"Fn::Or": [{"Condition": enabled_by(s)} for s in self.KEYLESS_SOURCES]},
         )
         conditions = self.cfn["Conditions"]
         for source in self.SIGNED_SOURCES:
             keyless = evaluate({"Condition": "HasKeylessSource"}, {f"{source}SigningSecretRef": SIGNING_ARN}, conditions)
             self.assertEqual(keyless, source in self.KEYLESS_SOURCES, source)
+        keyless = lambda **p: evaluate({"Condition": "HasKeylessSource"}, p, conditions)
+        self.assertFalse(keyless(), "no secret, no topic: no key-less API")
+        self.assertTrue(keyless(CloudWatchTopicArns=self.TOPIC_ARN), "a listed SNS topic alone")
+        self.assertTrue(keyless(CloudWatchTopicArns=f"{self.TOPIC_ARN},{self.TOPIC_ARN}-2"))
         conditional = {k for k, r in self.cfn["Resources"].items() if r.get("Condition") == "HasKeylessSource"}
         for logical_id in ["SignedWebhookApi", "SignedWebhookFunction", "SignedWebhookFunctionRole"]:
             self.assertIn(logical_id, conditional)
@@ -226,15 +232,32 @@ class TemplateTest(unittest.TestCase):
 
     def test_unsigned_sources_have_no_signing_secret(self):
         self.assertEqual(sorted(self.SIGNED_SOURCES + self.UNSIGNED_SOURCES), sorted(self.SOURCES))
-        # Their deliveries carry the API key in custom headers and no signature: a signing secret
-        # would be a configuration error, so the template offers none, grants none and sets none.
+        # Their deliveries carry no shared-secret signature (the API key in custom headers, or
+        # SNS's own RSA signature): a signing secret would be a configuration error, so the
+        # template offers none, grants none and sets none.
         env = self.cfn["Resources"]["WebhookFunction"]["Properties"]["Environment"]["Variables"]
         for source in self.UNSIGNED_SOURCES:
             self.assertNotIn(f"{source}SigningSecretRef", self.sam["Parameters"], source)
             self.assertNotIn(f"Has{source}Secret", self.cfn["Conditions"], source)
             self.assertNotIn(f"{source.upper()}_WEBHOOK_SECRET_REF", env, source)
             self.assertNotIn(f"{source.upper()}_WEBHOOK_SECRET", env, source)
-            self.assertNotIn(source, self.KEYLESS_SOURCES, "they send x-api-key: keyed API only")
+            if source not in self.SNS_SOURCES:
+                self.assertNotIn(source, self.KEYLESS_SOURCES, "they send x-api-key: keyed API only")
+        # SNS sends no key: CloudWatch is key-less, vouched for by SNS's signature and the topic
+        # allow-list, which both webhook functions read.
+        signed_env = self.cfn["Resources"]["SignedWebhookFunction"]["Properties"]["Environment"]["Variables"]
+        for source in self.SNS_SOURCES:
+            self.assertIn(source, self.KEYLESS_SOURCES, source)
+            param = self.sam["Parameters"]["CloudWatchTopicArns"]
+            self.assertEqual((param["Type"], param["Default"]), ("CommaDelimitedList", ""))
+            for variables in (env, signed_env):
+                self.assertEqual(variables["CLOUDWATCH_TOPIC_ARNS"], {"Fn::Join": [",", {"Ref": "CloudWatchTopicArns"}]})
+        pattern = re.compile(self.sam["Parameters"]["CloudWatchTopicArns"]["AllowedPattern"])
+        for ok in ["", self.TOPIC_ARN, "arn:aws-cn:sns:cn-north-1:123456789012:ops_alarms"]:
+            self.assertTrue(pattern.fullmatch(ok), ok)
+        for bad in ["*", "alarms", "arn:aws:sns:us-east-1:123456789012:*", "arn:aws:sns:us-east-1:1234:alarms",
+                    "arn:aws:sqs:us-east-1:123456789012:alarms", "arn:aws:sns:us-east-1:123456789012:"]:
+            self.assertIsNone(pattern.fullmatch(bad), bad)
         for source in self.SIGNED_SOURCES:
             self.assertIn(f"{source}SigningSecretRef", self.sam["Parameters"], source)
             self.assertEqual(env[f"{source.upper()}_WEBHOOK_SECRET_REF"], {"Ref": f"{source}SigningSecretRef"}, source)
@@ -337,18 +360,23 @@ class TemplateTest(unittest.TestCase):
 
     FUNCTION_ROLES = ["WebhookFunctionRole", "SignedWebhookFunctionRole", "StreamFunctionRole", "WorkerFunctionRole"]
     SOURCES = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Alertmanager", "Grafana", "Sentry",
-               "GitLab", "Linear", "Datadog", "NewRelic", "Dynatrace", "Splunk", "Generic"]
+               "GitLab", "Linear", "Datadog", "NewRelic", "Dynatrace", "Splunk", "CloudWatch", "Generic"]
+    # Delivered by SNS, which signs with AWS's key (no shared secret) and sends no API key.
+    SNS_SOURCES = ["CloudWatch"]
     # Datadog, New Relic and Dynatrace sign nothing (the API key in their custom headers
-    # authenticates them): no signing secret, no read grant, no variable.
-    UNSIGNED_SOURCES = ["Datadog", "NewRelic", "Dynatrace"]
+    # authenticates them), nor does CloudWatch with a secret (SNS signs): no signing secret, no
+    # read grant, no variable.
+    UNSIGNED_SOURCES = ["Datadog", "NewRelic", "Dynatrace"] + SNS_SOURCES
     SIGNED_SOURCES = ["ServiceNow", "Jira", "Zendesk", "PagerDuty", "GitHub", "Alertmanager", "Grafana",
                       "Sentry", "GitLab", "Linear", "Splunk", "Generic"]
     # The senders that cannot send x-api-key: the key-less API serves exactly these.
-    KEYLESS_SOURCES = ["GitHub", "Jira", "Sentry", "Linear", "Splunk"]
+    KEYLESS_SOURCES = ["GitHub", "Jira", "Sentry", "Linear", "Splunk", "CloudWatch"]
+    TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:alarms"
     # Ticket write-back needs the source's signing secret; alert sources post to a chat channel
     # fixed by configuration, signed or not.
     TICKET_WRITE_BACK_SOURCES = ["ServiceNow", "GitHub", "Jira", "GitLab", "Linear"]
-    CHAT_WRITE_BACK_SOURCES = ["Alertmanager", "Grafana", "Sentry", "Datadog", "NewRelic", "Dynatrace", "Splunk"]
+    CHAT_WRITE_BACK_SOURCES = ["Alertmanager", "Grafana", "Sentry", "Datadog", "NewRelic", "Dynatrace", "Splunk",
+                               "CloudWatch"]
     WRITE_BACK_SOURCES = TICKET_WRITE_BACK_SOURCES + CHAT_WRITE_BACK_SOURCES
     KMS_KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -407,9 +435,15 @@ class TemplateTest(unittest.TestCase):
             self.assertFalse(evaluate({"Condition": condition}, {}, conditions), policy)
         for source in self.SIGNED_SOURCES:
             self.assertTrue(evaluate({"Condition": "HasSigningSecret"}, {f"{source}SigningSecretRef": SIGNING_ARN}, conditions), source)
-        # The key-less function exists only with a GitHub, Jira, Sentry, Linear or Splunk secret,
-        # so its signing policy too.
+        # The key-less function exists only with a GitHub, Jira, Sentry, Linear or Splunk secret
+        # or a CloudWatch topic; with a topic alone it exists without any signing secret (and
+        # without the signing policy, which then does not exist).
         self.assertEqual(readable_refs(self.cfn, "SignedWebhookFunctionRole", {"ServiceNowSigningSecretRef": SIGNING_ARN}), set())
+        topic = {"CloudWatchTopicArns": self.TOPIC_ARN}
+        self.assertEqual(readable_refs(self.cfn, "SignedWebhookFunctionRole", topic), {"SessionSecret"})
+        self.assertFalse(evaluate({"Condition": "HasSigningSecret"}, topic, conditions))
+        self.assertEqual(readable_refs(self.cfn, "SignedWebhookFunctionRole", {**topic, "ZendeskSigningSecretRef": SIGNING_ARN}),
+                         {"ZendeskSigningSecretRef", "SessionSecret"})
 
     def test_each_signing_secret_is_readable_only_when_referenced(self):
         reads = [(c, s) for c, s in self.all_statements()

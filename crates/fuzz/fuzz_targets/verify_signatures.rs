@@ -51,8 +51,10 @@ fn signed(source: Source, secret: &str, body: &[u8]) -> (String, String) {
         }
         // Plain tokens: the secret itself is what the sender presents.
         Source::GitLab | Source::Splunk => (secret.to_owned(), String::new()),
-        // Unsigned sources: skipped below.
-        Source::Datadog | Source::NewRelic | Source::Dynatrace => (String::new(), String::new()),
+        // Unsigned by a shared key (CloudWatch is signed by SNS's certificate): skipped below.
+        Source::Datadog | Source::NewRelic | Source::Dynatrace | Source::CloudWatch => {
+            (String::new(), String::new())
+        }
         Source::Alertmanager => (format!("Bearer {secret}"), String::new()),
         Source::Zendesk => {
             let ts = humantime::format_rfc3339_seconds(now).to_string();

@@ -108,6 +108,7 @@ mod tests {
         assert_eq!(
             resources,
             [
+                "/webhook/cloudwatch",
                 "/webhook/github",
                 "/webhook/jira",
                 "/webhook/linear",

@@ -24,7 +24,7 @@ impl BasicCredentials {
     }
 }
 
-/// The credentials each stubbed system accepts.
+/// The credentials each stubbed system accepts, and what the SNS stub serves.
 #[derive(Debug, Clone)]
 pub struct TicketingConfig {
     /// ServiceNow Basic auth (an integration user).
@@ -43,6 +43,12 @@ pub struct TicketingConfig {
     /// Linear API key, accepted bare (`Authorization: <key>`, as personal keys are sent) or as
     /// `Bearer <key>` (OAuth tokens).
     pub linear_api_key: String,
+    /// The PEM served for any `/SimpleNotificationService-*.pem`; `None` answers 404
+    /// (`NoSuchKey`), as for a certificate AWS does not have.
+    pub sns_certificate_pem: Option<String>,
+    /// The `Token` a `ConfirmSubscription` request must carry (the one the subscription
+    /// confirmation message's `SubscribeURL` names).
+    pub sns_subscription_token: String,
 }
 
 impl Default for TicketingConfig {
@@ -56,6 +62,8 @@ impl Default for TicketingConfig {
             teams_sig: "local-teams-sig".into(),
             gitlab_token: "local-gitlab-token".into(),
             linear_api_key: "lin_api_local".into(),
+            sns_certificate_pem: None,
+            sns_subscription_token: "local-sns-token".into(),
         }
     }
 }

@@ -13,7 +13,11 @@
 //! - GitLab: `POST /api/v4/projects/{id}/issues/{issue_iid}/notes` (`{id}` numeric or a
 //!   URL-encoded `namespace%2Fproject`; `PRIVATE-TOKEN` or `Bearer` auth);
 //! - Linear: `POST /graphql`, the `commentCreate` mutation (the API key bare in `Authorization`,
-//!   or `Bearer`; errors in a GraphQL `errors` array).
+//!   or `Bearer`; errors in a GraphQL `errors` array);
+//! - Amazon SNS, what an HTTP/S subscriber calls: the signing certificate,
+//!   `GET /SimpleNotificationService-{id}.pem` (the configured PEM, or S3's `NoSuchKey` 404), and
+//!   subscription confirmation, `GET /?Action=ConfirmSubscription&TopicArn={arn}&Token={token}`
+//!   (XML answers; a `SubscriptionArn` of `{TopicArn}:{uuid}`).
 //!
 //! Each route answers with the vendor's status codes and error documents (so a client's error
 //! handling is exercised as it will be against the real service), and every request is recorded

@@ -1,6 +1,10 @@
 //! `local-ticketing`: the ServiceNow, GitHub, Jira, Slack, Teams (Power Automate), GitLab and
-//! Linear write-back stubs on loopback, for `make local`. Logs each request; serves until Ctrl-C.
+//! Linear write-back stubs, and the SNS subscriber endpoints, on loopback, for `make local`. Logs
+//! each request; serves until Ctrl-C.
 
+use std::path::PathBuf;
+
+use anyhow::Context;
 use clap::Parser;
 use local_ticketing::{BasicCredentials, RunningTicketing, TicketingConfig};
 
@@ -84,6 +88,18 @@ struct Args {
         default_value = "lin_api_local"
     )]
     linear_api_key: String,
+    /// PEM file served as SNS's signing certificate (`/SimpleNotificationService-*.pem`);
+    /// without one those answer 404.
+    #[arg(long, env = "LOCAL_TICKETING_SNS_CERTIFICATE_FILE")]
+    sns_certificate_file: Option<PathBuf>,
+    /// SNS subscription token (the `Token` of `/?Action=ConfirmSubscription`).
+    #[arg(
+        long,
+        env = "LOCAL_TICKETING_SNS_SUBSCRIPTION_TOKEN",
+        hide_env_values = true,
+        default_value = "local-sns-token"
+    )]
+    sns_subscription_token: String,
 }
 
 #[tokio::main]
@@ -95,6 +111,13 @@ async fn main() -> anyhow::Result<()> {
         )
         .init();
     let args = Args::parse();
+    let sns_certificate_pem = args
+        .sns_certificate_file
+        .as_ref()
+        .map(|path| {
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
+        })
+        .transpose()?;
     let config = TicketingConfig {
         servicenow: BasicCredentials::new(args.servicenow_username, args.servicenow_password),
         github_token: args.github_token,
@@ -103,6 +126,8 @@ async fn main() -> anyhow::Result<()> {
         teams_sig: args.teams_sig,
         gitlab_token: args.gitlab_token,
         linear_api_key: args.linear_api_key,
+        sns_certificate_pem,
+        sns_subscription_token: args.sns_subscription_token,
     };
     let server = RunningTicketing::start(&args.addr, config).await?;
     println!("local-ticketing listening on {}", server.endpoint_url());

@@ -1,10 +1,11 @@
 //! The write-back APIs: status codes, checks in the vendors' order, and their documents (success
 //! and error), so a client meets the same answers it will meet in production. ServiceNow, GitHub
-//! and Jira are here; the chat webhooks and the other trackers have a module each.
+//! and Jira are here; the chat webhooks, the other trackers and SNS have a module each.
 
 mod gitlab;
 mod linear;
 mod slack;
+mod sns;
 mod teams;
 
 use std::collections::HashMap;
@@ -15,6 +16,7 @@ use http::StatusCode;
 use serde_json::{Value, json};
 
 use crate::auth::{PresentedAuth, TicketingConfig};
+use crate::percent::query_param;
 
 /// What an answer carries.
 pub(crate) enum Payload {
@@ -24,6 +26,8 @@ pub(crate) enum Payload {
     Text(&'static str),
     /// Nothing, and no `Content-Type`: Power Automate's 202.
     Empty,
+    /// Any other text with its `Content-Type`: SNS's XML and PEM certificates.
+    Typed(&'static str, String),
 }
 
 /// An answer: status, body and any extra headers.
@@ -52,6 +56,10 @@ impl Reply {
 
     fn empty(status: StatusCode) -> Reply {
         Reply::with(status, Payload::Empty)
+    }
+
+    fn typed(status: StatusCode, content_type: &'static str, body: String) -> Reply {
+        Reply::with(status, Payload::Typed(content_type, body))
     }
 }
 
@@ -109,6 +117,9 @@ pub(crate) fn dispatch(ctx: &Context, req: &Incoming) -> Reply {
             gitlab::note(ctx, req, project, iid)
         }
         ["graphql"] => linear::graphql(ctx, req),
+        [name] if sns::is_certificate(name) => sns::certificate(ctx, req),
+        // The Query API lives at the root; `/` without an `Action` stays a 404.
+        [""] if query_param(req.query, "Action").is_some() => sns::action(ctx, req),
         _ => Reply::new(StatusCode::NOT_FOUND, json!({"message": "Not Found"})),
     }
 }

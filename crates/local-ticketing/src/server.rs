@@ -87,7 +87,8 @@ impl RunningTicketing {
 
     /// The base URL for every system: the ServiceNow instance URL, the GitHub API URL, the Jira
     /// site URL, the Slack and Power Automate webhook hosts, the GitLab instance URL (the API
-    /// under `/api/v4`) and Linear's API host (`/graphql`).
+    /// under `/api/v4`), Linear's API host (`/graphql`) and the SNS regional endpoint
+    /// (`sns.{region}.amazonaws.com`).
     pub fn endpoint_url(&self) -> String {
         self.shared.context.endpoint.clone()
     }
@@ -188,6 +189,7 @@ fn respond(reply: Reply) -> Response {
         ),
         Payload::Text(text) => (Body::from(text), Some("text/plain; charset=utf-8")),
         Payload::Empty => (Body::empty(), None),
+        Payload::Typed(content_type, text) => (Body::from(text), Some(content_type)),
     };
     let mut response = (reply.status, body).into_response();
     let headers = response.headers_mut();

@@ -39,6 +39,8 @@ pub fn delivery_id_header(source: Source) -> Option<&'static str> {
         | Source::Dynatrace
         | Source::Splunk
         | Source::Generic => None,
+        // The same `MessageId` on every retry of one message.
+        Source::CloudWatch => Some("x-amz-sns-message-id"),
     }
 }
 
@@ -69,6 +71,7 @@ mod tests {
                 (Source::NewRelic, None),
                 (Source::Dynatrace, None),
                 (Source::Splunk, None),
+                (Source::CloudWatch, Some("x-amz-sns-message-id")),
                 (Source::Generic, None),
             ]
         );

@@ -21,6 +21,9 @@ mod headers;
 mod sanitize;
 pub mod signature;
 
+// SNS envelopes (CloudWatch alarms): the signed string and the URLs that may be followed.
+pub mod sns;
+
 // Vendor payloads → tickets.
 mod sources;
 

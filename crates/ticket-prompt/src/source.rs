@@ -36,13 +36,15 @@ pub enum Source {
     Dynatrace,
     /// Splunk's webhook alert action.
     Splunk,
+    /// Amazon CloudWatch alarms, delivered by an SNS HTTPS subscription (signed by SNS).
+    CloudWatch,
     /// Anything else that can POST the bridge's own JSON shape.
     Generic,
 }
 
 impl Source {
     /// Every source the bridge accepts, in the order the manual lists them (docs/sources/).
-    pub const ALL: [Source; 15] = [
+    pub const ALL: [Source; 16] = [
         Source::ServiceNow,
         Source::Jira,
         Source::Zendesk,
@@ -57,6 +59,7 @@ impl Source {
         Source::NewRelic,
         Source::Dynatrace,
         Source::Splunk,
+        Source::CloudWatch,
         Source::Generic,
     ];
 
@@ -78,6 +81,7 @@ impl Source {
             Source::NewRelic => "newrelic",
             Source::Dynatrace => "dynatrace",
             Source::Splunk => "splunk",
+            Source::CloudWatch => "cloudwatch",
             Source::Generic => "generic",
         }
     }
@@ -104,6 +108,7 @@ impl Source {
             Source::NewRelic => "New Relic issue",
             Source::Dynatrace => "Dynatrace problem",
             Source::Splunk => "Splunk alert",
+            Source::CloudWatch => "CloudWatch alarm",
             Source::Generic => "ticket",
         }
     }

@@ -258,6 +258,21 @@ const SPLUNK: Labels = Labels {
     ..GENERIC
 };
 
+const CLOUDWATCH: Labels = Labels {
+    id: "Alarm",
+    title: "Alarm name",
+    status: "State",
+    category: "Metric",
+    group: "SNS topic",
+    requester: "AWS account",
+    updated_at: "State changed",
+    labels: "Dimensions",
+    url: "Console",
+    source_id: "Alarm ARN",
+    description: "Reason and description",
+    ..GENERIC
+};
+
 const GENERIC: Labels = Labels {
     id: "Ticket",
     title: "Title",
@@ -320,6 +335,7 @@ impl Ticket {
             Source::NewRelic => &NEW_RELIC,
             Source::Dynatrace => &DYNATRACE,
             Source::Splunk => &SPLUNK,
+            Source::CloudWatch => &CLOUDWATCH,
             Source::Generic => &GENERIC,
         }
     }

@@ -48,6 +48,13 @@ pub enum BridgeError {
     /// The delivery's signature does not verify.
     #[error(transparent)]
     Signature(#[from] SignatureError),
+    /// An SNS delivery (CloudWatch alarms) failed its checks: not SNS's envelope, a topic the
+    /// deployment does not list, a certificate URL that is not SNS's, or a bad signature.
+    #[error("SNS message refused: {0}")]
+    SnsRefused(&'static str),
+    /// SNS could not be reached for its signing certificate or to confirm a subscription.
+    #[error("SNS unavailable")]
+    SnsUnavailable,
     /// An endpoint that needs no API key got a delivery for a source with no signing secret.
     #[error("no signing secret configured for {0}")]
     SigningRequired(&'static str),
@@ -147,7 +154,10 @@ impl BridgeError {
             BridgeError::Ticket(TicketError::FileTooLarge { .. }) => "PAYLOAD_TOO_LARGE",
             BridgeError::InvalidSessionId(_) => "INVALID_SESSION_ID",
             BridgeError::Signature(SignatureError::Expired) => "SIGNATURE_EXPIRED",
-            BridgeError::Signature(_) | BridgeError::SigningRequired(_) => "INVALID_SIGNATURE",
+            BridgeError::Signature(_)
+            | BridgeError::SigningRequired(_)
+            | BridgeError::SnsRefused(_) => "INVALID_SIGNATURE",
+            BridgeError::SnsUnavailable => "SNS_UNAVAILABLE",
             BridgeError::NotFound => "NOT_FOUND",
             BridgeError::UnsupportedSource(_) => "UNSUPPORTED_SOURCE",
             BridgeError::MethodNotAllowed { .. } => "METHOD_NOT_ALLOWED",

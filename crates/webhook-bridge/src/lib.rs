@@ -44,6 +44,7 @@ mod request;
 
 mod principal;
 
+mod sns;
 mod verify;
 
 mod parse;

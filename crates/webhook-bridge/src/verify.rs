@@ -14,6 +14,7 @@ use crate::config::{Signing, SourceSettings, signing_keys};
 use crate::error::BridgeError;
 use crate::request::DeliveryHeaders;
 use crate::secrets::{Secret, SecretStore};
+use crate::sns::SnsVerifier;
 
 /// What the signature check proved about a delivery's origin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,15 +25,20 @@ pub enum Origin {
     Unsigned,
 }
 
-/// Each signed source's keys.
+/// Each signed source's keys, and the SNS check (CloudWatch alarms are signed by SNS).
 pub struct Signers {
     keys: HashMap<Source, Secret<Vec<SigningKey>>>,
     store: SecretStore,
+    sns: SnsVerifier,
 }
 
 impl Signers {
-    /// The keys of every source that has signing configured.
-    pub fn new(sources: &HashMap<Source, SourceSettings>, store: SecretStore) -> Self {
+    /// The keys of every source that has signing configured, and the SNS check.
+    pub fn new(
+        sources: &HashMap<Source, SourceSettings>,
+        store: SecretStore,
+        sns: SnsVerifier,
+    ) -> Self {
         let keys = sources
             .iter()
             .filter_map(|(source, settings)| {
@@ -44,7 +50,12 @@ impl Signers {
                 Some((*source, keys))
             })
             .collect();
-        Signers { keys, store }
+        Signers { keys, store, sns }
+    }
+
+    /// The SNS check, for confirming the subscriptions it verified.
+    pub fn sns(&self) -> &SnsVerifier {
+        &self.sns
     }
 
     /// Fetches every referenced secret (cold start); failures are logged and retried later.
@@ -64,6 +75,11 @@ impl Signers {
         headers: &DeliveryHeaders,
         now: SystemTime,
     ) -> Result<Origin, BridgeError> {
+        // SNS's signature is always checked: it is the only thing that vouches for the sender.
+        if source == Source::CloudWatch {
+            self.sns.verify(body).await?;
+            return Ok(Origin::Signed);
+        }
         let Some(keys) = self.keys(source).await? else {
             return if require_signatures {
                 Err(BridgeError::SigningRequired(source.as_str()))

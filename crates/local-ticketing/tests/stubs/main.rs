@@ -1,11 +1,13 @@
 //! Every stubbed write-back API over real HTTP, one test binary: the ticket systems (ServiceNow,
-//! GitHub, Jira), the chat webhooks (Slack, Teams through Power Automate) and the other trackers
-//! (GitLab, Linear): success answers, each refusal, scripted outages, and what gets recorded.
+//! GitHub, Jira), the chat webhooks (Slack, Teams through Power Automate), the other trackers
+//! (GitLab, Linear) and SNS's subscriber endpoints: success answers, each refusal, scripted
+//! outages, and what gets recorded.
 
 mod support;
 
 mod gitlab;
 mod linear;
 mod slack;
+mod sns;
 mod teams;
 mod tickets;

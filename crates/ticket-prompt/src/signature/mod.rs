@@ -15,6 +15,7 @@
 //! | splunk | the URL's `?token=<secret>` query parameter (its alert action sends no headers) | none: the secret itself, compared |
 //!
 //! Datadog, New Relic and Dynatrace sign nothing: their custom headers carry the API key.
+//! CloudWatch alarms come signed by SNS with AWS's key, not a shared secret: see `crate::sns`.
 //!
 //! Comparisons are constant-time (`hmac`'s `verify_slice`; `subtle` for the plain tokens). Where a
 //! timestamp is signed it must be within five minutes of now, either way (Linear's own SDK allows
@@ -70,7 +71,7 @@ pub fn headers(source: Source) -> SignatureHeaders {
         // Not a header: the query parameter (see `SPLUNK_TOKEN_PARAMETER`).
         Source::Splunk => (SPLUNK_TOKEN_PARAMETER, None),
         // Unsigned: no secret can be configured for them (see `can_sign`).
-        Source::Datadog | Source::NewRelic | Source::Dynatrace => ("", None),
+        Source::Datadog | Source::NewRelic | Source::Dynatrace | Source::CloudWatch => ("", None),
     };
     SignatureHeaders {
         signature,
@@ -106,12 +107,13 @@ pub enum SignatureError {
 /// body, nothing else.
 pub const SPLUNK_TOKEN_PARAMETER: &str = "token";
 
-/// Whether `source` has a signature (or token) scheme; Datadog's, New Relic's and Dynatrace's
-/// webhooks are authenticated by the API key in their custom headers only.
+/// Whether `source` has a shared-secret signature (or token) scheme; Datadog's, New Relic's and
+/// Dynatrace's webhooks are authenticated by the API key in their custom headers only, and SNS
+/// signs CloudWatch alarms with AWS's own key.
 pub fn can_sign(source: Source) -> bool {
     !matches!(
         source,
-        Source::Datadog | Source::NewRelic | Source::Dynatrace
+        Source::Datadog | Source::NewRelic | Source::Dynatrace | Source::CloudWatch
     )
 }
 
@@ -186,7 +188,9 @@ pub fn verify(
             Ok(())
         }
         Source::GitLab | Source::Splunk => any_token(keys, signature.as_bytes()),
-        Source::Datadog | Source::NewRelic | Source::Dynatrace => Err(SignatureError::Unsupported),
+        Source::Datadog | Source::NewRelic | Source::Dynatrace | Source::CloudWatch => {
+            Err(SignatureError::Unsupported)
+        }
         Source::Alertmanager => match signature.split_once(' ') {
             Some((scheme, token)) if scheme.eq_ignore_ascii_case("bearer") => {
                 any_token(keys, token.trim().as_bytes())

@@ -6,8 +6,8 @@ use serde_json::{Map, Value};
 
 use super::fields::Fields;
 use super::{
-    alert_group, datadog, dynatrace, generic, github, gitlab, jira, linear, newrelic, pagerduty,
-    sentry, servicenow, splunk, zendesk,
+    alert_group, cloudwatch, datadog, dynatrace, generic, github, gitlab, jira, linear, newrelic,
+    pagerduty, sentry, servicenow, splunk, zendesk,
 };
 use crate::error::TicketError;
 use crate::json::parse_object;
@@ -51,6 +51,7 @@ pub fn read_delivery(
         Source::NewRelic => newrelic::event(&f),
         Source::Dynatrace => dynatrace::event(&f),
         Source::Splunk => splunk::event(&f),
+        Source::CloudWatch => cloudwatch::event(&f),
         Source::Generic => generic::event(&f),
     };
     // The name is the sender's text and ends up in logs and responses: keep it short.
@@ -80,7 +81,7 @@ fn actor_paths(source: Source) -> &'static [&'static str] {
         Source::GitLab => &["user.username"],
         Source::Datadog => &["user"],
         // Monitoring tools raise these alerts themselves: no user causes them.
-        Source::NewRelic | Source::Dynatrace | Source::Splunk => &[],
+        Source::NewRelic | Source::Dynatrace | Source::Splunk | Source::CloudWatch => &[],
         Source::Generic => &["actor"],
     }
 }
@@ -118,6 +119,7 @@ impl Delivery {
             Source::NewRelic => newrelic::ticket(&f, limits),
             Source::Dynatrace => dynatrace::ticket(&f, limits),
             Source::Splunk => splunk::ticket(&f, limits),
+            Source::CloudWatch => cloudwatch::ticket(&f, limits),
             Source::Generic => generic::ticket(&f, limits),
         }?;
         enforce_total(&mut ticket, limits);
@@ -143,6 +145,7 @@ impl Delivery {
             Source::Datadog => datadog::identity(&Fields::new(&self.body)),
             Source::NewRelic => newrelic::identity(&Fields::new(&self.body)),
             Source::Dynatrace => dynatrace::identity(&Fields::new(&self.body)),
+            Source::CloudWatch => cloudwatch::identity(&Fields::new(&self.body)),
             _ => None,
         }
     }
@@ -166,6 +169,7 @@ pub fn default_events(source: Source) -> &'static [&'static str] {
         Source::NewRelic => &["activated"],
         Source::Dynatrace => &["open"],
         Source::Splunk => &["alert"],
+        Source::CloudWatch => &["alarm"],
         Source::Generic => &["created"],
     }
 }

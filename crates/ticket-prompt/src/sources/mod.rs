@@ -7,6 +7,7 @@ mod fields;
 mod mapping;
 
 mod alert_group;
+mod cloudwatch;
 mod datadog;
 mod dynatrace;
 mod generic;

@@ -19,6 +19,7 @@ use crate::request::Caller;
 use crate::route::Route;
 use crate::sdk::load_sdk_configs;
 use crate::secrets::{Secret, SecretStore};
+use crate::sns::SnsVerifier;
 use crate::tokens::UserTokens;
 use crate::verify::Signers;
 
@@ -138,7 +139,14 @@ impl Bridge {
                 config.agents.clone(),
                 secrets.clone(),
             ),
-            signers: Signers::new(&config.sources, secrets.clone()),
+            signers: Signers::new(
+                &config.sources,
+                secrets.clone(),
+                SnsVerifier::new(
+                    config.cloudwatch_topics.clone(),
+                    config.endpoint_urls.sns.as_deref(),
+                ),
+            ),
             jobs: config.jobs.as_ref().map(|j| Jobs::new(aws.jobs, j)),
             integrations: IntegrationDirectory::new(config.integrations.clone(), secrets.clone()),
             tokens: UserTokens::new(config.tokens.clone(), secrets.clone()),

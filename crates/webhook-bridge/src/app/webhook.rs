@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use ticket_prompt::Source;
 use ticket_prompt::signature;
+use ticket_prompt::sns::{SnsEnvelope, SnsKind};
 
 use super::state::Services;
 use super::trail::Trail;
@@ -43,6 +44,14 @@ pub(super) async fn deliver(
                 SystemTime::now(),
             )
             .await?;
+        // A new SNS subscription (verified above) is confirmed, then acknowledged like any
+        // event the source does not analyse.
+        if source == Source::CloudWatch
+            && let Ok(envelope) = SnsEnvelope::parse(body)
+            && envelope.kind == SnsKind::SubscriptionConfirmation
+        {
+            s.signers.sns().confirm(&envelope).await?;
+        }
         let event_hint = inbound.delivery.event_hint.as_deref();
         let delivery = match parse::delivery(settings, source, body, event_hint)? {
             Read::Ignored { event, reason } => {

@@ -17,6 +17,9 @@ pub struct EndpointUrls {
     pub jobs: Option<String>,
     /// `secrets=`: Secrets Manager and SSM Parameter Store.
     pub secrets: Option<String>,
+    /// `sns=`: where SNS's signing certificates and subscription confirmations are fetched
+    /// (path and query kept) instead of `https://sns.<region>.amazonaws.com`.
+    pub sns: Option<String>,
 }
 
 const VARIABLE: &str = "ENDPOINT_URLS";
@@ -31,7 +34,7 @@ pub(super) fn load(vars: &Vars) -> Result<EndpointUrls, ConfigError> {
         let Some((group, url)) = pair.split_once('=') else {
             return Err(ConfigError::new(
                 VARIABLE,
-                "expected group=url pairs (agentcore, jobs, secrets), comma-separated",
+                "expected group=url pairs (agentcore, jobs, secrets, sns), comma-separated",
             ));
         };
         let url = url.trim();
@@ -45,10 +48,11 @@ pub(super) fn load(vars: &Vars) -> Result<EndpointUrls, ConfigError> {
             "agentcore" => &mut urls.agentcore,
             "jobs" => &mut urls.jobs,
             "secrets" => &mut urls.secrets,
+            "sns" => &mut urls.sns,
             other => {
                 return Err(ConfigError::new(
                     VARIABLE,
-                    format!("unknown group {other:?}; use agentcore, jobs or secrets"),
+                    format!("unknown group {other:?}; use agentcore, jobs, secrets or sns"),
                 ));
             }
         };

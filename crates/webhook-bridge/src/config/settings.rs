@@ -82,6 +82,8 @@ pub struct Config {
     pub tokens: Option<TokenSettings>,
     /// `ENDPOINT_URLS`: local runs' endpoints per group of services (none when deployed).
     pub endpoint_urls: EndpointUrls,
+    /// `CLOUDWATCH_TOPIC_ARNS`: the SNS topics whose CloudWatch alarms are accepted.
+    pub cloudwatch_topics: Vec<String>,
 }
 
 impl Config {
@@ -160,6 +162,7 @@ impl Config {
             integrations: integrations::load(&vars)?,
             tokens: tokens::load(&vars)?,
             endpoint_urls: endpoints::load(&vars)?,
+            cloudwatch_topics: sources::cloudwatch_topics(&vars)?,
             secret_freshness: SecretFreshness {
                 ttl: Duration::from_secs(vars.number("SECRET_TTL_SECONDS", 300, 0, 86_400)?),
                 max_stale: Duration::from_secs(vars.number(

@@ -1,6 +1,6 @@
 //! Per-source settings. For a source `S` (`SERVICENOW`, `JIRA`, `ZENDESK`, `PAGERDUTY`, `GITHUB`,
 //! `ALERTMANAGER`, `GRAFANA`, `SENTRY`, `GITLAB`, `LINEAR`, `DATADOG`, `NEWRELIC`, `DYNATRACE`,
-//! `SPLUNK`, `GENERIC`):
+//! `SPLUNK`, `CLOUDWATCH`, `GENERIC`):
 //! - `S_EVENTS`: comma-separated event names to analyse (default: the creation events);
 //! - `S_WEBHOOK_SECRET`: the signing secret, or a JSON array of secrets during a rotation (for
 //!   local use: in AWS the template sets the reference below, never a value);
@@ -120,8 +120,33 @@ fn var_names(source: Source) -> VarNames {
         Source::NewRelic => var_names!("NEWRELIC"),
         Source::Dynatrace => var_names!("DYNATRACE"),
         Source::Splunk => var_names!("SPLUNK"),
+        Source::CloudWatch => var_names!("CLOUDWATCH"),
         Source::Generic => var_names!("GENERIC"),
     }
+}
+
+/// `CLOUDWATCH_TOPIC_ARNS`: the SNS topics whose CloudWatch alarms are accepted (comma-separated
+/// topic ARNs). Empty: none are (SNS signs every topic's messages, anyone's included).
+pub(super) fn cloudwatch_topics(vars: &Vars) -> Result<Vec<String>, ConfigError> {
+    const VARIABLE: &str = "CLOUDWATCH_TOPIC_ARNS";
+    let topics = vars.list(VARIABLE).unwrap_or_default();
+    for topic in &topics {
+        let parts: Vec<&str> = topic.split(':').collect();
+        let ok = parts.len() == 6
+            && parts[0] == "arn"
+            && parts[1].starts_with("aws")
+            && parts[2] == "sns"
+            && parts[4].len() == 12
+            && parts[4].bytes().all(|b| b.is_ascii_digit())
+            && !parts[5].is_empty();
+        if !ok {
+            return Err(ConfigError::new(
+                VARIABLE,
+                "must be SNS topic ARNs (arn:aws:sns:<region>:<account>:<name>), comma-separated",
+            ));
+        }
+    }
+    Ok(topics)
 }
 
 /// Every source's settings.
@@ -281,6 +306,28 @@ mod tests {
                 ..
             }
         ));
+    }
+
+    #[test]
+    fn cloudwatch_topics_are_sns_topic_arns() {
+        let read = |v: &str| read_pairs(&[("CLOUDWATCH_TOPIC_ARNS", v)], cloudwatch_topics);
+        assert_eq!(
+            read("arn:aws:sns:eu-west-1:123456789012:alarms, arn:aws-cn:sns:cn-north-1:123456789012:b").unwrap().len(),
+            2
+        );
+        for bad in [
+            "alarms",
+            "arn:aws:sqs:eu-west-1:123456789012:alarms",
+            "arn:aws:sns:eu-west-1:1234:alarms",
+            "arn:aws:sns:eu-west-1:123456789012:",
+        ] {
+            assert_eq!(
+                read(bad).unwrap_err().variable,
+                "CLOUDWATCH_TOPIC_ARNS",
+                "{bad}"
+            );
+        }
+        assert!(read_pairs(&[], cloudwatch_topics).unwrap().is_empty());
     }
 
     #[test]

@@ -19,7 +19,7 @@ pub const TICKET_SOURCES: [Source; 5] = [
 ];
 
 /// The sources whose analyses go to a chat channel (alerts: they have no ticket to write to).
-pub const CHAT_SOURCES: [Source; 7] = [
+pub const CHAT_SOURCES: [Source; 8] = [
     Source::Alertmanager,
     Source::Grafana,
     Source::Sentry,
@@ -27,6 +27,7 @@ pub const CHAT_SOURCES: [Source; 7] = [
     Source::NewRelic,
     Source::Dynatrace,
     Source::Splunk,
+    Source::CloudWatch,
 ];
 
 /// Whether the bridge can post `source`'s analyses: to its ticket, or (alerts) to a channel.
@@ -213,7 +214,7 @@ impl Credentials {
 }
 
 /// Which sources can post their analyses, for error messages.
-pub(super) const WRITE_BACK_RULE: &str = "write-back is supported for servicenow, github, jira, gitlab and linear; the alert sources (alertmanager, grafana, sentry, datadog, newrelic, dynatrace, splunk) post to a slack or teams sink";
+pub(super) const WRITE_BACK_RULE: &str = "write-back is supported for servicenow, github, jira, gitlab and linear; the alert sources (alertmanager, grafana, sentry, datadog, newrelic, dynatrace, splunk, cloudwatch) post to a slack or teams sink";
 
 #[cfg(test)]
 mod tests {

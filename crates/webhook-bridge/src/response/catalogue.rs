@@ -90,6 +90,8 @@ fn every_error() -> Vec<BridgeError> {
         BridgeError::Signature(SignatureError::BodyTimestamp),
         BridgeError::Signature(SignatureError::Unsupported),
         BridgeError::SigningRequired("github"),
+        BridgeError::SnsRefused("the topic is not one this deployment accepts"),
+        BridgeError::SnsUnavailable,
         BridgeError::UnknownAgent("nobody".into()),
         BridgeError::JobNotFound,
         BridgeError::DuplicateInProgress,
@@ -126,6 +128,8 @@ fn every_error() -> Vec<BridgeError> {
                 | SignatureError::Unsupported,
             )
             | BridgeError::SigningRequired(_)
+            | BridgeError::SnsRefused(_)
+            | BridgeError::SnsUnavailable
             | BridgeError::UnknownAgent(_)
             | BridgeError::JobNotFound
             | BridgeError::DuplicateInProgress

@@ -36,9 +36,12 @@ pub fn status(err: &BridgeError) -> StatusCode {
         BridgeError::JobsUnavailable => StatusCode::SERVICE_UNAVAILABLE,
         BridgeError::Signature(_)
         | BridgeError::SigningRequired(_)
+        | BridgeError::SnsRefused(_)
         | BridgeError::InvalidToken
         | BridgeError::TokenRequired => StatusCode::UNAUTHORIZED,
-        BridgeError::TokenKeysUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+        BridgeError::TokenKeysUnavailable | BridgeError::SnsUnavailable => {
+            StatusCode::SERVICE_UNAVAILABLE
+        }
         BridgeError::NotFound
         | BridgeError::UnsupportedSource(_)
         | BridgeError::UnknownAgent(_) => StatusCode::NOT_FOUND,
@@ -65,6 +68,10 @@ pub fn public_message(err: &BridgeError) -> String {
         BridgeError::Ticket(e) => e.to_string(),
         BridgeError::InvalidSessionId(e) => format!("invalid X-Agent-Session-Id header: {e}"),
         BridgeError::Signature(e) => format!("webhook signature rejected: {e}"),
+        BridgeError::SnsRefused(why) => format!("SNS message refused: {why}"),
+        BridgeError::SnsUnavailable => {
+            "SNS could not be reached to check the message or confirm the subscription; SNS retries".into()
+        }
         BridgeError::SigningRequired(source) => format!(
             "this endpoint accepts only signed deliveries, and no signing secret is configured for {source}"
         ),
@@ -165,9 +172,9 @@ pub fn retry_after(err: &BridgeError) -> Option<u64> {
             _ => None,
         },
         BridgeError::DuplicateInProgress => Some(DUPLICATE_RETRY_AFTER),
-        BridgeError::JobsUnavailable | BridgeError::TokenKeysUnavailable => {
-            Some(RATE_LIMIT_RETRY_AFTER)
-        }
+        BridgeError::JobsUnavailable
+        | BridgeError::TokenKeysUnavailable
+        | BridgeError::SnsUnavailable => Some(RATE_LIMIT_RETRY_AFTER),
         _ => None,
     }
 }

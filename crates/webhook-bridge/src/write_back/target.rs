@@ -82,7 +82,8 @@ impl Target {
             | Source::Datadog
             | Source::NewRelic
             | Source::Dynatrace
-            | Source::Splunk => Target::Chat {
+            | Source::Splunk
+            | Source::CloudWatch => Target::Chat {
                 about: about(ticket),
             },
             _ => return None,

@@ -10,6 +10,7 @@ mod bad_input;
 mod bearer_keys;
 mod callers;
 mod callers_apart;
+mod cloudwatch;
 mod corpus;
 mod function_url_callers;
 mod integration_directory;

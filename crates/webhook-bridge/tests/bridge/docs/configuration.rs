@@ -11,7 +11,7 @@ use webhook_bridge::{Config, ConfigError};
 use super::table::{code_spans, page, rows};
 
 /// What `<SOURCE>` stands for in the page.
-const SOURCES: [&str; 15] = [
+const SOURCES: [&str; 16] = [
     "SERVICENOW",
     "JIRA",
     "ZENDESK",
@@ -26,6 +26,7 @@ const SOURCES: [&str; 15] = [
     "NEWRELIC",
     "DYNATRACE",
     "SPLUNK",
+    "CLOUDWATCH",
     "GENERIC",
 ];
 

@@ -1,6 +1,6 @@
 //! Requests that produce the codes the bridge answers on its own and for its agent: malformed
 //! requests and unknown paths, each failure of the agent, the limits, caller-managed sessions
-//! and signatures. Each function sends its requests, checks every reply against the document
+//! and signatures (SNS's among them). Each function sends its requests, checks every reply against the document
 //! and records the codes it saw.
 
 use std::collections::BTreeSet;
@@ -20,7 +20,8 @@ use super::requests::{
     MINIMAL_INCIDENT, MINIMAL_QUERY, api_request, call_stream, check_streamed_on, invoke, webhook,
 };
 use super::schema::{assert_conforms, schema};
-use crate::support::{Harness, call, event_json, harness};
+use crate::support::sns::{TOPIC, sns_and_bridge};
+use crate::support::{Harness, call, event, event_json, harness};
 
 /// Malformed requests on the webhook and the invoke API, and a path outside the document.
 pub(super) async fn malformed_requests(b: &Bridge, seen: &mut BTreeSet<String>) {
@@ -268,4 +269,10 @@ pub(super) async fn signatures(seen: &mut BTreeSet<String>) {
     let jira = event_json("jira-issue-created.json");
     let req = webhook("jira", jira["body"].as_str().unwrap(), &[]);
     observe(&h.bridge, WEBHOOK, req, "INVALID_SIGNATURE", seen).await;
+
+    // A CloudWatch alarm whose signing certificate SNS cannot serve right now.
+    let (sns, h) = sns_and_bridge(TOPIC).await;
+    sns.fail_next(1, http::StatusCode::SERVICE_UNAVAILABLE);
+    let req = event("cloudwatch-alarm.json");
+    observe(&h.bridge, WEBHOOK, req, "SNS_UNAVAILABLE", seen).await;
 }

@@ -6,6 +6,7 @@ pub mod signing;
 pub mod issuer;
 pub mod jobs;
 pub mod secret_service;
+pub mod sns;
 
 use std::collections::HashMap;
 
