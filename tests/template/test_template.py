@@ -820,6 +820,84 @@ class TemplateTest(unittest.TestCase):
             self.assertTrue(evaluate({"Condition": "DecryptsWriteBackSecrets"}, params, self.cfn["Conditions"]), name)
         self.assertFalse(evaluate({"Condition": "DecryptsWriteBackSecrets"}, key, self.cfn["Conditions"]))
 
+    SINK_TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:ai-analyses"
+
+    def sns_grants(self, role, params):
+        """role's statements with an SNS action, and those with a KMS action other than the
+        secrets key's Decrypt, under params."""
+        statements = granted(self.cfn, role, params)
+        sns = [s for s in statements if any(a.startswith("sns:") for a in as_list(s["Action"]))]
+        keys = [s for s in statements if any(a.startswith("kms:") for a in as_list(s["Action"]))
+                and s["Resource"] != {"Ref": "SecretsKmsKeyArn"}]
+        return sns, keys
+
+    def test_only_the_worker_may_publish_and_only_to_the_sink_topics(self):
+        # The sns sink: no secret to read, but a grant. The worker alone publishes, to exactly
+        # the topics listed in SinkTopicArns, and only when some are listed.
+        param = self.sam["Parameters"]["SinkTopicArns"]
+        self.assertEqual((param["Type"], param["Default"]), ("CommaDelimitedList", ""))
+        pattern = re.compile(param["AllowedPattern"])
+        for ok in ["", self.SINK_TOPIC_ARN, "arn:aws:sns:eu-west-1:123456789012:analyses.fifo",
+                   "arn:aws-cn:sns:cn-north-1:123456789012:ops_analyses", "arn:aws:sns:us-east-1:123456789012:" + "a" * 256]:
+            self.assertTrue(pattern.fullmatch(ok), ok)
+        for bad in ["*", "ai-analyses", "arn:aws:sns:us-east-1:123456789012:*", "arn:aws:sns:us-east-1:123456789012:ai-*",
+                    "arn:aws:sns:*:123456789012:ai-analyses", "arn:aws:sns:us-east-1:*:ai-analyses",
+                    "arn:aws:sns:us-east-1:1234:ai-analyses", "arn:aws:sqs:us-east-1:123456789012:ai-analyses",
+                    "arn:aws:sns:us-east-1:123456789012:", "arn:aws:sns:us-east-1:123456789012:.fifo",
+                    "arn:aws:sns:us-east-1:123456789012:ai.analyses", "arn:aws:sns:us-east-1:123456789012:" + "a" * 257]:
+            self.assertIsNone(pattern.fullmatch(bad), bad)
+        self.assertEqual(self.cfn["Conditions"]["HasSinkTopics"],
+                         {"Fn::Not": [{"Fn::Equals": [{"Fn::Join": ["", {"Ref": "SinkTopicArns"}]}, ""]}]})
+        # One statement in the whole stack may publish: the worker's, conditional on the list.
+        publishers = [(c, s) for c, s in self.all_statements() if any(a.startswith("sns:") for a in as_list(s["Action"]))]
+        self.assertEqual(len(publishers), 1, publishers)
+        condition, stmt = publishers[0]
+        self.assertEqual(condition, "HasSinkTopics")
+        self.assertEqual((stmt["Sid"], stmt["Effect"], as_list(stmt["Action"]), stmt["Resource"]),
+                         ("PublishToSinkTopics", "Allow", ["sns:Publish"], {"Ref": "SinkTopicArns"}))
+        worker = [s for p in self.cfn["Resources"]["WorkerFunctionRole"]["Properties"]["Policies"]
+                  for s in p["PolicyDocument"]["Statement"]]
+        self.assertIn({"Fn::If": ["HasSinkTopics", stmt, {"Ref": "AWS::NoValue"}]}, worker)
+        # Under parameters: nothing by default; with topics (and every other option on), the
+        # worker and only the worker.
+        topics = f"{self.SINK_TOPIC_ARN},{self.SINK_TOPIC_ARN}.fifo"
+        everything = self.every_secret(SinkTopicArns=topics, CloudWatchTopicArns=self.TOPIC_ARN,
+                                       SecretsKmsKeyArn=self.KMS_KEY_ARN)
+        for role in self.FUNCTION_ROLES:
+            self.assertEqual(self.sns_grants(role, {})[0], [], f"{role}: no topic, no publish")
+            sns, _ = self.sns_grants(role, everything)
+            self.assertEqual(sns, [stmt] if role == "WorkerFunctionRole" else [], role)
+        # CloudWatch's topics are the ones the bridge hears from, never ones it may publish to.
+        self.assertEqual(self.sns_grants("WorkerFunctionRole", {"CloudWatchTopicArns": self.TOPIC_ARN})[0], [])
+        # The worker reads nothing more for it: the topic ARN is in the write-back secret.
+        self.assertEqual(readable_refs(self.cfn, "WorkerFunctionRole", {"SinkTopicArns": topics}), set())
+        groups = self.sam["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
+        group = next(g for g in groups if "CloudWatchWriteBackSecretRef" in g["Parameters"])
+        for name in ["SinkTopicArns", "SinkTopicKmsKeyArns"]:
+            self.assertIn(name, group["Parameters"], f"{name}: with the write-back parameters")
+
+    def test_the_sink_topics_keys_are_usable_by_the_worker_through_sns_only(self):
+        param = self.sam["Parameters"]["SinkTopicKmsKeyArns"]
+        self.assertEqual((param["Type"], param["Default"]), ("CommaDelimitedList", ""))
+        # Key ARNs as for the secrets key: no alias, no wildcard.
+        self.assertEqual(param["AllowedPattern"], self.sam["Parameters"]["SecretsKmsKeyArn"]["AllowedPattern"])
+        topics, keys = {"SinkTopicArns": self.SINK_TOPIC_ARN}, {"SinkTopicKmsKeyArns": self.KMS_KEY_ARN}
+        for role in self.FUNCTION_ROLES:
+            for params in [{}, topics, keys]:
+                self.assertEqual(self.sns_grants(role, params)[1], [], f"{role}, {params}: no key grant")
+        for role in self.FUNCTION_ROLES:
+            _, used = self.sns_grants(role, {**topics, **keys, **self.every_secret()})
+            if role != "WorkerFunctionRole":
+                self.assertEqual(used, [], role)
+                continue
+            self.assertEqual(len(used), 1, used)
+            stmt = used[0]
+            self.assertEqual(stmt["Sid"], "UseTheSinkTopicsKeys")
+            self.assertEqual(sorted(as_list(stmt["Action"])), ["kms:Decrypt", "kms:GenerateDataKey"])
+            self.assertEqual(stmt["Resource"], {"Ref": "SinkTopicKmsKeyArns"}, "exactly the listed keys")
+            self.assertEqual(stmt["Condition"], {"StringEquals": {
+                "kms:ViaService": {"Fn::Sub": "sns.${AWS::Region}.${AWS::URLSuffix}"}}}, "through SNS only")
+
     def test_failed_jobs_and_worker_errors_are_alarmed(self):
         alarms = resources_of(self.cfn, "AWS::CloudWatch::Alarm")
         dlq = alarms["JobsDeadLetterAlarm"]["Properties"]

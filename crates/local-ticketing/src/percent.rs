@@ -1,5 +1,5 @@
 //! Percent-decoding of path segments and query parameters (GitLab's `namespace%2Fproject`
-//! project ids, Power Automate's `sig`).
+//! project ids, Power Automate's `sig`, the lookups' filters).
 
 /// `s` with each `%XX` escape decoded (invalid UTF-8 replaced); a `%` not followed by two hex
 /// digits is kept as it is. `+` is left alone: in a path it is a plus, and the signatures this
@@ -37,6 +37,14 @@ pub(crate) fn query_param(query: Option<&str>, name: &str) -> Option<String> {
         .map(|(_, value)| percent_decode(value))
 }
 
+/// The first value of parameter `name` in a form-encoded `query`, decoded with `+` read as a
+/// space: how the vendors' web frameworks read a lookup's query string (and how clients that
+/// build it with form encoding, such as `reqwest`'s `query`, write a space).
+pub(crate) fn form_param(query: Option<&str>, name: &str) -> Option<String> {
+    let spaced = query?.replace('+', "%20");
+    query_param(Some(&spaced), name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +70,14 @@ mod tests {
         assert_eq!(query_param(q, "flag").as_deref(), Some(""));
         assert_eq!(query_param(q, "missing"), None);
         assert_eq!(query_param(None, "sig"), None);
+    }
+
+    #[test]
+    fn form_parameters_read_plus_as_a_space() {
+        let q = Some("labels=alert+job%2Bx,ops&state=all");
+        assert_eq!(form_param(q, "labels").as_deref(), Some("alert job+x,ops"));
+        assert_eq!(query_param(q, "labels").as_deref(), Some("alert+job+x,ops"));
+        assert_eq!(form_param(q, "state").as_deref(), Some("all"));
+        assert_eq!(form_param(None, "state"), None);
     }
 }

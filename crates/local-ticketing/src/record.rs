@@ -1,4 +1,4 @@
-//! What arrived, and the scripted failures still to hand out.
+//! What arrived, and the scripted failures and lost answers still to hand out.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -30,8 +30,12 @@ pub struct RecordedRequest {
     pub auth: PresentedAuth,
     /// The status the server answered with.
     pub status: StatusCode,
-    /// Answered by [`crate::RunningTicketing::fail_next`] rather than by the route.
+    /// Answered by the script ([`crate::RunningTicketing::fail_next`] or
+    /// [`crate::RunningTicketing::lose_next_answers`]) rather than by the route.
     pub scripted: bool,
+    /// For a request [`crate::RunningTicketing::lose_next_answers`] processed: the status the
+    /// route answered, which the client never got (it got `status`, 503). `None` otherwise.
+    pub lost_answer: Option<StatusCode>,
 }
 
 impl RecordedRequest {
@@ -44,12 +48,23 @@ impl RecordedRequest {
     }
 }
 
+/// What the script holds for one request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Scripted {
+    /// Answer with this status; no route sees the request.
+    Fail(StatusCode),
+    /// Route the request as usual (its side effects happen), then answer 503 instead.
+    LoseAnswer,
+    /// Route the request as usual: what is scripted behind it waits for the next one.
+    Pass,
+}
+
 /// The log and the script, shared by the server and its handle.
 #[derive(Default)]
 pub(crate) struct Recorder {
     requests: Mutex<Vec<RecordedRequest>>,
-    /// One status per request still to fail, in order.
-    script: Mutex<VecDeque<StatusCode>>,
+    /// One entry per request still scripted, in order.
+    script: Mutex<VecDeque<Scripted>>,
 }
 
 impl Recorder {
@@ -61,16 +76,30 @@ impl Recorder {
         self.requests.lock().unwrap().clone()
     }
 
-    /// Queues `n` more failures behind any already scripted.
+    /// Queues `n` more failures behind anything already scripted.
     pub(crate) fn fail_next(&self, n: usize, status: StatusCode) {
+        self.queue(n, Scripted::Fail(status));
+    }
+
+    /// Queues `n` more lost answers behind anything already scripted.
+    pub(crate) fn lose_next_answers(&self, n: usize) {
+        self.queue(n, Scripted::LoseAnswer);
+    }
+
+    /// Queues `n` requests answered as usual behind anything already scripted.
+    pub(crate) fn pass_next(&self, n: usize) {
+        self.queue(n, Scripted::Pass);
+    }
+
+    fn queue(&self, n: usize, entry: Scripted) {
         self.script
             .lock()
             .unwrap()
-            .extend(std::iter::repeat_n(status, n));
+            .extend(std::iter::repeat_n(entry, n));
     }
 
-    /// The scripted status for the request arriving now, if any.
-    pub(crate) fn take_failure(&self) -> Option<StatusCode> {
+    /// What the script says for the request arriving now, if anything.
+    pub(crate) fn take_script(&self) -> Option<Scripted> {
         self.script.lock().unwrap().pop_front()
     }
 }
@@ -82,11 +111,19 @@ mod tests {
     #[test]
     fn scripted_failures_are_handed_out_in_order_then_stop() {
         let r = Recorder::default();
+        let unavailable = Scripted::Fail(StatusCode::SERVICE_UNAVAILABLE);
         r.fail_next(2, StatusCode::SERVICE_UNAVAILABLE);
+        r.lose_next_answers(1);
         r.fail_next(1, StatusCode::TOO_MANY_REQUESTS);
-        assert_eq!(r.take_failure(), Some(StatusCode::SERVICE_UNAVAILABLE));
-        assert_eq!(r.take_failure(), Some(StatusCode::SERVICE_UNAVAILABLE));
-        assert_eq!(r.take_failure(), Some(StatusCode::TOO_MANY_REQUESTS));
-        assert_eq!(r.take_failure(), None);
+        r.pass_next(1);
+        assert_eq!(r.take_script(), Some(unavailable));
+        assert_eq!(r.take_script(), Some(unavailable));
+        assert_eq!(r.take_script(), Some(Scripted::LoseAnswer));
+        assert_eq!(
+            r.take_script(),
+            Some(Scripted::Fail(StatusCode::TOO_MANY_REQUESTS))
+        );
+        assert_eq!(r.take_script(), Some(Scripted::Pass));
+        assert_eq!(r.take_script(), None);
     }
 }

@@ -1,9 +1,16 @@
-//! The write-back APIs: status codes, checks in the vendors' order, and their documents (success
-//! and error), so a client meets the same answers it will meet in production. ServiceNow, GitHub
-//! and Jira are here; the chat webhooks, the other trackers and SNS have a module each.
+//! The write-back APIs, and ticket creation with its lookups: status codes, checks in the
+//! vendors' order, and their documents (success and error), so a client meets the same answers it
+//! will meet in production. ServiceNow, GitHub and Jira comments are here; their creates and
+//! lookups, the chat webhooks, the other trackers and SNS have a module each, and the created
+//! tickets are kept in [`created`].
 
+mod created;
+mod github_issues;
 mod gitlab;
+mod gitlab_issues;
+mod jira_issues;
 mod linear;
+mod servicenow_table;
 mod slack;
 mod sns;
 mod teams;
@@ -78,27 +85,52 @@ pub(crate) struct Incoming<'a> {
 }
 
 /// What the routes share: credentials, the server's own URL (for `url`/`self` links), the
-/// next comment id and Linear's answers by client-chosen comment id (for idempotent retries).
+/// next comment id, Linear's answers by client-chosen comment id (for idempotent retries) and
+/// the tickets created.
 pub(crate) struct Context {
     pub config: TicketingConfig,
     pub endpoint: String,
     pub next_id: AtomicU64,
     pub linear_comments: Mutex<HashMap<String, Value>>,
+    created: created::Created,
 }
 
 impl Context {
+    /// Nothing created yet; ids from 1001.
+    pub(crate) fn new(config: TicketingConfig, endpoint: String) -> Context {
+        Context {
+            config,
+            endpoint,
+            next_id: AtomicU64::new(1001),
+            linear_comments: Mutex::default(),
+            created: created::Created::default(),
+        }
+    }
+
     fn id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// What each create of `vendor` stored, in creation order; `None` for a vendor whose
+    /// tickets the stub does not create.
+    pub(crate) fn created(&self, vendor: &str) -> Option<Vec<Value>> {
+        created::VENDORS
+            .contains(&vendor)
+            .then(|| self.created.find(vendor, None))
     }
 }
 
 pub(crate) fn dispatch(ctx: &Context, req: &Incoming) -> Reply {
     let segments: Vec<&str> = req.path.trim_matches('/').split('/').collect();
     match segments.as_slice() {
+        ["api", "now", "table", table] => servicenow_table::table(ctx, req, table),
         ["api", "now", "table", table, sys_id] => servicenow(ctx, req, table, sys_id),
+        ["repos", owner, repo, "issues"] => github_issues::issues(ctx, req, owner, repo),
         ["repos", owner, repo, "issues", number, "comments"] => {
             github(ctx, req, owner, repo, number)
         }
+        ["rest", "api", "3", "issue"] => jira_issues::create(ctx, req),
+        ["rest", "api", "3", "search", "jql"] => jira_issues::search(ctx, req),
         ["rest", "api", "3", "issue", key, "comment"] => jira(ctx, req, key),
         ["services", _team, _channel, token] => slack::post(ctx, req, token),
         ["workflows", id, "triggers", "manual", "paths", "invoke"]
@@ -113,6 +145,7 @@ pub(crate) fn dispatch(ctx: &Context, req: &Incoming) -> Reply {
             "paths",
             "invoke",
         ] => teams::invoke(ctx, req, id),
+        ["api", "v4", "projects", project, "issues"] => gitlab_issues::issues(ctx, req, project),
         ["api", "v4", "projects", project, "issues", iid, "notes"] => {
             gitlab::note(ctx, req, project, iid)
         }
@@ -139,17 +172,31 @@ fn servicenow_error(status: StatusCode, message: &str, detail: &str) -> Reply {
     )
 }
 
+/// ServiceNow's 401.
+fn servicenow_unauthenticated() -> Reply {
+    servicenow_error(
+        StatusCode::UNAUTHORIZED,
+        "User Not Authenticated",
+        "Required to provide Auth information",
+    )
+}
+
+/// ServiceNow's answer to a body that is not a JSON object.
+fn servicenow_unreadable() -> Reply {
+    servicenow_error(
+        StatusCode::BAD_REQUEST,
+        "Exception while reading request",
+        "The payload is not valid JSON.",
+    )
+}
+
 /// `PATCH` (or `PUT`) `/api/now/table/{table}/{sys_id}`: auth, then the record, then the body.
 fn servicenow(ctx: &Context, req: &Incoming, table: &str, sys_id: &str) -> Reply {
     if !matches!(req.method, "PATCH" | "PUT") {
         return method_not_allowed();
     }
     if !req.auth.is_basic(&ctx.config.servicenow) {
-        return servicenow_error(
-            StatusCode::UNAUTHORIZED,
-            "User Not Authenticated",
-            "Required to provide Auth information",
-        );
+        return servicenow_unauthenticated();
     }
     if sys_id.len() != 32 || !sys_id.bytes().all(|b| b.is_ascii_hexdigit()) {
         return servicenow_error(
@@ -159,11 +206,7 @@ fn servicenow(ctx: &Context, req: &Incoming, table: &str, sys_id: &str) -> Reply
         );
     }
     let Some(Value::Object(fields)) = req.body else {
-        return servicenow_error(
-            StatusCode::BAD_REQUEST,
-            "Exception while reading request",
-            "The payload is not valid JSON.",
-        );
+        return servicenow_unreadable();
     };
     let mut result = fields.clone();
     result.insert("sys_id".into(), sys_id.into());
@@ -175,23 +218,31 @@ fn servicenow(ctx: &Context, req: &Incoming, table: &str, sys_id: &str) -> Reply
     Reply::new(StatusCode::OK, json!({ "result": result }))
 }
 
-/// `POST /repos/{owner}/{repo}/issues/{number}/comments`. GitHub refuses requests without a
-/// `User-Agent` before anything else; many HTTP clients send none by default.
+/// GitHub's first checks, for every route: it refuses requests without a `User-Agent` before
+/// anything else (many HTTP clients send none by default), then bad credentials.
+fn github_refusal(ctx: &Context, req: &Incoming) -> Option<Reply> {
+    if !req.headers.contains_key(http::header::USER_AGENT) {
+        return Some(Reply::new(
+            StatusCode::FORBIDDEN,
+            json!({"message": "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."}),
+        ));
+    }
+    if !req.auth.is_token(&ctx.config.github_token) {
+        return Some(Reply::new(
+            StatusCode::UNAUTHORIZED,
+            json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}),
+        ));
+    }
+    None
+}
+
+/// `POST /repos/{owner}/{repo}/issues/{number}/comments`, after [`github_refusal`]'s checks.
 fn github(ctx: &Context, req: &Incoming, owner: &str, repo: &str, number: &str) -> Reply {
     if req.method != "POST" {
         return method_not_allowed();
     }
-    if !req.headers.contains_key(http::header::USER_AGENT) {
-        return Reply::new(
-            StatusCode::FORBIDDEN,
-            json!({"message": "Request forbidden by administrative rules. Please make sure your request has a User-Agent header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."}),
-        );
-    }
-    if !req.auth.is_token(&ctx.config.github_token) {
-        return Reply::new(
-            StatusCode::UNAUTHORIZED,
-            json!({"message": "Bad credentials", "documentation_url": "https://docs.github.com/rest", "status": "401"}),
-        );
+    if let Some(refusal) = github_refusal(ctx, req) {
+        return refusal;
     }
     if number.is_empty() || !number.bytes().all(|b| b.is_ascii_digit()) {
         return Reply::new(
@@ -226,6 +277,14 @@ fn jira_error(status: StatusCode, message: &str) -> Reply {
     Reply::new(status, json!({"errorMessages": [message], "errors": {}}))
 }
 
+/// Jira's 401.
+fn jira_unauthenticated() -> Reply {
+    jira_error(
+        StatusCode::UNAUTHORIZED,
+        "Client must be authenticated to access this resource.",
+    )
+}
+
 /// An issue key (`OPS-12`) or a numeric issue id.
 fn is_issue_key(key: &str) -> bool {
     if !key.is_empty() && key.bytes().all(|b| b.is_ascii_digit()) {
@@ -250,10 +309,7 @@ fn jira(ctx: &Context, req: &Incoming, key: &str) -> Reply {
         return method_not_allowed();
     }
     if !req.auth.is_basic(&ctx.config.jira) {
-        return jira_error(
-            StatusCode::UNAUTHORIZED,
-            "Client must be authenticated to access this resource.",
-        );
+        return jira_unauthenticated();
     }
     if !is_issue_key(key) {
         return jira_error(
@@ -311,6 +367,17 @@ pub(crate) fn scripted(status: StatusCode) -> Reply {
     if matches!(status.as_u16(), 429 | 503) {
         reply.headers.push(("retry-after", "1".into()));
     }
+    reply
+}
+
+/// The answer to a request [`crate::RunningTicketing::lose_next_answers`] processed: 503, as a
+/// proxy answers when the service's own answer never reached it.
+pub(crate) fn answer_lost() -> Reply {
+    let mut reply = Reply::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({"message": "local-ticketing: answer lost"}),
+    );
+    reply.headers.push(("retry-after", "1".into()));
     reply
 }
 

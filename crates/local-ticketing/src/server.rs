@@ -1,8 +1,8 @@
-//! The HTTP server: record every request, answer scripted failures first, route the rest.
+//! The HTTP server: record every request, answer scripted failures first, route the rest (and
+//! drop the route's answer for a request whose answer the script says to lose).
 
 use std::net::SocketAddr;
-use std::sync::atomic::AtomicU64;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Body;
@@ -16,7 +16,7 @@ use tokio::task::JoinHandle;
 
 use crate::auth::{PresentedAuth, TicketingConfig};
 use crate::percent::percent_decode;
-use crate::record::{RecordedRequest, Recorder};
+use crate::record::{RecordedRequest, Recorder, Scripted};
 use crate::routes::{self, Context, Incoming, Payload, Reply};
 
 /// Larger bodies get 413 before any route sees them. Write-back notes are a few KiB, but GitLab's
@@ -61,12 +61,7 @@ impl RunningTicketing {
         let listener = TcpListener::bind(addr).await.map_err(bind_error)?;
         let local = listener.local_addr().map_err(bind_error)?;
         let shared = Arc::new(Shared {
-            context: Context {
-                config,
-                endpoint: format!("http://{local}"),
-                next_id: AtomicU64::new(1001),
-                linear_comments: Mutex::default(),
-            },
+            context: Context::new(config, format!("http://{local}")),
             recorder: Recorder::default(),
         });
         let app = Router::new().fallback(handle).with_state(shared.clone());
@@ -106,9 +101,46 @@ impl RunningTicketing {
     }
 
     /// Answers the next `n` requests (any route, before auth is checked) with `status`, as an
-    /// outage or rate limit would; queued behind failures already scripted.
+    /// outage or rate limit would; queued behind failures (and lost answers) already scripted.
     pub fn fail_next(&self, n: usize, status: StatusCode) {
         self.shared.recorder.fail_next(n, status);
+    }
+
+    /// Processes the next `n` requests (any route) as usual, so their side effects happen (a
+    /// ticket is created and kept for lookups and [`RunningTicketing::created`]), but answers each
+    /// with 503 `{"message":"local-ticketing: answer lost"}` (and `Retry-After: 1`) instead of
+    /// the route's answer: a create that happened whose answer never arrived, as after a timeout
+    /// or a dropped connection. Queued behind anything already scripted by
+    /// [`RunningTicketing::fail_next`] or this. The recorded request has `scripted` set and the
+    /// route's own status in [`RecordedRequest::lost_answer`].
+    pub fn lose_next_answers(&self, n: usize) {
+        self.shared.recorder.lose_next_answers(n);
+    }
+
+    /// Lets the next `n` requests through to their routes as usual, holding back what is scripted
+    /// after them: `pass_next(1)` then `lose_next_answers(1)` loses the answer of the second
+    /// request (a create after its lookup), not the first.
+    pub fn pass_next(&self, n: usize) {
+        self.shared.recorder.pass_next(n);
+    }
+
+    /// What each create stored, in creation order, for `vendor`:
+    /// - `"servicenow"`: the incident record as answered under `result` (the fields as sent, plus
+    ///   `sys_id`, `number`, `sys_class_name`);
+    /// - `"jira"`: `{"id", "key", "self", "fields"}`, `fields` as sent;
+    /// - `"github"`: the issue document as answered;
+    /// - `"gitlab"`: the issue document as answered.
+    ///
+    /// Creates whose answer was lost ([`RunningTicketing::lose_next_answers`]) are included;
+    /// refused ones are not.
+    ///
+    /// # Panics
+    ///
+    /// When `vendor` is none of those four (so a misspelt name cannot pass as "nothing created").
+    pub fn created(&self, vendor: &str) -> Vec<Value> {
+        self.shared.context.created(vendor).unwrap_or_else(|| {
+            panic!("local-ticketing creates no {vendor:?} tickets: ask for servicenow, jira, github or gitlab")
+        })
     }
 
     /// Serves until the server task ends (for the binary).
@@ -140,10 +172,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             .get(http::header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok()),
     );
-    let scripted = shared.recorder.take_failure();
-    let reply = match scripted {
-        Some(status) => routes::scripted(status),
-        None => routes::dispatch(
+    let scripted = shared.recorder.take_script();
+    let route = || {
+        routes::dispatch(
             &shared.context,
             &Incoming {
                 method: parts.method.as_str(),
@@ -154,9 +185,20 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
                 body: body.as_ref(),
                 raw: &raw,
             },
-        ),
+        )
     };
-    tracing::info!(method = %parts.method, path = parts.uri.path(), status = reply.status.as_u16(), "ticketing request");
+    let (reply, lost_answer) = match scripted {
+        Some(Scripted::Fail(status)) => (routes::scripted(status), None),
+        Some(Scripted::LoseAnswer) => (routes::answer_lost(), Some(route().status)),
+        Some(Scripted::Pass) | None => (route(), None),
+    };
+    tracing::info!(
+        method = %parts.method,
+        path = parts.uri.path(),
+        status = reply.status.as_u16(),
+        lost = lost_answer.map(|s| s.as_u16()),
+        "ticketing request"
+    );
     shared.recorder.push(RecordedRequest {
         method: parts.method.to_string(),
         path: parts.uri.path().to_owned(),
@@ -176,7 +218,8 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         raw_body: String::from_utf8_lossy(&raw).into_owned(),
         auth,
         status: reply.status,
-        scripted: scripted.is_some(),
+        scripted: scripted.is_some_and(|s| s != Scripted::Pass),
+        lost_answer,
     });
     respond(reply)
 }

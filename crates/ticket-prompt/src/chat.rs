@@ -81,7 +81,7 @@ fn fenced_note(analysis: &str, job_id: &str, max: usize) -> String {
 }
 
 /// The longest run of `c` in `text`.
-fn longest_run(text: &str, c: char) -> usize {
+pub(crate) fn longest_run(text: &str, c: char) -> usize {
     let (mut longest, mut run) = (0, 0);
     for ch in text.chars() {
         run = if ch == c { run + 1 } else { 0 };
@@ -91,7 +91,7 @@ fn longest_run(text: &str, c: char) -> usize {
 }
 
 /// Slack's three control characters in message text, escaped as its formatting guide says.
-fn slack_escape(text: &str) -> String {
+pub(crate) fn slack_escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

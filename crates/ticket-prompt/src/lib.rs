@@ -37,6 +37,8 @@ mod write_back;
 
 // The analysis as a notification (Slack, Teams) or a comment (GitLab, Linear).
 mod chat;
+// The analysis as an SNS notification (e-mail and AWS Chatbot).
+mod notification;
 
 mod direct_invoke;
 
@@ -49,6 +51,10 @@ pub use error::TicketError;
 pub use files::AttachedFile;
 pub use headers::{delivery_id_header, event_header};
 pub use invoke::InvokeRequest;
+pub use notification::{
+    CHATBOT_NOTIFICATION_MAX_BYTES, SNS_EMAIL_MAX_BYTES, SNS_SUBJECT_MAX_CHARS, SnsNotification,
+    sns_notification,
+};
 pub use prompt::{agent_payload, render_prompt};
 pub use sanitize::FieldLimits;
 pub use session::{

@@ -35,7 +35,7 @@ pub fn sdk_defaults(config: &Config) -> ConfigLoader {
 pub struct SdkConfigs {
     /// AgentCore's data plane.
     pub agentcore: SdkConfig,
-    /// DynamoDB and SQS.
+    /// DynamoDB and SQS, and SNS publishes.
     pub jobs: SdkConfig,
     /// Secrets Manager and SSM.
     pub secrets: SdkConfig,

@@ -1,7 +1,7 @@
 //! GitLab issue notes: `POST /api/v4/projects/{id}/issues/{issue_iid}/notes`, `{id}` a numeric
 //! project id or a URL-encoded path (`acme%2Fops`). Checks in GitLab's order: the token, the
 //! parameters (Grape's `{"error": …}`), the project and issue, the note's own validation
-//! (`{"message": {…}}`).
+//! (`{"message": {…}}`). Creating and listing issues: `gitlab_issues`.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -96,7 +96,7 @@ pub(super) fn note(ctx: &Context, req: &Incoming, project: &str, iid: &str) -> R
 }
 
 /// `PRIVATE-TOKEN: <token>` or `Authorization: Bearer <token>` (an OAuth or personal token).
-fn authenticated(ctx: &Context, req: &Incoming) -> bool {
+pub(super) fn authenticated(ctx: &Context, req: &Incoming) -> bool {
     let expected = ctx.config.gitlab_token.as_str();
     let private = req
         .headers
@@ -107,14 +107,14 @@ fn authenticated(ctx: &Context, req: &Incoming) -> bool {
 }
 
 /// A numeric id, or a `namespace/…/project` path (decoded).
-fn is_project(id: &str) -> bool {
+pub(super) fn is_project(id: &str) -> bool {
     let numeric = !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit());
     let path = id.contains('/') && id.split('/').all(|part| !part.is_empty());
     numeric || path
 }
 
 /// `2024-05-01T12:34:56.789Z`, as GitLab writes times.
-fn timestamp(at: SystemTime) -> String {
+pub(super) fn timestamp(at: SystemTime) -> String {
     let since = at.duration_since(UNIX_EPOCH).unwrap_or_default();
     let secs = since.as_secs();
     let (days, rem) = (secs / 86_400, secs % 86_400);

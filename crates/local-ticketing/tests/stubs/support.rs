@@ -49,3 +49,12 @@ pub async fn send(method: &str, url: String, headers: &[(&str, &str)], body: Str
 
 pub const JSON: Option<&str> = Some("application/json; charset=utf-8");
 pub const TEXT: Option<&str> = Some("text/plain; charset=utf-8");
+
+/// An `Authorization` value for HTTP Basic auth.
+pub fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
+    )
+}

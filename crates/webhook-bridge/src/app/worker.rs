@@ -23,7 +23,7 @@ use crate::error::BridgeError;
 use crate::jobs::{self, Jobs};
 use crate::metrics::{self, JobEnd, Metrics};
 use crate::response;
-use crate::write_back::{Target, TicketWriter, WriteBackCredentials};
+use crate::write_back::{SnsPublisher, Target, TicketWriter, WriteBackCredentials};
 
 /// A message to hand back to SQS (redelivered after the visibility timeout).
 struct Retry;
@@ -59,10 +59,10 @@ impl Worker {
     pub fn new(config: Config, aws: Aws<'_>) -> Worker {
         let bridge = Bridge::new(config, aws);
         let writer = bridge.loaded().ok().map(|s| {
-            TicketWriter::new(WriteBackCredentials::new(
-                &s.config.sources,
-                s.secrets.clone(),
-            ))
+            TicketWriter::new(
+                WriteBackCredentials::new(&s.config.sources, s.secrets.clone()),
+                SnsPublisher::new(aws.jobs),
+            )
         });
         Worker { bridge, writer }
     }

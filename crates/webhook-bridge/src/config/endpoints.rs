@@ -13,7 +13,7 @@ use super::vars::{ConfigError, Vars};
 pub struct EndpointUrls {
     /// `agentcore=`: AgentCore's data plane.
     pub agentcore: Option<String>,
-    /// `jobs=`: DynamoDB and SQS (the jobs table and queue).
+    /// `jobs=`: DynamoDB and SQS (the jobs table and queue), and SNS publishes (the SNS sink).
     pub jobs: Option<String>,
     /// `secrets=`: Secrets Manager and SSM Parameter Store.
     pub secrets: Option<String>,

@@ -13,6 +13,7 @@ mod integrations;
 mod jobs;
 mod metrics;
 mod policies;
+mod ticket_sink;
 mod tokens;
 mod write_back;
 
@@ -32,6 +33,7 @@ pub use secret_ref::{SecretFreshness, SecretRef};
 pub use settings::Config;
 pub use signing_secret::signing_keys;
 pub use sources::{DeliveryMode, Signing, SourceSettings};
+pub use ticket_sink::TicketPlace;
 pub use tokens::{CHAT_AUTH_SECRET_MIN, OidcSettings, SharedSecretSettings, TokenSettings};
 pub use vars::ConfigError;
 pub use write_back::{Credentials, WriteBackSetting};

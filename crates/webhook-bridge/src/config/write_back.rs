@@ -7,6 +7,7 @@ use serde_json::Value;
 use ticket_prompt::Source;
 
 use super::secret_ref::SecretRef;
+use super::ticket_sink::{TicketPlace, required_field, ticket_place};
 use super::transport::{SECURE_URL_RULE, is_secure_or_local};
 
 /// The sources whose analyses the bridge writes back to their own ticket.
@@ -52,7 +53,10 @@ pub enum WriteBackSetting {
 /// Ticket-system credentials, as JSON in the configuration or secret:
 /// ServiceNow `{"instance_url", "username", "password"}`, GitHub `{"token", "api_url"?}`,
 /// Jira `{"base_url", "email", "api_token"}`, GitLab `{"token", "api_url"?}`, Linear
-/// `{"api_key", "api_url"?}`; for alert sources `{"sink": "slack" | "teams", "webhook_url"}`.
+/// `{"api_key", "api_url"?}`; for alert sources `{"sink": "slack" | "teams", "webhook_url"}` or
+/// `{"sink": "sns", "topic_arn"}` (published with the worker's role: no secret) or a new ticket:
+/// `{"sink": "servicenow" | "jira" | "github" | "gitlab", …}`, the system's credentials as above
+/// and where (`project_key` and `issue_type`?, `repository`, `project`).
 /// `Debug` shows where and as whom, never the password, token or webhook URL (a configuration
 /// dump or a panic message must not leak them; a chat webhook's URL is its credential).
 #[derive(Clone, PartialEq, Eq)]
@@ -106,6 +110,19 @@ pub enum Credentials {
         /// The workflow's HTTP URL, signed (`sig=`): the URL is the credential.
         webhook_url: String,
     },
+    /// An Amazon SNS topic (e-mail, AWS Chatbot, anything subscribed), published to with the
+    /// worker's role.
+    Sns {
+        /// `arn:<partition>:sns:<region>:<account>:<name>`.
+        topic_arn: String,
+    },
+    /// A new ticket for each alert: the ticket system's credentials, and where.
+    NewTicket {
+        /// The system's credentials (one of the ticket variants above).
+        system: Box<Credentials>,
+        /// The table, project or repository.
+        place: TicketPlace,
+    },
 }
 
 impl std::fmt::Debug for Credentials {
@@ -147,6 +164,14 @@ impl std::fmt::Debug for Credentials {
                 .debug_struct("Teams")
                 .field("webhook_url", &HIDDEN)
                 .finish(),
+            Credentials::Sns { topic_arn } => {
+                f.debug_struct("Sns").field("topic_arn", topic_arn).finish()
+            }
+            Credentials::NewTicket { system, place } => f
+                .debug_struct("NewTicket")
+                .field("system", system)
+                .field("place", place)
+                .finish(),
         }
     }
 }
@@ -156,14 +181,7 @@ impl Credentials {
     pub fn parse(source: Source, json: &str) -> Result<Credentials, String> {
         let v: Value = serde_json::from_str(json)
             .map_err(|_| "must be a JSON object with the ticket system's credentials".to_owned())?;
-        let field = |name: &str| -> Result<String, String> {
-            v.get(name)
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .ok_or_else(|| format!("missing '{name}'"))
-        };
+        let field = |name: &str| required_field(&v, name);
         let base = |name: &str, default: Option<&str>| -> Result<String, String> {
             let url = match (field(name), default) {
                 (Ok(u), _) => u,
@@ -177,6 +195,12 @@ impl Credentials {
             }
             Ok(url.trim_end_matches('/').to_owned())
         };
+        if TICKET_SOURCES.contains(&source) && v.get("sink").is_some() {
+            return Err(
+                "'sink' is for the alert sources: this source writes back to its own tickets"
+                    .into(),
+            );
+        }
         match source {
             Source::ServiceNow => Ok(Credentials::ServiceNow {
                 instance_url: base("instance_url", None)?,
@@ -200,21 +224,76 @@ impl Credentials {
                 api_url: base("api_url", Some("https://api.linear.app"))?,
                 api_key: field("api_key")?,
             }),
-            source if CHAT_SOURCES.contains(&source) => {
-                let webhook_url = base("webhook_url", None)?;
-                match field("sink")?.as_str() {
-                    "slack" => Ok(Credentials::Slack { webhook_url }),
-                    "teams" => Ok(Credentials::Teams { webhook_url }),
-                    _ => Err("'sink' must be slack or teams".into()),
+            source if CHAT_SOURCES.contains(&source) => match field("sink")?.as_str() {
+                "slack" => Ok(Credentials::Slack {
+                    webhook_url: base("webhook_url", None)?,
+                }),
+                "teams" => Ok(Credentials::Teams {
+                    webhook_url: base("webhook_url", None)?,
+                }),
+                "sns" => {
+                    let topic_arn = field("topic_arn")?;
+                    if !is_topic_arn(&topic_arn) {
+                        return Err(
+                            "'topic_arn' must be an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)"
+                                .into(),
+                        );
+                    }
+                    Ok(Credentials::Sns { topic_arn })
                 }
-            }
+                sink => {
+                    let place = ticket_place(sink, &v)?;
+                    let system = match place {
+                        TicketPlace::ServiceNowIncident => Source::ServiceNow,
+                        TicketPlace::JiraProject { .. } => Source::Jira,
+                        TicketPlace::GitHubRepository { .. } => Source::GitHub,
+                        TicketPlace::GitLabProject { .. } => Source::GitLab,
+                    };
+                    Ok(Credentials::NewTicket {
+                        system: Box::new(Credentials::parse(system, &without_sink(&v))?),
+                        place,
+                    })
+                }
+            },
             _ => Err(WRITE_BACK_RULE.into()),
         }
     }
 }
 
+/// `v` as JSON text without its `sink` field: the ticket system's own credentials.
+fn without_sink(v: &Value) -> String {
+    let mut fields = v.clone();
+    if let Some(object) = fields.as_object_mut() {
+        object.remove("sink");
+    }
+    fields.to_string()
+}
+
+/// `arn:<partition>:sns:<region>:<account>:<name>`: a partition, a region, a 12-digit account
+/// and a topic name of letters, digits, `-` and `_` (with `.fifo` for a FIFO topic).
+fn is_topic_arn(arn: &str) -> bool {
+    let parts: Vec<&str> = arn.split(':').collect();
+    let [arn_prefix, partition, service, region, account, name] = parts[..] else {
+        return false;
+    };
+    let name = name.strip_suffix(".fifo").unwrap_or(name);
+    arn_prefix == "arn"
+        && partition.starts_with("aws")
+        && service == "sns"
+        && !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && (1..=256).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 /// Which sources can post their analyses, for error messages.
-pub(super) const WRITE_BACK_RULE: &str = "write-back is supported for servicenow, github, jira, gitlab and linear; the alert sources (alertmanager, grafana, sentry, datadog, newrelic, dynatrace, splunk, cloudwatch) post to a slack or teams sink";
+pub(super) const WRITE_BACK_RULE: &str = "write-back is supported for servicenow, github, jira, gitlab and linear; the alert sources (alertmanager, grafana, sentry, datadog, newrelic, dynatrace, splunk, cloudwatch) post to a slack, teams or sns sink or open servicenow, jira, github or gitlab tickets";
 
 #[cfg(test)]
 mod tests {
@@ -239,6 +318,41 @@ mod tests {
             assert!(!shown.contains(secret), "{shown}");
             assert!(shown.contains("<redacted>"), "{shown}");
         }
+    }
+
+    #[test]
+    fn sns_sinks_take_a_topic_arn_and_nothing_else() {
+        let sink = |arn: &str| {
+            Credentials::parse(
+                Source::CloudWatch,
+                &format!(r#"{{"sink": "sns", "topic_arn": "{arn}"}}"#),
+            )
+        };
+        for good in [
+            "arn:aws:sns:us-east-1:123456789012:alert-analyses",
+            "arn:aws-us-gov:sns:us-gov-west-1:123456789012:a_b",
+            "arn:aws:sns:eu-west-1:123456789012:analyses.fifo",
+        ] {
+            assert_eq!(
+                sink(good),
+                Ok(Credentials::Sns {
+                    topic_arn: good.into()
+                })
+            );
+        }
+        for bad in [
+            "arn:aws:sqs:us-east-1:123456789012:q",
+            "arn:aws:sns:us-east-1:1234:t",
+            "arn:aws:sns:us-east-1:123456789012:",
+            "arn:aws:sns:us-east-1:123456789012:t:sub",
+            "arn:aws:sns:us-east-1:123456789012:t/../x",
+            "https://sns.us-east-1.amazonaws.com/",
+        ] {
+            assert!(sink(bad).is_err(), "{bad}");
+        }
+        assert!(
+            Credentials::parse(Source::GitHub, r#"{"sink": "sns", "topic_arn": "x"}"#).is_err()
+        );
     }
 
     #[test]

@@ -35,41 +35,53 @@ impl Default for WriteBackClient {
 impl WriteBackClient {
     /// Sends `req`; success is a 2xx (and, for Linear, a document that says so).
     pub async fn send(&self, req: &WriteBackRequest) -> Result<(), WriteBackError> {
+        let resp = self.answer(req).await?;
+        match req.success {
+            Success::Status => Ok(()),
+            Success::LinearCommentCreated => linear_outcome(&read_json(resp).await?),
+        }
+    }
+
+    /// Sends `req` (a lookup) and returns the JSON document of its 2xx answer.
+    pub async fn fetch(&self, req: &WriteBackRequest) -> Result<Value, WriteBackError> {
+        read_json(self.answer(req).await?).await
+    }
+
+    /// The 2xx answer to `req`, or the failure it maps to. A `null` body is sent as none (GET).
+    async fn answer(&self, req: &WriteBackRequest) -> Result<reqwest::Response, WriteBackError> {
         let mut request = self
             .http
             .request(req.method.clone(), &req.url)
-            .header(http::header::ACCEPT, "application/json")
-            .header(http::header::CONTENT_TYPE, "application/json");
+            .header(http::header::ACCEPT, "application/json");
+        if !req.body.is_null() {
+            request = request
+                .header(http::header::CONTENT_TYPE, "application/json")
+                .body(req.body.to_string());
+        }
         if let Some(authorization) = &req.authorization {
             request = request.header(http::header::AUTHORIZATION, authorization);
         }
-        let resp = request
-            .body(req.body.to_string())
-            .send()
-            .await
-            .map_err(|e| {
-                // Without the URL: a chat webhook's URL is its credential.
-                tracing::warn!(error = %e.without_url(), "write-back request failed");
-                WriteBackError::Unreachable
-            })?;
+        let resp = request.send().await.map_err(|e| {
+            // Without the URL: a chat webhook's URL is its credential.
+            tracing::warn!(error = %e.without_url(), "write-back request failed");
+            WriteBackError::Unreachable
+        })?;
         let status = resp.status().as_u16();
         if !resp.status().is_success() {
             tracing::warn!(status, "write-back refused");
             return Err(WriteBackError::from_status(status));
         }
-        match req.success {
-            Success::Status => Ok(()),
-            Success::LinearCommentCreated => {
-                let bytes = resp
-                    .bytes()
-                    .await
-                    .map_err(|_| WriteBackError::Unreachable)?;
-                let document: Value =
-                    serde_json::from_slice(&bytes).map_err(|_| WriteBackError::ServerError)?;
-                linear_outcome(&document)
-            }
-        }
+        Ok(resp)
     }
+}
+
+/// A 2xx answer's JSON document: unreadable is the system's failure (retried).
+async fn read_json(resp: reqwest::Response) -> Result<Value, WriteBackError> {
+    let bytes = resp
+        .bytes()
+        .await
+        .map_err(|_| WriteBackError::Unreachable)?;
+    serde_json::from_slice(&bytes).map_err(|_| WriteBackError::ServerError)
 }
 
 /// A Linear GraphQL answer to `commentCreate`: created, or why not (Linear answers 200 with an

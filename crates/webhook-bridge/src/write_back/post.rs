@@ -2,16 +2,22 @@
 //! left: the message is handed back, the agent is not called again), or failed.
 
 use job_store::{WriteBack, WriteBackStatus};
-use ticket_prompt::Source;
+use ticket_prompt::{Source, sns_notification};
 
 use super::client::WriteBackClient;
+use super::create::creation;
 use super::credentials::WriteBackCredentials;
+use super::error::WriteBackError;
+use super::publish::SnsPublisher;
 use super::render::request;
 use super::target::Target;
+use crate::config::Credentials;
 
-/// Posts analyses to tickets: the HTTP client and the credentials, built once per cold start.
+/// Posts analyses to tickets and sinks: the HTTP client, the SNS client and the credentials,
+/// built once per cold start.
 pub struct TicketWriter {
     client: WriteBackClient,
+    sns: SnsPublisher,
     credentials: WriteBackCredentials,
 }
 
@@ -24,10 +30,11 @@ pub struct Posted {
 }
 
 impl TicketWriter {
-    /// A writer with `credentials`.
-    pub fn new(credentials: WriteBackCredentials) -> Self {
+    /// A writer with `credentials`, publishing to SNS sinks with `sns`.
+    pub fn new(credentials: WriteBackCredentials, sns: SnsPublisher) -> Self {
         TicketWriter {
             client: WriteBackClient::default(),
+            sns,
             credentials,
         }
     }
@@ -50,10 +57,7 @@ impl TicketWriter {
     ) -> Posted {
         let result = match self.credentials.get(source).await {
             Err(e) => Err(e),
-            Ok(creds) => match request(target, &creds, analysis, job_id) {
-                Err(e) => Err(e),
-                Ok(req) => self.client.send(&req).await,
-            },
+            Ok(creds) => self.send(target, &creds, analysis, job_id).await,
         };
         let mut state = WriteBack {
             target: target.name().to_owned(),
@@ -83,5 +87,37 @@ impl TicketWriter {
             "write-back"
         );
         Posted { state, retry }
+    }
+
+    /// One try: an SNS publish for a topic sink; for a ticket sink, a lookup of the job's ticket
+    /// and, when there is none, its create; otherwise the target's HTTP request.
+    async fn send(
+        &self,
+        target: &Target,
+        creds: &Credentials,
+        analysis: &str,
+        job_id: &str,
+    ) -> Result<(), WriteBackError> {
+        match (target, creds) {
+            (Target::Chat { about }, Credentials::Sns { topic_arn }) if target.is_valid() => {
+                let notification = sns_notification(about, analysis, job_id);
+                self.sns.publish(topic_arn, &notification, job_id).await
+            }
+            (Target::Chat { about }, Credentials::NewTicket { system, place })
+                if target.is_valid() =>
+            {
+                let creation = creation(about, system, place, analysis, job_id)?;
+                let answer = self.client.fetch(&creation.lookup).await?;
+                if creation.exists(&answer)? {
+                    tracing::info!(job_id, "the job's ticket exists already: not opened again");
+                    return Ok(());
+                }
+                self.client.send(&creation.create).await
+            }
+            _ => {
+                let req = request(target, creds, analysis, job_id)?;
+                self.client.send(&req).await
+            }
+        }
     }
 }

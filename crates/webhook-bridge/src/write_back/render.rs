@@ -52,6 +52,14 @@ fn comment_id(job_id: &str) -> String {
         .to_string()
 }
 
+/// An `Authorization: Basic` value.
+pub(super) fn basic(user: &str, pass: &str) -> String {
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
+    )
+}
+
 /// The request that posts `analysis` to `target` with `creds`, rendered for the target (text
 /// it shows, never markup it acts on, within its size limit). Refused when the target's ids are
 /// not of the vendor's format (`InvalidTarget`: a job message is checked again here) or the
@@ -65,12 +73,6 @@ pub fn request(
     if !target.is_valid() {
         return Err(WriteBackError::InvalidTarget);
     }
-    let basic = |user: &str, pass: &str| {
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{pass}"))
-        )
-    };
     match (target, creds) {
         (
             Target::ServiceNow { table, sys_id },

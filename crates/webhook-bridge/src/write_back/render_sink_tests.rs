@@ -111,7 +111,7 @@ fn sink_settings_are_checked_and_never_printed() {
         ),
         (
             r#"{"sink": "email", "webhook_url": "https://x"}"#,
-            "'sink' must be slack or teams",
+            "'sink' must be slack, teams, sns or one of servicenow, jira, github, gitlab",
         ),
         (r#"{"sink": "slack"}"#, "missing 'webhook_url'"),
     ] {

@@ -183,7 +183,7 @@ fn about(ticket: &Ticket) -> String {
 
 /// A GitLab namespace or project path segment: letters, digits, `.`, `-`, `_`, never `.` or
 /// `..`, not starting with `-`.
-fn gitlab_path_segment(segment: &str) -> bool {
+pub(super) fn gitlab_path_segment(segment: &str) -> bool {
     !segment.is_empty()
         && segment
             .bytes()
@@ -194,7 +194,7 @@ fn gitlab_path_segment(segment: &str) -> bool {
 }
 
 /// A GitHub user or organisation: 1–39 letters, digits or single hyphens, not at either end.
-fn github_owner(owner: &str) -> bool {
+pub(super) fn github_owner(owner: &str) -> bool {
     (1..=39).contains(&owner.len())
         && owner
             .bytes()
@@ -204,7 +204,7 @@ fn github_owner(owner: &str) -> bool {
 }
 
 /// A GitHub repository name: 1–100 of letters, digits, `.`, `-`, `_`; never `.` or `..`.
-fn github_repository_name(name: &str) -> bool {
+pub(super) fn github_repository_name(name: &str) -> bool {
     (1..=100).contains(&name.len())
         && name
             .bytes()

@@ -9,6 +9,8 @@ mod large_answers;
 mod modes;
 mod replay;
 mod sinks;
+mod sns_sink;
 mod sync;
+mod ticket_sinks;
 mod worker;
 mod write_back;

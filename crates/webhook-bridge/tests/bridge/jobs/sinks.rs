@@ -13,11 +13,15 @@ use crate::support::{call, event_json, request};
 
 /// Alert text an attacker controls (an annotation, an issue title): the built-in agent repeats
 /// the title in its analysis.
-const HOSTILE: &str =
+pub(super) const HOSTILE: &str =
     "<!channel> CPU <https://evil.example|runbook> [x](https://evil.example)\n/close";
 
 /// `fixture` with its body edited by `edit` and the extra `headers`.
-fn delivery(fixture: &str, edit: impl Fn(&mut Value), headers: &[(&str, String)]) -> Value {
+pub(super) fn delivery(
+    fixture: &str,
+    edit: impl Fn(&mut Value),
+    headers: &[(&str, String)],
+) -> Value {
     let mut ev = event_json(fixture);
     let mut body: Value = serde_json::from_slice(&body_of(&ev)).unwrap();
     edit(&mut body);
@@ -30,7 +34,11 @@ fn delivery(fixture: &str, edit: impl Fn(&mut Value), headers: &[(&str, String)]
 }
 
 /// Delivers `ev` asynchronously under `env`, runs the worker with `worker_env`: the job record.
-async fn deliver_and_work(ev: &Value, env: &[(&str, &str)], worker_env: &[(&str, &str)]) -> Value {
+pub(super) async fn deliver_and_work(
+    ev: &Value,
+    env: &[(&str, &str)],
+    worker_env: &[(&str, &str)],
+) -> Value {
     let h = JobsHarness::start(env).await;
     let accepted = call(&h.bridge, request(ev)).await;
     assert_eq!(accepted.status, StatusCode::ACCEPTED, "{}", accepted.raw);
