@@ -76,6 +76,7 @@ impl JobStore {
             status: WriteBackStatus::Pending,
             attempts: tries + 1,
             last_error_code: seen.and_then(|w| w.last_error_code.clone()),
+            sinks_posted: seen.map(|w| w.sinks_posted.clone()).unwrap_or_default(),
         };
         let now_ms = epoch_ms(now);
         let mut update = self

@@ -40,6 +40,7 @@ pub(crate) mod attr {
     pub const WB_STATUS: &str = "status";
     pub const WB_ATTEMPTS: &str = "attempts";
     pub const WB_LAST_ERROR_CODE: &str = "last_error_code";
+    pub const WB_SINKS_POSTED: &str = "sinks_posted";
     /// While one attempt posts to the ticket: until when its claim holds (epoch ms).
     pub const WB_LEASE_UNTIL: &str = "lease_until";
 }
@@ -117,6 +118,10 @@ pub(crate) fn write_back_map(wb: &WriteBack, lease_until_ms: Option<u64>) -> Att
     if let Some(code) = &wb.last_error_code {
         m.insert(attr::WB_LAST_ERROR_CODE.into(), s(code));
     }
+    if !wb.sinks_posted.is_empty() {
+        let posted = wb.sinks_posted.iter().map(|i| n(u64::from(*i))).collect();
+        m.insert(attr::WB_SINKS_POSTED.into(), AttributeValue::L(posted));
+    }
     AttributeValue::M(m)
 }
 
@@ -147,6 +152,7 @@ pub(crate) fn from_item(item: &Item) -> Result<JobRecord, StoreError> {
                 attempts: u32::try_from(req_n(m, attr::WB_ATTEMPTS)?)
                     .map_err(|_| bad("write_back.attempts"))?,
                 last_error_code: opt_s(m, attr::WB_LAST_ERROR_CODE)?,
+                sinks_posted: sinks_posted(m)?,
             }),
             Some(_) => return Err(bad(attr::WRITE_BACK)),
         },
@@ -154,6 +160,22 @@ pub(crate) fn from_item(item: &Item) -> Result<JobRecord, StoreError> {
         delivery_id: opt_s(item, attr::DELIVERY_ID)?,
         principal: opt_s(item, attr::PRINCIPAL)?,
     })
+}
+
+/// The `write_back` map's `sinks_posted` list (absent: none).
+fn sinks_posted(m: &Item) -> Result<Vec<u32>, StoreError> {
+    let bad_list = || bad("write_back.sinks_posted");
+    match m.get(attr::WB_SINKS_POSTED) {
+        None => Ok(Vec::new()),
+        Some(AttributeValue::L(items)) => items
+            .iter()
+            .map(|item| match item {
+                AttributeValue::N(v) => v.parse::<u32>().map_err(|_| bad_list()),
+                _ => Err(bad_list()),
+            })
+            .collect(),
+        Some(_) => Err(bad_list()),
+    }
 }
 
 fn bad(name: &str) -> StoreError {
@@ -212,6 +234,7 @@ mod tests {
                 status: WriteBackStatus::Failed,
                 attempts: 3,
                 last_error_code: Some("WRITE_BACK_HTTP_5XX".into()),
+                sinks_posted: vec![0, 2],
             }),
             fingerprint: Some("9f".repeat(32)),
             delivery_id: Some("72d3162e-cc78-11e3-81ab-4c9367dc0958".into()),

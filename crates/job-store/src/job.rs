@@ -122,6 +122,10 @@ pub struct WriteBack {
     pub attempts: u32,
     /// A stable code such as `WRITE_BACK_HTTP_5XX`, not the remote system's message.
     pub last_error_code: Option<String>,
+    /// For a source with several sinks: the positions (from 0) of those posted so far, so a
+    /// retry posts only to the others. Empty otherwise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub sinks_posted: Vec<u32>,
 }
 
 /// What `claim` needs to create a record. The job id and source come from the key.

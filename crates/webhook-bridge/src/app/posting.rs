@@ -9,7 +9,7 @@ use ticket_prompt::Source;
 
 use crate::jobs::Jobs;
 use crate::metrics::Metrics;
-use crate::write_back::{Posted, Target, TicketWriter};
+use crate::write_back::{Posted, Target, TicketWriter, Try};
 
 /// How long one try's claim on posting to the ticket holds: well past the write-back request's
 /// own timeout, so a live try is never taken over, and a dead one is after this.
@@ -59,9 +59,15 @@ impl Posting<'_> {
                 source,
                 target,
                 record.analysis.as_deref().unwrap_or(""),
-                &record.job_id,
-                attempts,
-                last_try,
+                Try {
+                    job_id: &record.job_id,
+                    attempts,
+                    last_try,
+                    sinks_posted: record
+                        .write_back
+                        .as_ref()
+                        .map_or(&[], |w| w.sinks_posted.as_slice()),
+                },
             )
             .await;
         let outcome = match state.status {

@@ -116,6 +116,8 @@ pub enum Credentials {
         /// `arn:<partition>:sns:<region>:<account>:<name>`.
         topic_arn: String,
     },
+    /// Several sinks for one alert source (a JSON array of the sinks above), each posted once.
+    Sinks(Vec<Credentials>),
     /// A new ticket for each alert: the ticket system's credentials, and where.
     NewTicket {
         /// The system's credentials (one of the ticket variants above).
@@ -167,6 +169,7 @@ impl std::fmt::Debug for Credentials {
             Credentials::Sns { topic_arn } => {
                 f.debug_struct("Sns").field("topic_arn", topic_arn).finish()
             }
+            Credentials::Sinks(sinks) => f.debug_list().entries(sinks).finish(),
             Credentials::NewTicket { system, place } => f
                 .debug_struct("NewTicket")
                 .field("system", system)
@@ -181,6 +184,9 @@ impl Credentials {
     pub fn parse(source: Source, json: &str) -> Result<Credentials, String> {
         let v: Value = serde_json::from_str(json)
             .map_err(|_| "must be a JSON object with the ticket system's credentials".to_owned())?;
+        if let Value::Array(sinks) = &v {
+            return sinks_list(source, sinks);
+        }
         let field = |name: &str| required_field(&v, name);
         let base = |name: &str, default: Option<&str>| -> Result<String, String> {
             let url = match (field(name), default) {
@@ -260,6 +266,31 @@ impl Credentials {
     }
 }
 
+/// The most sinks one alert source may have.
+pub const MAX_SINKS: usize = 4;
+
+/// An alert source's list of sinks: 1 to [`MAX_SINKS`] sink objects.
+fn sinks_list(source: Source, sinks: &[Value]) -> Result<Credentials, String> {
+    if !CHAT_SOURCES.contains(&source) {
+        return Err("a list of sinks is for the alert sources".into());
+    }
+    if !(1..=MAX_SINKS).contains(&sinks.len()) {
+        return Err(format!(
+            "a list of sinks holds 1 to {MAX_SINKS} sink objects"
+        ));
+    }
+    sinks
+        .iter()
+        .enumerate()
+        .map(|(i, sink)| match sink {
+            Value::Object(_) => Credentials::parse(source, &sink.to_string())
+                .map_err(|problem| format!("sink {i}: {problem}")),
+            _ => Err(format!("sink {i}: must be a sink object")),
+        })
+        .collect::<Result<_, _>>()
+        .map(Credentials::Sinks)
+}
+
 /// `v` as JSON text without its `sink` field: the ticket system's own credentials.
 fn without_sink(v: &Value) -> String {
     let mut fields = v.clone();
@@ -296,77 +327,5 @@ fn is_topic_arn(arn: &str) -> bool {
 pub(super) const WRITE_BACK_RULE: &str = "write-back is supported for servicenow, github, jira, gitlab and linear; the alert sources (alertmanager, grafana, sentry, datadog, newrelic, dynatrace, splunk, cloudwatch) post to a slack, teams or sns sink or open servicenow, jira, github or gitlab tickets";
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn debug_output_never_shows_a_password_or_token() {
-        for (source, json, secret) in [
-            (
-                Source::ServiceNow,
-                r#"{"instance_url": "https://acme.service-now.com", "username": "bridge", "password": "pw-s3cr3t"}"#,
-                "pw-s3cr3t",
-            ),
-            (Source::GitHub, r#"{"token": "ghp_t0k3n"}"#, "ghp_t0k3n"),
-            (
-                Source::Jira,
-                r#"{"base_url": "https://acme.atlassian.net", "email": "b@acme.test", "api_token": "at-s3cr3t"}"#,
-                "at-s3cr3t",
-            ),
-        ] {
-            let shown = format!("{:?}", Credentials::parse(source, json).unwrap());
-            assert!(!shown.contains(secret), "{shown}");
-            assert!(shown.contains("<redacted>"), "{shown}");
-        }
-    }
-
-    #[test]
-    fn sns_sinks_take_a_topic_arn_and_nothing_else() {
-        let sink = |arn: &str| {
-            Credentials::parse(
-                Source::CloudWatch,
-                &format!(r#"{{"sink": "sns", "topic_arn": "{arn}"}}"#),
-            )
-        };
-        for good in [
-            "arn:aws:sns:us-east-1:123456789012:alert-analyses",
-            "arn:aws-us-gov:sns:us-gov-west-1:123456789012:a_b",
-            "arn:aws:sns:eu-west-1:123456789012:analyses.fifo",
-        ] {
-            assert_eq!(
-                sink(good),
-                Ok(Credentials::Sns {
-                    topic_arn: good.into()
-                })
-            );
-        }
-        for bad in [
-            "arn:aws:sqs:us-east-1:123456789012:q",
-            "arn:aws:sns:us-east-1:1234:t",
-            "arn:aws:sns:us-east-1:123456789012:",
-            "arn:aws:sns:us-east-1:123456789012:t:sub",
-            "arn:aws:sns:us-east-1:123456789012:t/../x",
-            "https://sns.us-east-1.amazonaws.com/",
-        ] {
-            assert!(sink(bad).is_err(), "{bad}");
-        }
-        assert!(
-            Credentials::parse(Source::GitHub, r#"{"sink": "sns", "topic_arn": "x"}"#).is_err()
-        );
-    }
-
-    #[test]
-    fn base_urls_lose_their_trailing_slash() {
-        assert_eq!(
-            Credentials::parse(
-                Source::ServiceNow,
-                r#"{"instance_url": "https://acme.service-now.com/", "username": "u", "password": "p"}"#
-            ),
-            Ok(Credentials::ServiceNow {
-                instance_url: "https://acme.service-now.com".into(),
-                username: "u".into(),
-                password: "p".into()
-            })
-        );
-    }
-}
+#[path = "write_back_tests.rs"]
+mod tests;

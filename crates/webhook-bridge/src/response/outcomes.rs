@@ -231,6 +231,9 @@ fn job_record(job: &JobRecord, request_id: &str) -> Response<Body> {
             "attempts": wb.attempts,
             "last_error_code": wb.last_error_code,
         });
+        if !wb.sinks_posted.is_empty() {
+            body["write_back"]["sinks_posted"] = json!(wb.sinks_posted);
+        }
     }
     json_response(StatusCode::OK, &body, request_id)
 }

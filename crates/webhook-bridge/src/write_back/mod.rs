@@ -18,6 +18,6 @@ mod post;
 
 pub use credentials::WriteBackCredentials;
 pub use error::WriteBackError;
-pub use post::{Posted, TicketWriter};
+pub use post::{Posted, TicketWriter, Try};
 pub use publish::SnsPublisher;
 pub use target::{TARGET_NAMES, Target};

@@ -21,6 +21,19 @@ pub struct TicketWriter {
     credentials: WriteBackCredentials,
 }
 
+/// Which try of a job this is.
+#[derive(Debug, Clone, Copy)]
+pub struct Try<'a> {
+    /// The job.
+    pub job_id: &'a str,
+    /// This try's number (from 1).
+    pub attempts: u32,
+    /// Whether a transient failure is final (the job's last try).
+    pub last_try: bool,
+    /// Of several sinks, those earlier tries posted (see `WriteBack::sinks_posted`).
+    pub sinks_posted: &'a [u32],
+}
+
 /// What one attempt leaves.
 pub struct Posted {
     /// The job's write-back state after this attempt.
@@ -44,26 +57,37 @@ impl TicketWriter {
         self.credentials.configured(source)
     }
 
-    /// Posts `analysis` of job `job_id` to `target`; `attempts` counts this one, and on the
-    /// `last_try` a transient failure is final.
+    /// Posts `analysis` to `target` on this `try_` of the job.
     pub async fn post(
         &self,
         source: Source,
         target: &Target,
         analysis: &str,
-        job_id: &str,
-        attempts: u32,
-        last_try: bool,
+        try_: Try<'_>,
     ) -> Posted {
+        let Try {
+            job_id,
+            attempts,
+            last_try,
+            sinks_posted,
+        } = try_;
+        let mut posted = sinks_posted.to_vec();
         let result = match self.credentials.get(source).await {
             Err(e) => Err(e),
-            Ok(creds) => self.send(target, &creds, analysis, job_id).await,
+            Ok(creds) => match creds.as_ref() {
+                Credentials::Sinks(sinks) => {
+                    self.send_each(target, sinks, analysis, job_id, &mut posted)
+                        .await
+                }
+                creds => self.send(target, creds, analysis, job_id).await,
+            },
         };
         let mut state = WriteBack {
             target: target.name().to_owned(),
             status: WriteBackStatus::Done,
             attempts,
             last_error_code: None,
+            sinks_posted: posted,
         };
         let retry = match result {
             Ok(()) => false,
@@ -87,6 +111,35 @@ impl TicketWriter {
             "write-back"
         );
         Posted { state, retry }
+    }
+
+    /// Each of several sinks not `posted` yet, adding those that take it. A transient failure
+    /// wins over a refusal, so the job is tried again for the sinks that may still take it.
+    async fn send_each(
+        &self,
+        target: &Target,
+        sinks: &[Credentials],
+        analysis: &str,
+        job_id: &str,
+        posted: &mut Vec<u32>,
+    ) -> Result<(), WriteBackError> {
+        let mut failure: Option<WriteBackError> = None;
+        for (i, sink) in (0u32..).zip(sinks) {
+            if posted.contains(&i) {
+                continue;
+            }
+            match self.send(target, sink, analysis, job_id).await {
+                Ok(()) => posted.push(i),
+                Err(e) => {
+                    tracing::warn!(job_id, sink = i, error = e.code(), "sink not posted");
+                    if failure.is_none_or(|f| !f.is_transient() && e.is_transient()) {
+                        failure = Some(e);
+                    }
+                }
+            }
+        }
+        posted.sort_unstable();
+        failure.map_or(Ok(()), Err)
     }
 
     /// One try: an SNS publish for a topic sink; for a ticket sink, a lookup of the job's ticket

@@ -111,6 +111,8 @@ async fn write_back_status_is_recorded_under_each_tries_claim() {
         status: WriteBackStatus::Pending,
         attempts: 1,
         last_error_code: Some("WRITE_BACK_SERVER_ERROR".into()),
+        // Of several sinks, the second was posted: the retry must know.
+        sinks_posted: vec![1],
     };
     let r = store
         .set_write_back(&job_id, &wb, t0() + Duration::from_secs(1))
@@ -126,7 +128,20 @@ async fn write_back_status_is_recorded_under_each_tries_claim() {
         .await
         .unwrap();
     assert_eq!(second, Some(2));
+    assert_eq!(
+        store
+            .get(&job_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .write_back
+            .unwrap()
+            .sinks_posted,
+        vec![1],
+        "the claim keeps the sinks already posted"
+    );
     wb.status = WriteBackStatus::Done;
+    wb.sinks_posted = vec![0, 1];
     wb.attempts = 2;
     wb.last_error_code = None;
     store.set_write_back(&job_id, &wb, t0()).await.unwrap();
@@ -195,6 +210,7 @@ async fn two_workers_claiming_one_write_back_get_one_claim_until_it_lapses() {
         status: WriteBackStatus::Done,
         attempts: 1,
         last_error_code: None,
+        sinks_posted: Vec::new(),
     };
     assert!(matches!(
         store.set_write_back(&job_id, &stale, later).await,

@@ -14,3 +14,6 @@ mod sync;
 mod ticket_sinks;
 mod worker;
 mod write_back;
+
+// Builds on the ticket sinks.
+mod several_sinks;

@@ -56,7 +56,7 @@ fn marker(vendor: &str, ticket: &Value) -> String {
 }
 
 /// Delivers `fixture` (its summary hostile) asynchronously: the harness, the worker and the job id.
-async fn accepted(
+pub(super) async fn accepted(
     fixture: &str,
     prefix: &str,
     sink: &Value,
