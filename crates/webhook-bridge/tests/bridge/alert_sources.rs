@@ -151,6 +151,24 @@ async fn repeat_notifications_of_a_firing_group_run_the_agent_once() {
     assert_eq!(changed.status, StatusCode::OK, "{}", changed.raw);
     assert!(changed.json.get("replayed").is_none(), "{}", changed.raw);
     assert_eq!(h.agentcore.invocation_count(), 2);
+
+    // Grafana's repeat of the same firing group, its message rendered anew.
+    let first = call(&h.bridge, event("grafana-firing.json")).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.raw);
+    let mut body: Value =
+        serde_json::from_slice(&body_of(&event_json("grafana-firing.json"))).unwrap();
+    body["message"] = Value::from("**Firing** (repeat_interval elapsed)");
+    let repeat = call(
+        &h.bridge,
+        event_with_body("grafana-firing.json", &body.to_string()),
+    )
+    .await;
+    assert_eq!(repeat.json["replayed"], true, "{}", repeat.raw);
+    assert_eq!(
+        h.agentcore.invocation_count(),
+        3,
+        "Grafana's group ran once"
+    );
 }
 
 #[tokio::test]

@@ -1,5 +1,6 @@
 //! Datadog, New Relic, Dynatrace and Splunk through the handler: their fixtures, the events each
-//! analyses, Datadog's re-notifications answered from the first job, and Splunk's query token.
+//! analyses (and every alert source's resolved or closed state acknowledged), Datadog's
+//! re-notifications answered from the first job, and Splunk's query token.
 
 use http::StatusCode;
 use serde_json::Value;
@@ -44,12 +45,51 @@ async fn each_monitoring_tools_fixture_is_analysed() {
 }
 
 #[tokio::test]
-async fn recoveries_and_closed_issues_are_acknowledged() {
+async fn resolved_recovered_and_closed_states_are_acknowledged_for_each_alert_source() {
     let h = harness(&[]).await;
-    let reply = call(&h.bridge, event("datadog-monitor-recovered.json")).await;
-    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.raw);
-    assert_eq!(reply.json["event"], "recovered");
-    assert_eq!(h.agentcore.invocation_count(), 0);
+    // (fixture, the field set to its vendor's "over" state, the event it reads as).
+    let cases: [(&str, Option<(&str, &str)>, &str); 7] = [
+        ("datadog-monitor-recovered.json", None, "recovered"),
+        ("alertmanager-resolved.json", None, "resolved"),
+        (
+            "grafana-firing.json",
+            Some(("/status", "resolved")),
+            "resolved",
+        ),
+        (
+            "gitlab-issue-opened.json",
+            Some(("/object_attributes/action", "close")),
+            "issue.close",
+        ),
+        (
+            "linear-issue-created.json",
+            Some(("/action", "update")),
+            "issue.update",
+        ),
+        (
+            "newrelic-issue-activated.json",
+            Some(("/state", "CLOSED")),
+            "closed",
+        ),
+        (
+            "dynatrace-problem-open.json",
+            Some(("/State", "RESOLVED")),
+            "resolved",
+        ),
+    ];
+    for (file, edit, expected) in cases {
+        let mut ev = event_json(file);
+        if let Some((pointer, value)) = edit {
+            let mut payload = body(file);
+            *payload.pointer_mut(pointer).unwrap() = Value::from(value);
+            ev["body"] = Value::from(payload.to_string());
+        }
+        let reply = call(&h.bridge, request(&ev)).await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED, "{file}: {}", reply.raw);
+        assert_eq!(reply.json["event"], expected, "{file}");
+        assert_eq!(reply.json["code"], "IGNORED_EVENT", "{file}: {}", reply.raw);
+    }
+    assert_eq!(h.agentcore.invocation_count(), 0, "no agent call");
 }
 
 #[tokio::test]
