@@ -8,6 +8,9 @@ use serde_json::Value;
 use crate::support::jobs::JobsHarness;
 use crate::support::{assert_error, call, event, event_json, harness, request};
 
+/// A JSON pointer into a payload and the value to put there.
+type Edit = (&'static str, &'static str);
+
 /// The vendor payload inside a fixture.
 fn body(file: &str) -> Value {
     serde_json::from_str(event_json(file)["body"].as_str().unwrap()).unwrap()
@@ -48,7 +51,7 @@ async fn each_monitoring_tools_fixture_is_analysed() {
 async fn resolved_recovered_and_closed_states_are_acknowledged_for_each_alert_source() {
     let h = harness(&[]).await;
     // (fixture, the field set to its vendor's "over" state, the event it reads as).
-    let cases: [(&str, Option<(&str, &str)>, &str); 7] = [
+    let cases: [(&str, Option<Edit>, &str); 7] = [
         ("datadog-monitor-recovered.json", None, "recovered"),
         ("alertmanager-resolved.json", None, "resolved"),
         (
