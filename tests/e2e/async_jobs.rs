@@ -1,6 +1,7 @@
 //! Asynchronous mode end to end, with the built binaries and real protocol servers: the `webhook`
 //! binary behind the local API Gateway, DynamoDB and SQS on moto, the `worker` binary fed by the
-//! local SQS event source mapping, the local AgentCore, and the local ServiceNow stub.
+//! local SQS event source mapping, the local AgentCore, and the local ServiceNow stub (and an alert's
+//! sinks: Slack on the stub, SNS on moto, a new incident).
 
 use std::time::Duration;
 
@@ -154,4 +155,64 @@ async fn a_poison_message_ends_in_the_dead_letter_queue() {
     }
     assert_eq!(stack.agentcore.invocation_count(), 0);
     assert!(successful_patches(&stack).is_empty());
+}
+
+#[tokio::test]
+async fn an_alert_reaches_each_of_its_sinks_through_the_built_worker() {
+    let stack = AsyncStack::start(quick()).await;
+    let fixture: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../events/alertmanager-firing.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let (status, accepted) = stack.deliver_alert(fixture["body"].as_str().unwrap()).await;
+    assert_eq!(status, 202, "{accepted}");
+    let job_id = accepted["job_id"].as_str().unwrap().to_owned();
+    let done = stack
+        .wait_for_job(&job_id, Duration::from_secs(30), |j| {
+            j["write_back"]["status"] == "done"
+        })
+        .await;
+    assert_eq!(
+        done["write_back"]["sinks_posted"],
+        json!([0, 1, 2]),
+        "{done}"
+    );
+
+    // Slack, on the stub.
+    let slack = stack.ticketing.requests();
+    let slack: Vec<_> = slack
+        .iter()
+        .filter(|r| r.path.starts_with("/services/"))
+        .collect();
+    assert_eq!(slack.len(), 1);
+    assert!(
+        slack[0].body.as_ref().unwrap()["text"]
+            .as_str()
+            .unwrap()
+            .contains(&job_id)
+    );
+    // The SNS topic, as its subscriber receives it.
+    let received = stack
+        .sqs
+        .receive_message()
+        .queue_url(&stack.alert_topic.1)
+        .wait_time_seconds(2)
+        .send()
+        .await
+        .unwrap()
+        .messages
+        .unwrap_or_default();
+    assert_eq!(received.len(), 1);
+    let envelope: Value = serde_json::from_str(received[0].body.as_deref().unwrap()).unwrap();
+    let notification: Value = serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
+    assert_eq!(notification["id"], job_id.as_str());
+    // A new incident, marked with the job.
+    let created = stack.ticketing.created("servicenow");
+    assert_eq!(created.len(), 1);
+    assert_eq!(created[0]["correlation_id"], job_id.as_str());
+    assert_eq!(stack.agentcore.invocation_count(), 1);
 }

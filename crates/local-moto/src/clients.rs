@@ -40,3 +40,14 @@ pub fn sqs_client_at(endpoint: &str) -> aws_sdk_sqs::Client {
         .build();
     aws_sdk_sqs::Client::from_conf(config)
 }
+
+/// An SNS client for the shared server.
+pub fn sns_client() -> aws_sdk_sns::Client {
+    let config = aws_sdk_sns::Config::builder()
+        .behavior_version(aws_sdk_sns::config::BehaviorVersion::latest())
+        .region(aws_sdk_sns::config::Region::new(REGION))
+        .endpoint_url(&moto().endpoint)
+        .credentials_provider(credentials())
+        .build();
+    aws_sdk_sns::Client::from_conf(config)
+}

@@ -1,4 +1,4 @@
-//! A real DynamoDB + SQS wire-protocol server on loopback (moto's server mode, from
+//! A real DynamoDB + SQS (+ SNS) wire-protocol server on loopback (moto's server mode, from
 //! `.venv-moto/`, made by `make venv`), driven through the real AWS SDK clients. One server per
 //! test binary, started on first use; every test creates its own uniquely named table and queues,
 //! so tests run in parallel on it. Used by the job-store, local-lambda, handler and end-to-end
@@ -14,9 +14,11 @@ mod server;
 mod clients;
 mod resources;
 
-pub use clients::{REGION, dynamodb_client, dynamodb_client_at, sqs_client, sqs_client_at};
+pub use clients::{
+    REGION, dynamodb_client, dynamodb_client_at, sns_client, sqs_client, sqs_client_at,
+};
 pub use resources::{
     MAX_RECEIVE_COUNT, Queues, arn_of, create_queues, create_queues_with, create_table, depth,
-    unique,
+    subscribed_topic, unique,
 };
 pub use server::{Moto, moto};

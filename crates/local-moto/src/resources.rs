@@ -103,6 +103,40 @@ pub async fn arn_of(client: &aws_sdk_sqs::Client, url: &str) -> String {
         .expect("queue arn")
 }
 
+/// A topic named `name` with a queue subscribed to it (as AWS Chatbot or any subscriber would
+/// be): the topic's ARN and the queue's URL, where each publish arrives as SNS's JSON envelope.
+pub async fn subscribed_topic(
+    sns: &aws_sdk_sns::Client,
+    sqs: &aws_sdk_sqs::Client,
+    name: &str,
+) -> (String, String) {
+    let topic = sns
+        .create_topic()
+        .name(name)
+        .send()
+        .await
+        .expect("create topic")
+        .topic_arn
+        .expect("topic arn");
+    let queue = sqs
+        .create_queue()
+        .queue_name(format!("{name}-subscriber"))
+        .send()
+        .await
+        .expect("create subscriber queue")
+        .queue_url
+        .expect("queue url");
+    let queue_arn = arn_of(sqs, &queue).await;
+    sns.subscribe()
+        .topic_arn(&topic)
+        .protocol("sqs")
+        .endpoint(queue_arn)
+        .send()
+        .await
+        .expect("subscribe");
+    (topic, queue)
+}
+
 /// A queue and its dead-letter queue (RedrivePolicy maxReceiveCount = [`MAX_RECEIVE_COUNT`]).
 pub async fn create_queues(client: &aws_sdk_sqs::Client, name: &str) -> Queues {
     create_queues_with(client, name, MAX_RECEIVE_COUNT).await

@@ -1,6 +1,7 @@
 //! The asynchronous stack: the `webhook` binary with its jobs table and queue on moto, the
 //! `worker` binary fed by a local SQS event source mapping, and the local ticketing stub
-//! receiving write-backs. ServiceNow deliveries are signed, as write-back requires.
+//! receiving write-backs. ServiceNow deliveries are signed, as write-back requires; Alertmanager's
+//! analyses go to three sinks (Slack on the stub, an SNS topic on moto, a new incident).
 
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -34,6 +35,8 @@ pub struct AsyncStack {
     pub queues: local_moto::Queues,
     /// An SQS client for moto.
     pub sqs: aws_sdk_sqs::Client,
+    /// The SNS topic that is one of Alertmanager's sinks, and the queue subscribed to it.
+    pub alert_topic: (String, String),
     worker_runtime: Arc<RuntimeApi>,
     worker_env: Vec<(String, String)>,
     worker: Option<FunctionProcess>,
@@ -72,6 +75,22 @@ impl AsyncStack {
             "password": "local-servicenow-password",
         })
         .to_string();
+        // Alertmanager's sinks, as an alert source's would be: a Slack channel, an SNS topic and a
+        // new ServiceNow incident.
+        let alert_topic = local_moto::subscribed_topic(
+            &local_moto::sns_client(),
+            &sqs,
+            &local_moto::unique("e2e-analyses"),
+        )
+        .await;
+        let alert_sinks = serde_json::json!([
+            {"sink": "slack", "webhook_url": format!(
+                "{}/services/T0LOCAL/B0LOCAL/local-slack-token", ticketing.endpoint_url())},
+            {"sink": "sns", "topic_arn": alert_topic.0},
+            {"sink": "servicenow", "instance_url": ticketing.endpoint_url(),
+                "username": "bridge", "password": "local-servicenow-password"},
+        ])
+        .to_string();
         let jobs_env = [
             ("AWS_ENDPOINT_URL_DYNAMODB", moto.endpoint.clone()),
             ("AWS_ENDPOINT_URL_SQS", moto.endpoint.clone()),
@@ -85,12 +104,15 @@ impl AsyncStack {
             ("SERVICENOW_MODE", "async".to_owned()),
             ("SERVICENOW_INTEGRATION_USERS", "bridge".to_owned()),
             ("SERVICENOW_WEBHOOK_SECRET", SERVICENOW_SECRET.to_owned()),
+            ("ALERTMANAGER_MODE", "async".to_owned()),
         ];
         let jobs_env: Vec<(&str, &str)> = jobs_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         let (agentcore, webhook_runtime, env) = function_stack(Backend::Builtin, &jobs_env).await;
         // As deployed: only the worker holds the write-back credentials.
         let mut worker_env = env.clone();
         worker_env.push(("SERVICENOW_WRITE_BACK".to_owned(), write_back));
+        worker_env.push(("ALERTMANAGER_WRITE_BACK".to_owned(), alert_sinks));
+        worker_env.push(("AWS_ENDPOINT_URL_SNS".to_owned(), moto.endpoint.clone()));
         let (webhook, gateway) = webhook_behind_gateway(webhook_runtime, &env).await;
         let worker_runtime = Arc::new(RuntimeApi::start().await.unwrap());
         let source = local_lambda::SqsEventSource::start(
@@ -112,6 +134,7 @@ impl AsyncStack {
             gateway,
             queues,
             sqs,
+            alert_topic,
             worker_runtime,
             worker_env,
             worker: None,
@@ -159,6 +182,23 @@ impl AsyncStack {
             .header("x-signature", signature)
             .header("x-signature-timestamp", ts)
             .body(body)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status().as_u16();
+        (
+            status,
+            serde_json::from_str(&resp.text().await.unwrap()).unwrap(),
+        )
+    }
+
+    /// `POST` an Alertmanager notification through the API Gateway (the API key vouches for it).
+    pub async fn deliver_alert(&self, body: &str) -> (u16, Value) {
+        let resp = reqwest::Client::new()
+            .post(format!("{}/webhook/alertmanager", self.gateway.url(STAGE)))
+            .header("x-api-key", API_KEY)
+            .header("content-type", "application/json")
+            .body(body.to_owned())
             .send()
             .await
             .unwrap();

@@ -6,42 +6,17 @@
 use serde_json::{Value, json};
 
 use super::sinks::{HOSTILE, deliver_and_work, delivery};
-use crate::support::{event_json, sdk_at, test_config};
-
-/// SNS on moto, through the same SDK settings the bridge uses.
-async fn sns_client() -> aws_sdk_sns::Client {
-    let sdk = sdk_at(&test_config(&[]), &local_moto::moto().endpoint).await;
-    aws_sdk_sns::Client::new(&sdk)
-}
+use crate::support::event_json;
 
 #[tokio::test]
 async fn alert_analyses_are_published_to_the_topic_as_a_chatbot_notification() {
-    let sns = sns_client().await;
-    let topic = sns
-        .create_topic()
-        .name(local_moto::unique("analyses"))
-        .send()
-        .await
-        .unwrap()
-        .topic_arn
-        .unwrap();
     let sqs = local_moto::sqs_client();
-    let queue = sqs
-        .create_queue()
-        .queue_name(local_moto::unique("subscriber"))
-        .send()
-        .await
-        .unwrap()
-        .queue_url
-        .unwrap();
-    let queue_arn = local_moto::arn_of(&sqs, &queue).await;
-    sns.subscribe()
-        .topic_arn(&topic)
-        .protocol("sqs")
-        .endpoint(queue_arn)
-        .send()
-        .await
-        .unwrap();
+    let (topic, queue) = local_moto::subscribed_topic(
+        &local_moto::sns_client(),
+        &sqs,
+        &local_moto::unique("analyses"),
+    )
+    .await;
 
     let sink = json!({"sink": "sns", "topic_arn": topic});
     let ev = delivery(
