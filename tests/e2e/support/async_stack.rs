@@ -175,33 +175,31 @@ impl AsyncStack {
             Hmac::<Sha256>::new_from_slice(&BASE64.decode(SERVICENOW_SECRET).unwrap()).unwrap();
         mac.update(format!("{ts}.{body}").as_bytes());
         let signature = BASE64.encode(mac.finalize().into_bytes());
-        let resp = reqwest::Client::new()
-            .post(format!("{}/webhook/servicenow", self.gateway.url(STAGE)))
-            .header("x-api-key", API_KEY)
-            .header("content-type", "application/json")
-            .header("x-signature", signature)
-            .header("x-signature-timestamp", ts)
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = resp.status().as_u16();
-        (
-            status,
-            serde_json::from_str(&resp.text().await.unwrap()).unwrap(),
-        )
+        let headers = [("x-signature", signature), ("x-signature-timestamp", ts)];
+        self.post_webhook("servicenow", body, &headers).await
     }
 
     /// `POST` an Alertmanager notification through the API Gateway (the API key vouches for it).
     pub async fn deliver_alert(&self, body: &str) -> (u16, Value) {
-        let resp = reqwest::Client::new()
-            .post(format!("{}/webhook/alertmanager", self.gateway.url(STAGE)))
-            .header("x-api-key", API_KEY)
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
+        self.post_webhook("alertmanager", body.to_owned(), &[])
             .await
-            .unwrap();
+    }
+
+    /// `POST /webhook/{source}` through the API Gateway with the API key and `headers`.
+    async fn post_webhook(
+        &self,
+        source: &str,
+        body: String,
+        headers: &[(&str, String)],
+    ) -> (u16, Value) {
+        let mut request = reqwest::Client::new()
+            .post(format!("{}/webhook/{source}", self.gateway.url(STAGE)))
+            .header("x-api-key", API_KEY)
+            .header("content-type", "application/json");
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let resp = request.body(body).send().await.unwrap();
         let status = resp.status().as_u16();
         (
             status,
