@@ -1,10 +1,14 @@
 //! CloudWatch alarms through an SNS HTTPS subscription, through the handler: the envelope's
 //! RSA signature (SHA1 and SHA256, made by openssl with the test key, see support/keys) checked
 //! against the certificate fetched from the SNS stand-in, the topic allow-list, URLs that are not
-//! SNS's, and the subscription confirmed by visiting its SubscribeURL.
+//! SNS's, the subscription confirmed by visiting its SubscribeURL, and an alarm back to OK
+//! (signed anew with the test key) acknowledged.
 
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use http::StatusCode;
 use serde_json::Value;
+use ticket_prompt::sns::SnsEnvelope;
 
 use crate::support::sns::{TOPIC, sns_and_bridge};
 use crate::support::{assert_error, call, event, event_json, harness, request};
@@ -134,4 +138,52 @@ async fn an_unreachable_sns_is_a_retryable_503() {
     // SNS retries: the next delivery fetches the certificate again and is analysed.
     let reply = call(&h.bridge, event("cloudwatch-alarm.json")).await;
     assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
+}
+
+/// The fixture with its alarm edited by `edit`, signed anew with the test key (SignatureVersion 2,
+/// as SNS signs with SHA256).
+fn resigned(edit: impl Fn(&mut Value)) -> lambda_http::Request {
+    let pem = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/bridge/support/keys/sns-signing-key.pem"
+    ))
+    .unwrap();
+    let der: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let key = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&BASE64.decode(der).unwrap()).unwrap();
+    edited("cloudwatch-alarm.json", |envelope| {
+        let mut alarm: Value = serde_json::from_str(envelope["Message"].as_str().unwrap()).unwrap();
+        edit(&mut alarm);
+        envelope["Message"] = Value::from(alarm.to_string());
+        envelope["SignatureVersion"] = Value::from("2");
+        let to_sign = SnsEnvelope::parse(envelope.to_string().as_bytes())
+            .unwrap()
+            .string_to_sign();
+        let mut signature = vec![0; key.public_modulus_len()];
+        key.sign(
+            &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+            &aws_lc_rs::rand::SystemRandom::new(),
+            to_sign.as_bytes(),
+            &mut signature,
+        )
+        .unwrap();
+        envelope["Signature"] = Value::from(BASE64.encode(signature));
+    })
+}
+
+#[tokio::test]
+async fn an_alarm_back_to_ok_is_acknowledged_and_not_analysed() {
+    let (_sns, h) = sns_and_bridge(TOPIC).await;
+    let ok = resigned(|alarm| {
+        alarm["OldStateValue"] = Value::from("ALARM");
+        alarm["NewStateValue"] = Value::from("OK");
+    });
+    let reply = call(&h.bridge, ok).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.raw);
+    assert_eq!(reply.json["event"], "ok");
+    // The same alarm firing again, signed the same way, is analysed: the signing is sound.
+    let alarm =
+        resigned(|alarm| alarm["StateChangeTime"] = Value::from("2026-11-22T10:00:00.000+0000"));
+    let reply = call(&h.bridge, alarm).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.raw);
+    assert_eq!(h.agentcore.invocation_count(), 1);
 }

@@ -92,6 +92,16 @@ async fn resolved_recovered_and_closed_states_are_acknowledged_for_each_alert_so
         assert_eq!(reply.json["event"], expected, "{file}");
         assert_eq!(reply.json["code"], "IGNORED_EVENT", "{file}: {}", reply.raw);
     }
+    // Sentry's metric alert resolving (its resource is named by a header).
+    let mut ev = event_json("sentry-event-alert.json");
+    let mut payload = body("sentry-event-alert.json");
+    payload["action"] = Value::from("resolved");
+    ev["body"] = Value::from(payload.to_string());
+    ev["headers"]["Sentry-Hook-Resource"] = Value::from("metric_alert");
+    ev["multiValueHeaders"]["Sentry-Hook-Resource"] = Value::from(vec!["metric_alert"]);
+    let reply = call(&h.bridge, request(&ev)).await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{}", reply.raw);
+    assert_eq!(reply.json["event"], "metric_alert.resolved");
     assert_eq!(h.agentcore.invocation_count(), 0, "no agent call");
 }
 
