@@ -33,7 +33,7 @@ pub use secret_ref::{SecretFreshness, SecretRef};
 pub use settings::Config;
 pub use signing_secret::signing_keys;
 pub use sources::{DeliveryMode, Signing, SourceSettings};
-pub use ticket_sink::TicketPlace;
+pub use ticket_sink::{TicketPlace, jira_project_key};
 pub use tokens::{CHAT_AUTH_SECRET_MIN, OidcSettings, SharedSecretSettings, TokenSettings};
 pub use vars::ConfigError;
 pub use write_back::{Credentials, WriteBackSetting};

@@ -42,6 +42,15 @@ pub(super) fn required_field(v: &Value, name: &str) -> Result<String, String> {
         .ok_or_else(|| format!("missing '{name}'"))
 }
 
+/// A Jira project key (`OPS`, `A1_B`): an upper-case letter, then upper-case letters, digits or
+/// `_`. Also the project part of an issue key (`OPS-7`).
+pub fn jira_project_key(key: &str) -> bool {
+    key.starts_with(|c: char| c.is_ascii_uppercase())
+        && key
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
 /// The place named by `sink`'s JSON `v` (its credentials are read by the caller).
 pub(super) fn ticket_place(sink: &str, v: &Value) -> Result<TicketPlace, String> {
     let field = |name: &str| required_field(v, name);
@@ -50,11 +59,10 @@ pub(super) fn ticket_place(sink: &str, v: &Value) -> Result<TicketPlace, String>
         "jira" => {
             let key = field("project_key")?;
             let issue_type = field("issue_type").unwrap_or_else(|_| "Task".to_owned());
-            let key_ok = key.starts_with(|c: char| c.is_ascii_uppercase())
-                && key
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_');
-            if !key_ok || issue_type.chars().any(char::is_control) || issue_type.len() > 60 {
+            if !jira_project_key(&key)
+                || issue_type.chars().any(char::is_control)
+                || issue_type.len() > 60
+            {
                 return Err("'project_key' must be a Jira project key (OPS) and 'issue_type' an issue type's name".into());
             }
             Ok(TicketPlace::JiraProject { key, issue_type })

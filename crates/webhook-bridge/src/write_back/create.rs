@@ -10,8 +10,8 @@ use ticket_prompt::{github_comment, gitlab_note, jira_comment, servicenow_work_n
 
 use super::error::WriteBackError;
 use super::render::{Success, WriteBackRequest, basic};
-use super::target::{github_owner, github_repository_name, gitlab_path_segment};
-use crate::config::{Credentials, TicketPlace};
+use super::target::{github_repository, gitlab_project};
+use crate::config::{Credentials, TicketPlace, jira_project_key};
 
 /// The label every ticket the bridge opens carries, beside the job's own.
 pub const BRIDGE_LABEL: &str = "agentcore-bridge";
@@ -187,21 +187,12 @@ fn valid_place(place: &TicketPlace) -> bool {
     match place {
         TicketPlace::ServiceNowIncident => true,
         TicketPlace::JiraProject { key, issue_type } => {
-            key.starts_with(|c: char| c.is_ascii_uppercase())
-                && key
-                    .bytes()
-                    .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+            jira_project_key(key)
                 && !issue_type.is_empty()
                 && !issue_type.chars().any(|c| c.is_control() || c == '"')
         }
-        TicketPlace::GitHubRepository { repository } => repository
-            .split_once('/')
-            .is_some_and(|(owner, name)| github_owner(owner) && github_repository_name(name)),
-        TicketPlace::GitLabProject { project } => {
-            (1..=255).contains(&project.len())
-                && project.split('/').count() >= 2
-                && project.split('/').all(gitlab_path_segment)
-        }
+        TicketPlace::GitHubRepository { repository } => github_repository(repository),
+        TicketPlace::GitLabProject { project } => gitlab_project(project),
     }
 }
 

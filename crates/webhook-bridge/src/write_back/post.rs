@@ -151,14 +151,15 @@ impl TicketWriter {
         analysis: &str,
         job_id: &str,
     ) -> Result<(), WriteBackError> {
+        if !target.is_valid() {
+            return Err(WriteBackError::InvalidTarget);
+        }
         match (target, creds) {
-            (Target::Chat { about }, Credentials::Sns { topic_arn }) if target.is_valid() => {
+            (Target::Chat { about }, Credentials::Sns { topic_arn }) => {
                 let notification = sns_notification(about, analysis, job_id);
                 self.sns.publish(topic_arn, &notification, job_id).await
             }
-            (Target::Chat { about }, Credentials::NewTicket { system, place })
-                if target.is_valid() =>
-            {
+            (Target::Chat { about }, Credentials::NewTicket { system, place }) => {
                 let creation = creation(about, system, place, analysis, job_id)?;
                 let answer = self.client.fetch(&creation.lookup).await?;
                 if creation.exists(&answer)? {

@@ -3,6 +3,8 @@
 use serde::{Deserialize, Serialize};
 use ticket_prompt::{Source, Ticket};
 
+use crate::config::jira_project_key;
+
 /// Which ticket to write to; built from the validated ticket, carried in the job message.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "target", rename_all = "lowercase")]
@@ -104,28 +106,11 @@ impl Target {
             Target::GitHub {
                 repository,
                 issue_number,
-            } => {
-                let Some((owner, name)) = repository.split_once('/') else {
-                    return false;
-                };
-                github_owner(owner) && github_repository_name(name) && positive(issue_number)
-            }
-            Target::Jira { issue_key } => {
-                let Some((project, number)) = issue_key.rsplit_once('-') else {
-                    return false;
-                };
-                project.starts_with(|c: char| c.is_ascii_uppercase())
-                    && project
-                        .bytes()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
-                    && positive(number)
-            }
-            Target::GitLab { project, issue_iid } => {
-                (1..=255).contains(&project.len())
-                    && project.split('/').count() >= 2
-                    && project.split('/').all(gitlab_path_segment)
-                    && positive(issue_iid)
-            }
+            } => github_repository(repository) && positive(issue_number),
+            Target::Jira { issue_key } => issue_key
+                .rsplit_once('-')
+                .is_some_and(|(project, number)| jira_project_key(project) && positive(number)),
+            Target::GitLab { project, issue_iid } => gitlab_project(project) && positive(issue_iid),
             Target::Linear { issue } => {
                 let Some((team, number)) = issue.rsplit_once('-') else {
                     return false;
@@ -181,9 +166,23 @@ fn about(ticket: &Ticket) -> String {
     one_line.chars().take(ABOUT_MAX_CHARS).collect()
 }
 
+/// A GitHub `owner/name`.
+pub(super) fn github_repository(repository: &str) -> bool {
+    repository
+        .split_once('/')
+        .is_some_and(|(owner, name)| github_owner(owner) && github_repository_name(name))
+}
+
+/// A GitLab project's full path: at least a namespace and a name, up to 255 characters.
+pub(super) fn gitlab_project(project: &str) -> bool {
+    (1..=255).contains(&project.len())
+        && project.split('/').count() >= 2
+        && project.split('/').all(gitlab_path_segment)
+}
+
 /// A GitLab namespace or project path segment: letters, digits, `.`, `-`, `_`, never `.` or
 /// `..`, not starting with `-`.
-pub(super) fn gitlab_path_segment(segment: &str) -> bool {
+fn gitlab_path_segment(segment: &str) -> bool {
     !segment.is_empty()
         && segment
             .bytes()
@@ -194,7 +193,7 @@ pub(super) fn gitlab_path_segment(segment: &str) -> bool {
 }
 
 /// A GitHub user or organisation: 1–39 letters, digits or single hyphens, not at either end.
-pub(super) fn github_owner(owner: &str) -> bool {
+fn github_owner(owner: &str) -> bool {
     (1..=39).contains(&owner.len())
         && owner
             .bytes()
@@ -204,7 +203,7 @@ pub(super) fn github_owner(owner: &str) -> bool {
 }
 
 /// A GitHub repository name: 1–100 of letters, digits, `.`, `-`, `_`; never `.` or `..`.
-pub(super) fn github_repository_name(name: &str) -> bool {
+fn github_repository_name(name: &str) -> bool {
     (1..=100).contains(&name.len())
         && name
             .bytes()
