@@ -1,12 +1,13 @@
 //! Where a warm request's time goes, measured in-process: the bridge's pure ticket work, and the
-//! SDK's signed AgentCore call over loopback. The rest of the handler time is the Lambda
-//! runtime's (event and response conversion, the two Runtime API exchanges).
+//! SDK's signed AgentCore call over loopback (HTTPS when the emulator serves it, as the measured
+//! functions see it). The rest of the handler time is the Lambda runtime's (event and response
+//! conversion, the two Runtime API exchanges).
 
 use std::collections::HashMap;
 use std::io::Write;
 use std::time::{Duration, Instant};
 
-use local_agentcore::{LOCAL_RUNTIME_ARN, local_sdk};
+use local_agentcore::{LOCAL_RUNTIME_ARN, RunningAgentCore};
 use ticket_prompt::{
     FieldLimits, Source, agent_payload, delivery_session_id, read_delivery, render_prompt,
 };
@@ -21,7 +22,8 @@ use crate::stats::{median, ms};
 pub struct Breakdown {
     /// Parse, validate, clean, render the prompt and the payload: mean per delivery.
     pub ticket_work_ms: f64,
-    /// `InvokeAgentRuntime` through the SDK to the local AgentCore, answer read: median.
+    /// `InvokeAgentRuntime` through the SDK to the local AgentCore on a warm connection, answer
+    /// read: median.
     pub agent_call_ms: f64,
     /// The delivery's EMF metric document rendered and written as one line to `/dev/null`
     /// (a write system call, as on Lambda's stdout): mean per delivery.
@@ -30,10 +32,10 @@ pub struct Breakdown {
 }
 
 /// Times the ticket work over `iterations` deliveries of `body`, then up to 2,000 agent calls to
-/// the local AgentCore at `agentcore_endpoint`.
+/// `agentcore` (trusting its CA alone when it serves HTTPS).
 pub async fn measure(
     body: &[u8],
-    agentcore_endpoint: &str,
+    agentcore: &RunningAgentCore,
     iterations: usize,
 ) -> anyhow::Result<Breakdown> {
     let limits = FieldLimits::default();
@@ -57,9 +59,7 @@ pub async fn measure(
         ("AGENT_WARM_UP", "false"),
     ]);
     let config = Config::from_lookup(|k| vars.get(k).map(|v| v.to_string()))?;
-    let sdk = local_sdk(sdk_defaults(&config), agentcore_endpoint)
-        .load()
-        .await;
+    let sdk = agentcore.sdk(sdk_defaults(&config))?.load().await;
     let client = AgentClient::new(&sdk, &config);
     let mut calls = Vec::with_capacity(iterations);
     for _ in 0..iterations.min(2000) {

@@ -1,11 +1,14 @@
 //! `bridge-bench`: measures the release webhook binary and the Python baseline on the same local
-//! Lambda Runtime API, against the same local AgentCore with an instant built-in agent, and
-//! writes `docs/benchmarks.md` (and `.json` for the chart). Then the streaming entry point: the
-//! release `stream` binary behind a local Function URL, its per-chunk forwarding latency and time
-//! to first content, beside the buffered invoke API through the REST gateway. The performance page's
-//! figures between `<!-- bench:start -->` and `<!-- bench:end -->` are refreshed too.
+//! Lambda Runtime API, against the same local AgentCore with an instant built-in agent served over
+//! HTTPS (as AgentCore is, so init and the first request include the TLS handshake), and writes
+//! `docs/benchmarks.md` (and `.json` for the chart). One variant runs against a second,
+//! plain-HTTP AgentCore so the TLS cost shows, and one (when built) is the bridge with AWS-LC's
+//! CPU-jitter entropy on. Then the streaming entry point: the release `stream` binary behind a
+//! local Function URL, its per-chunk forwarding latency and time to first content, beside the
+//! buffered invoke API through the REST gateway. The performance page's figures between
+//! `<!-- bench:start -->` and `<!-- bench:end -->` are refreshed too.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use clap::Parser;
@@ -25,6 +28,10 @@ struct Args {
     /// The floor: the Lambda runtime and an echo handler, built like the webhook.
     #[arg(long, default_value = "target/release/bench-noop")]
     noop_binary: PathBuf,
+    /// The webhook built with AWS-LC's CPU-jitter entropy on (`AWS_LC_SYS_NO_JITTER_ENTROPY=0`),
+    /// measured as `rust_jitter_on` beside the default build; left out when not given.
+    #[arg(long)]
+    jitter_on_binary: Option<PathBuf>,
     /// Streams per streaming measurement.
     #[arg(long, default_value_t = 200)]
     streams: usize,
@@ -32,7 +39,7 @@ struct Args {
     #[arg(long, default_value = ".venv-bench/bin/python")]
     python: PathBuf,
     /// Directory of the baseline's handler.py.
-    #[arg(long, default_value = "bench/baseline")]
+    #[arg(long, default_value = "crates/bench/baseline")]
     baseline_dir: PathBuf,
     /// The Lambda event every request sends.
     #[arg(long, default_value = "events/servicenow-incident.json")]
@@ -78,21 +85,34 @@ async fn main() -> anyhow::Result<()> {
         "{} is missing: make bench creates .venv-bench",
         args.python.display()
     );
+    if let Some(jitter) = &args.jitter_on_binary {
+        anyhow::ensure!(
+            jitter.is_file(),
+            "{} is missing: AWS_LC_SYS_NO_JITTER_ENTROPY=0 CARGO_TARGET_DIR=target/bench-jitter-on \
+             cargo build --release --bin webhook",
+            jitter.display()
+        );
+    }
     let event = setup::read_event(&args.event)?;
-    let agentcore = setup::builtin_agentcore().await?;
+    // Every function measured reaches AgentCore over TLS, as deployed; one variant reaches a
+    // plain-HTTP twin instead, so that the TLS cost is a difference within one run.
+    let agentcore = setup::builtin_agentcore_https().await?;
+    let plain_agentcore = setup::builtin_agentcore().await?;
     let common = setup::function_env(&agentcore);
-    // The same binary with one setting changed (the warm-up off, EMF metrics on, sessions not
-    // released), to measure what each costs side by side.
-    let rust = |extra: &[(&str, &str)]| FunctionSpec {
-        program: args.rust_binary.display().to_string(),
+    let plain = setup::plain_function_env(&plain_agentcore, &agentcore);
+    let binary = |program: &Path, env: &[(String, String)], extra: &[(&str, &str)]| FunctionSpec {
+        program: program.display().to_string(),
         args: vec![],
         cwd: None,
-        env: common
+        env: env
             .iter()
             .cloned()
             .chain(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
             .collect(),
     };
+    // The same binary with one setting changed (the warm-up off, EMF metrics on, sessions not
+    // released), to measure what each costs side by side.
+    let rust = |extra: &[(&str, &str)]| binary(&args.rust_binary, &common, extra);
     let python = FunctionSpec {
         // Absolute but not canonical: a venv's python is a symlink whose target lacks the venv.
         program: std::path::absolute(&args.python)?.display().to_string(),
@@ -101,15 +121,10 @@ async fn main() -> anyhow::Result<()> {
         env: common.clone(),
     };
 
-    let noop = FunctionSpec {
-        program: args.noop_binary.display().to_string(),
-        args: vec![],
-        cwd: None,
-        env: common.clone(),
-    };
+    let noop = binary(&args.noop_binary, &common, &[]);
 
     let mut results = report::Results::default();
-    let variants = [
+    let mut variants = vec![
         ("noop", noop),
         ("rust", rust(&[])),
         (
@@ -118,8 +133,12 @@ async fn main() -> anyhow::Result<()> {
         ),
         ("rust_no_warm_up", rust(&[("AGENT_WARM_UP", "false")])),
         ("rust_no_release", rust(&[("RELEASE_SESSIONS", "never")])),
-        ("python", python),
+        ("rust_plain_http", binary(&args.rust_binary, &plain, &[])),
     ];
+    if let Some(jitter) = &args.jitter_on_binary {
+        variants.push(("rust_jitter_on", binary(jitter, &common, &[])));
+    }
+    variants.push(("python", python));
     // Round-robin: each round starts every variant once, so a drift in the machine's speed over
     // the run (it is shared) falls on all of them alike instead of on whichever ran last.
     for i in 0..args.runs {
@@ -144,10 +163,8 @@ async fn main() -> anyhow::Result<()> {
         .as_str()
         .unwrap_or_default()
         .to_owned();
-    results.breakdown = Some(
-        bridge_bench::breakdown::measure(body.as_bytes(), &agentcore.endpoint_url(), args.requests)
-            .await?,
-    );
+    results.breakdown =
+        Some(bridge_bench::breakdown::measure(body.as_bytes(), &agentcore, args.requests).await?);
     let streaming = bridge_bench::streaming::measure(
         &args.stream_binary,
         &args.rust_binary,

@@ -7,11 +7,14 @@
 //! a built-in deterministic triage agent or a real agent's `POST /invocations` (for example a
 //! `BedrockAgentCoreApp`), whose body is streamed through unchanged. Faults can be injected for
 //! tests, and AgentCore's quotas (invocations per second, active sessions with their idle timeout
-//! and lifetime) enforced. Test and local use only: the production Lambda never links this crate.
+//! and lifetime) enforced. It serves plain HTTP, or HTTPS with a certificate from a CA made for
+//! the run ([`LocalTls`]), as the real endpoint does. Test and local use only: the production
+//! Lambda never links this crate.
 
 // Leaves first, the server last: a module uses only modules declared above it (rustfmt keeps
 // each blank-line group in alphabetical order; a group's modules do not use each other).
 mod sdk;
+mod tls;
 
 mod builtin_agent;
 mod quotas;
@@ -31,6 +34,7 @@ mod state;
 mod auth;
 mod control;
 mod data_plane;
+mod tls_listener;
 
 mod server;
 
@@ -42,3 +46,4 @@ pub use sdk::{LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, local_
 pub use server::{LocalAgentCore, RunningAgentCore, local_credentials};
 pub use service_error::ServiceError;
 pub use state::Backend;
+pub use tls::{LocalTls, TlsError};

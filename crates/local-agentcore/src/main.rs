@@ -4,7 +4,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Parser;
-use local_agentcore::{Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, Quotas, local_credentials};
+use local_agentcore::{
+    Backend, LOCAL_RUNTIME_ARN, LocalAgentCore, LocalTls, Quotas, local_credentials,
+};
 
 /// Serves `POST /runtimes/{arn}/invocations` like Bedrock AgentCore (SigV4 checked), backed by
 /// a built-in deterministic triage agent or by a real agent's `/invocations` endpoint.
@@ -70,6 +72,11 @@ struct Args {
         default_value_t = 0
     )]
     agent_latency_ms: u64,
+    /// Serve HTTPS (HTTP/1.1) instead of plain HTTP, with a certificate for 127.0.0.1 and
+    /// localhost from a CA made at start, whose PEM is written to PATH: give it to a function as
+    /// SSL_CERT_FILE (the bridge) or AWS_CA_BUNDLE (boto3).
+    #[arg(long, env = "LOCAL_AGENTCORE_TLS_CA_FILE", value_name = "PATH")]
+    tls_ca_file: Option<std::path::PathBuf>,
 }
 
 impl Args {
@@ -122,7 +129,7 @@ async fn main() -> anyhow::Result<()> {
         Some(url) => Backend::Forward(url),
         None => Backend::Builtin,
     };
-    let server = args
+    let mut emulator = args
         .credentials
         .iter()
         .fold(LocalAgentCore::new(), |emulator, (key, secret)| {
@@ -130,11 +137,15 @@ async fn main() -> anyhow::Result<()> {
         })
         .with_runtime(&args.runtime_arn, backend.clone())
         .with_quotas(quotas.clone())
-        .with_agent_latency(Duration::from_millis(args.agent_latency_ms))
+        .with_agent_latency(Duration::from_millis(args.agent_latency_ms));
+    if let Some(path) = &args.tls_ca_file {
+        emulator = emulator.with_tls(LocalTls::generate_with_ca_file(path)?);
+    }
+    let server = emulator
         .start(&args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;
-    tracing::info!(endpoint = %server.endpoint_url(), runtime = %args.runtime_arn, ?backend, ?quotas, "local AgentCore ready");
+    tracing::info!(endpoint = %server.endpoint_url(), ca_file = ?server.ca_file(), runtime = %args.runtime_arn, ?backend, ?quotas, "local AgentCore ready");
     server.wait().await;
     Ok(())
 }

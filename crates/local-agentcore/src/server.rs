@@ -1,5 +1,6 @@
 //! The emulator as a server: the builder naming the runtimes it serves, the routes, and the
-//! handle of a running instance that tests script and inspect.
+//! handle of a running instance that tests script and inspect. It serves plain HTTP unless given
+//! a [`LocalTls`], then HTTPS (HTTP/1.1) with a certificate from a CA made for the run.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -7,6 +8,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use std::time::Instant;
 
+use aws_config::ConfigLoader;
 use axum::routing::{get, post};
 use axum::{Router, middleware};
 use local_lambda::LocalCredentials;
@@ -20,8 +22,10 @@ use crate::faults::Fault;
 use crate::quotas::{QuotaStats, Quotas};
 use crate::recorder::{Invocation, StopRequest};
 use crate::runtime_id::{LOCAL_RUNTIME_ARN, RuntimeRef};
-use crate::sdk::{LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY};
+use crate::sdk::{LOCAL_ACCESS_KEY_ID, LOCAL_REGION, LOCAL_SECRET_ACCESS_KEY, local_sdk};
 use crate::state::{Backend, Shared};
+use crate::tls::{LocalTls, TlsError};
+use crate::tls_listener::TlsListener;
 
 /// Builder for an emulator instance.
 #[derive(Debug, Clone)]
@@ -30,6 +34,8 @@ pub struct LocalAgentCore {
     credentials: Vec<LocalCredentials>,
     quotas: Quotas,
     agent_latency: Duration,
+    /// Serve HTTPS with this identity; plain HTTP when `None`.
+    tls: Option<Arc<LocalTls>>,
 }
 
 impl Default for LocalAgentCore {
@@ -42,6 +48,7 @@ impl Default for LocalAgentCore {
             )],
             quotas: Quotas::unlimited(),
             agent_latency: Duration::ZERO,
+            tls: None,
         }
     }
 }
@@ -96,6 +103,13 @@ impl LocalAgentCore {
         self
     }
 
+    /// Serves HTTPS with `tls`'s certificate instead of plain HTTP, as AgentCore's endpoint does,
+    /// so that a function's figures include the TLS handshake (see [`LocalTls`]).
+    pub fn with_tls(mut self, tls: LocalTls) -> Self {
+        self.tls = Some(Arc::new(tls));
+        self
+    }
+
     /// Binds and serves in the background.
     pub async fn start(self, addr: impl ToSocketAddrs) -> std::io::Result<RunningAgentCore> {
         let listener = TcpListener::bind(addr).await?;
@@ -118,12 +132,27 @@ impl LocalAgentCore {
             .route("/_local/quotas", get(quota_stats))
             .fallback(unknown_operation)
             .with_state(state.clone());
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(error = %e, "local AgentCore server stopped");
+        let task = match &self.tls {
+            None => tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(error = %e, "local AgentCore server stopped");
+                }
+            }),
+            Some(tls) => {
+                let listener = TlsListener::new(listener, tls.server_config());
+                tokio::spawn(async move {
+                    if let Err(e) = axum::serve(listener, app).await {
+                        tracing::error!(error = %e, "local AgentCore HTTPS server stopped");
+                    }
+                })
             }
-        });
-        Ok(RunningAgentCore { addr, state, task })
+        };
+        Ok(RunningAgentCore {
+            addr,
+            state,
+            task,
+            tls: self.tls,
+        })
     }
 }
 
@@ -132,6 +161,7 @@ pub struct RunningAgentCore {
     addr: SocketAddr,
     state: Arc<Shared>,
     task: JoinHandle<()>,
+    tls: Option<Arc<LocalTls>>,
 }
 
 impl RunningAgentCore {
@@ -140,15 +170,55 @@ impl RunningAgentCore {
         self.addr
     }
 
-    /// The value for `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`.
+    /// The value for `AWS_ENDPOINT_URL_BEDROCK_AGENTCORE`: `http://…`, or `https://…` when
+    /// serving TLS.
     pub fn endpoint_url(&self) -> String {
-        format!("http://{}", self.addr)
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        format!("{scheme}://{}", self.addr)
+    }
+
+    /// The HTTPS identity it serves with, if any.
+    pub fn tls(&self) -> Option<&LocalTls> {
+        self.tls.as_deref()
+    }
+
+    /// The CA certificate (PEM) a client must trust, when serving HTTPS.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.tls().map(LocalTls::ca_pem)
+    }
+
+    /// The file holding [`RunningAgentCore::ca_pem`], when serving HTTPS.
+    pub fn ca_file(&self) -> Option<&std::path::Path> {
+        self.tls().map(LocalTls::ca_file)
+    }
+
+    /// `loader` pointed at this emulator ([`local_sdk`]) and, when it serves HTTPS, with an HTTP
+    /// client trusting its CA alone ([`LocalTls::trusting_http_client`]).
+    pub fn sdk(&self, loader: ConfigLoader) -> Result<ConfigLoader, TlsError> {
+        let loader = local_sdk(loader, &self.endpoint_url());
+        Ok(match self.tls() {
+            Some(tls) => loader.http_client(tls.trusting_http_client()?),
+            None => loader,
+        })
     }
 
     /// The environment a Lambda function needs to call this emulator as its AgentCore: the local
     /// runtime's ARN, this endpoint, a region, dummy credentials (the SDK signs; nobody checks)
     /// and no instance-metadata probing. Both AWS region variables are set, as Lambda does.
+    ///
+    /// Over HTTPS the function is also told to trust the run's CA, and only it: `SSL_CERT_FILE`
+    /// for the SDK's rustls-native-certs, `AWS_CA_BUNDLE` for boto3, and `SSL_CERT_DIR` empty so
+    /// that a directory named in the caller's environment adds no other roots (and no time
+    /// reading them).
     pub fn function_env(&self) -> Vec<(String, String)> {
+        let tls = self.ca_file().map(|ca| {
+            let ca = ca.display().to_string();
+            [
+                ("SSL_CERT_FILE", ca.clone()),
+                ("SSL_CERT_DIR", String::new()),
+                ("AWS_CA_BUNDLE", ca),
+            ]
+        });
         [
             ("AGENT_RUNTIME_ARN", LOCAL_RUNTIME_ARN.to_owned()),
             ("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", self.endpoint_url()),
@@ -159,6 +229,7 @@ impl RunningAgentCore {
             ("AWS_EC2_METADATA_DISABLED", "true".to_owned()),
         ]
         .into_iter()
+        .chain(tls.into_iter().flatten())
         .map(|(k, v)| (k.to_owned(), v))
         .collect()
     }

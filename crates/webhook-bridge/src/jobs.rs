@@ -14,6 +14,7 @@ use ticket_prompt::Source;
 
 use crate::config::JobsConfig;
 use crate::error::BridgeError;
+use crate::invocation_trace::traced_client;
 use crate::request::HeaderText;
 
 /// Time kept on a synchronous delivery's lease beyond its agent deadline, so a duplicate that
@@ -35,14 +36,14 @@ impl Jobs {
     pub fn new(sdk: &SdkConfig, config: &JobsConfig) -> Jobs {
         Jobs {
             store: JobStore::new(
-                aws_sdk_dynamodb::Client::new(sdk),
+                traced_client!(aws_sdk_dynamodb, sdk),
                 config.table.clone(),
                 config.ttl,
             ),
             queue: config
                 .queue_url
                 .as_ref()
-                .map(|url| JobQueue::new(aws_sdk_sqs::Client::new(sdk), url.clone())),
+                .map(|url| JobQueue::new(traced_client!(aws_sdk_sqs, sdk), url.clone())),
             config: config.clone(),
         }
     }

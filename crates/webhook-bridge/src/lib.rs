@@ -20,7 +20,10 @@
 //! a newcomer reads the crate top to bottom. `cargo run -p layering` checks it (`make lint`).
 //! Steps return values; the flows in `app` assemble the response and the log line.
 
+mod invocation_trace;
 mod metrics;
+
+mod runtime_api;
 
 mod api_key;
 mod config;
@@ -70,5 +73,6 @@ pub use error::BridgeError;
 pub use metrics::{DeliveryFigures, Metrics};
 pub use response::{ErrorSpec, error_catalogue, error_spec};
 pub use route::{Route, route};
+pub use runtime_api::{RuntimeApiError, serve};
 pub use sdk::sdk_defaults;
 pub use write_back::{TARGET_NAMES as WRITE_BACK_TARGETS, WriteBackError};

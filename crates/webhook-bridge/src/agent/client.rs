@@ -16,6 +16,7 @@ use super::release::SessionRelease;
 use super::retry::QuotaExceededIsThrottling;
 use crate::answer::{Answer, AnswerFormat, AnswerReader};
 use crate::config::{AgentEndpoint, AgentTarget, Config};
+use crate::invocation_trace::TraceHeader;
 
 /// How long the best-effort `StopRuntimeSession` after a timeout (or a departed caller) may take.
 const STOP_BUDGET: Duration = Duration::from_secs(1);
@@ -57,6 +58,7 @@ impl AgentClient {
     pub fn new(sdk_config: &SdkConfig, config: &Config) -> Self {
         let conf = aws_sdk_bedrockagentcore::config::Builder::from(sdk_config)
             .retry_classifier(QuotaExceededIsThrottling)
+            .interceptor(TraceHeader)
             .build();
         AgentClient {
             sdk: aws_sdk_bedrockagentcore::Client::from_conf(conf),

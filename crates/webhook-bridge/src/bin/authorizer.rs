@@ -3,12 +3,12 @@
 //! API Gateway itself checks the key against the usage plans.
 
 use lambda_http::aws_lambda_events::apigw::ApiGatewayCustomAuthorizerRequestTypeRequest;
-use lambda_http::lambda_runtime::{Error, LambdaEvent, run, service_fn};
+use lambda_http::lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
-    run(service_fn(
+    webhook_bridge::serve(service_fn(
         |event: LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest>| async move {
             let request = event.payload;
             let method_arn = request.method_arn.unwrap_or_default();
@@ -16,5 +16,6 @@ async fn main() -> Result<(), Error> {
             webhook_bridge::authorize_api_key(&request.headers, &method_arn).map_err(Error::from)
         },
     ))
-    .await
+    .await?;
+    Ok(())
 }

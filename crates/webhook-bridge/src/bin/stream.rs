@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 
-use lambda_http::{Error, Request, run_with_streaming_response, service_fn};
+use lambda_http::{Error, Request, StreamAdapter, service_fn};
 use webhook_bridge::{Bridge, Role};
 
 // One thread, as in the webhook function: one request at a time per instance.
@@ -11,8 +11,9 @@ use webhook_bridge::{Bridge, Role};
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let bridge = &Bridge::from_env(Role::Stream).await;
-    run_with_streaming_response(service_fn(move |req: Request| async move {
-        Ok::<_, Infallible>(bridge.handle_stream(req).await)
-    }))
-    .await
+    webhook_bridge::serve(StreamAdapter::from(service_fn(
+        move |req: Request| async move { Ok::<_, Infallible>(bridge.handle_stream(req).await) },
+    )))
+    .await?;
+    Ok(())
 }

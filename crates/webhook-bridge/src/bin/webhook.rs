@@ -2,7 +2,7 @@
 
 use std::convert::Infallible;
 
-use lambda_http::{Error, Request, run, service_fn};
+use lambda_http::{Adapter, Error, Request, service_fn};
 use webhook_bridge::{Bridge, Role};
 
 // One thread: Lambda gives an instance one request at a time, so worker threads would only add
@@ -12,8 +12,9 @@ async fn main() -> Result<(), Error> {
     // JSON logs when AWS_LAMBDA_LOG_FORMAT=JSON; level from AWS_LAMBDA_LOG_LEVEL, else RUST_LOG.
     lambda_http::tracing::init_default_subscriber();
     let bridge = &Bridge::from_env(Role::Webhook).await;
-    run(service_fn(move |req: Request| async move {
+    webhook_bridge::serve(Adapter::from(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(bridge.handle(req).await)
-    }))
-    .await
+    })))
+    .await?;
+    Ok(())
 }

@@ -2,7 +2,7 @@
 //! analyses back.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use lambda_http::lambda_runtime::{self, Error, LambdaEvent, service_fn};
+use lambda_http::lambda_runtime::{Error, LambdaEvent, service_fn};
 use webhook_bridge::Worker;
 
 // One thread: one batch at a time per instance.
@@ -10,9 +10,10 @@ use webhook_bridge::Worker;
 async fn main() -> Result<(), Error> {
     lambda_http::tracing::init_default_subscriber();
     let worker = &Worker::from_env().await;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
+    webhook_bridge::serve(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let deadline_ms = event.context.deadline;
         Ok::<SqsBatchResponse, Error>(worker.handle(event.payload, deadline_ms).await)
     }))
-    .await
+    .await?;
+    Ok(())
 }

@@ -7,6 +7,7 @@ use aws_config::SdkConfig;
 use aws_sdk_bedrockagentcore::error::DisplayErrorContext;
 
 use crate::config::{SecretFreshness, SecretRef};
+use crate::invocation_trace::traced_client;
 
 /// How long one fetch may take: cold start must not hang on a slow network.
 const FETCH_BUDGET: Duration = Duration::from_secs(3);
@@ -23,8 +24,8 @@ impl SecretStore {
     /// Clients for both stores, from the SDK settings.
     pub fn new(sdk_config: &SdkConfig) -> Self {
         SecretStore {
-            ssm: aws_sdk_ssm::Client::new(sdk_config),
-            secrets_manager: aws_sdk_secretsmanager::Client::new(sdk_config),
+            ssm: traced_client!(aws_sdk_ssm, sdk_config),
+            secrets_manager: traced_client!(aws_sdk_secretsmanager, sdk_config),
             freshness: SecretFreshness::default(),
         }
     }

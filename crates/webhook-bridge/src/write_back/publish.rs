@@ -9,6 +9,7 @@ use sha2::{Digest, Sha256};
 use ticket_prompt::SnsNotification;
 
 use super::error::WriteBackError;
+use crate::invocation_trace::traced_client;
 
 /// Publishes to SNS topics; one client per cold start.
 #[derive(Debug, Clone)]
@@ -20,7 +21,7 @@ impl SnsPublisher {
     /// A publisher through `sdk` (the jobs group: in AWS, the same as every other service).
     pub fn new(sdk: &SdkConfig) -> Self {
         SnsPublisher {
-            client: aws_sdk_sns::Client::new(sdk),
+            client: traced_client!(aws_sdk_sns, sdk),
         }
     }
 

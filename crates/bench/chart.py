@@ -26,7 +26,7 @@ def main(src, dst):
     data = json.load(open(src))
     rust, py = data["runs"]["rust"], data["runs"]["python"]
     panels = [
-        ("Init (exec → first /next), ms", median_of(rust, "init_ms"), median_of(py, "init_ms")),
+        ("Init with TLS (exec → first /next), ms", median_of(rust, "init_ms"), median_of(py, "init_ms")),
         ("Warm handler time p50, ms", warm(rust, 0.5), warm(py, 0.5)),
         ("Warm handler time p99, ms", warm(rust, 0.99), warm(py, 0.99)),
         ("RSS idle, MiB", median_of(rust, "idle_rss_kib") / 1024, median_of(py, "idle_rss_kib") / 1024),
@@ -37,7 +37,9 @@ def main(src, dst):
         ax.set_title(title, fontsize=10)
         ax.bar_label(bars, fmt="%.3g", fontsize=9)
         ax.margins(y=0.2)
-    fig.suptitle("AgentCore webhook bridge: Rust vs Python (same local runtime, instant agent; lower is better)")
+    fig.suptitle(
+        "AgentCore webhook bridge: Rust vs Python (same local runtime, AgentCore over TLS, instant agent; lower is better)"
+    )
     fig.tight_layout()
     fig.savefig(dst, dpi=110)
 
