@@ -50,9 +50,17 @@ struct Args {
     /// Warm requests after each cold start.
     #[arg(long, default_value_t = 1000)]
     requests: usize,
-    /// The arm64 deployment zip, if built (make build).
+    /// A deployment zip to report, as `label=path` (e.g. `webhook arm64=target/webhook-arm64.zip`);
+    /// repeatable.
+    #[arg(long = "zip")]
+    zips: Vec<String>,
+    /// The webhook built with symbols (`--profile callgrind`): counts its instructions per
+    /// request with callgrind when given (with `--callgrind-floor`).
     #[arg(long)]
-    zip: Option<PathBuf>,
+    callgrind_bridge: Option<PathBuf>,
+    /// The no-op floor built with symbols, counted beside `--callgrind-bridge`.
+    #[arg(long)]
+    callgrind_floor: Option<PathBuf>,
     /// Where to write the report (.md and .json).
     #[arg(long, default_value = "docs/benchmarks")]
     out: PathBuf,
@@ -180,11 +188,31 @@ async fn main() -> anyhow::Result<()> {
         stats::median(&streaming.first_content_ms)
     );
     results.streaming = Some(streaming);
-    results.zip_bytes = args
-        .zip
-        .as_ref()
-        .and_then(|z| std::fs::metadata(z).ok())
-        .map(|m| m.len());
+    for zip in &args.zips {
+        let (label, path) = zip
+            .split_once('=')
+            .with_context(|| format!("--zip {zip}: expected label=path"))?;
+        let bytes = std::fs::metadata(path)
+            .with_context(|| path.to_owned())?
+            .len();
+        results.zips.push((label.to_owned(), bytes));
+    }
+    if let (Some(bridge), Some(floor)) = (&args.callgrind_bridge, &args.callgrind_floor) {
+        let counted = bridge_bench::instructions::measure(
+            bridge,
+            floor,
+            &common,
+            &event,
+            &std::path::Path::new("target").join("callgrind-runs"),
+        )
+        .await
+        .context("instruction counts")?;
+        eprintln!(
+            "instructions per request: bridge {:.0}, floor {:.0}",
+            counted.bridge.per_request, counted.floor.per_request
+        );
+        results.instructions = Some(counted);
+    }
     results.requests = args.requests;
     report::write(&results, &args.out)?;
     if report::update_readme(&results, &args.readme)? {

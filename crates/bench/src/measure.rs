@@ -40,6 +40,37 @@ pub struct Run {
 /// (every one must answer 200).
 pub async fn run(spec: &FunctionSpec, event: &Bytes, requests: usize) -> anyhow::Result<Run> {
     let runtime = RuntimeApi::start().await?;
+    let (run, _function) = serve(&runtime, spec, event, requests).await?;
+    Ok(run)
+}
+
+/// As [`run`], then the function is asked to stop (SIGTERM, as Lambda's shutdown does) and
+/// awaited, so a wrapper such as valgrind writes its report; dropping would kill it.
+pub async fn run_and_stop(
+    spec: &FunctionSpec,
+    event: &Bytes,
+    requests: usize,
+) -> anyhow::Result<Run> {
+    let runtime = RuntimeApi::start().await?;
+    let (run, mut function) = serve(&runtime, spec, event, requests).await?;
+    if let Some(pid) = function.pid() {
+        tokio::process::Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .await?;
+        tokio::time::timeout(Duration::from_secs(60), function.wait())
+            .await
+            .map_err(|_| anyhow::anyhow!("the function did not stop within 60 s of SIGTERM"))??;
+    }
+    Ok(run)
+}
+
+async fn serve(
+    runtime: &RuntimeApi,
+    spec: &FunctionSpec,
+    event: &Bytes,
+    requests: usize,
+) -> anyhow::Result<(Run, FunctionProcess)> {
     let mut cmd = quiet_command(&spec.program);
     cmd.args(&spec.args);
     if let Some(dir) = &spec.cwd {
@@ -71,13 +102,14 @@ pub async fn run(spec: &FunctionSpec, event: &Bytes, requests: usize) -> anyhow:
         warm_ms.push(ms(held));
     }
     let rss_after_kib = rss_kib(pid)?;
-    Ok(Run {
+    let run = Run {
         init_ms,
         idle_rss_kib,
         first_request_ms: ms(first),
         warm_ms,
         rss_after_kib,
-    })
+    };
+    Ok((run, function))
 }
 
 /// Every measured request must be a real success, or the figures mean nothing.

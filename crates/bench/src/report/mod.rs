@@ -6,15 +6,18 @@
 mod summary;
 
 mod buffered;
+mod instructions;
 mod streaming;
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
 use crate::breakdown::Breakdown;
+use crate::instructions::Instructions;
 use crate::measure::Run;
 use crate::streaming::Streaming;
 use buffered::buffered_table;
+use instructions::instructions_section;
 use streaming::{streaming_notes, streaming_table};
 
 /// Everything one `make bench` measured, written as the report's JSON.
@@ -23,14 +26,16 @@ pub struct Results {
     /// The cold starts of each function (`noop`, `rust`, `rust_metrics`, `rust_no_warm_up`,
     /// `rust_no_release`, `rust_plain_http`, `rust_jitter_on` when built, `python`).
     pub runs: BTreeMap<String, Vec<Run>>,
-    /// The arm64 deployment zip's size, if it was built.
-    pub zip_bytes: Option<u64>,
+    /// Each deployment zip measured: its label (function and architecture) and size in bytes.
+    pub zips: Vec<(String, u64)>,
     /// Warm requests per cold start.
     pub requests: usize,
     /// Where a warm request's time goes, if measured.
     pub breakdown: Option<Breakdown>,
     /// The streaming entry point's figures, if measured.
     pub streaming: Option<Streaming>,
+    /// Instructions per request of the bridge and the floor, if counted.
+    pub instructions: Option<Instructions>,
 }
 
 /// Writes `out` with the extensions `.json` (the figures) and `.md` (the report).
@@ -80,6 +85,9 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
         ));
         md.push_str(&streaming_table(s));
         md.push_str(&streaming_notes(s));
+    }
+    if let Some(i) = &results.instructions {
+        md.push_str(&instructions_section(i));
     }
     std::fs::write(out.with_extension("md"), md)?;
     Ok(())
