@@ -51,17 +51,22 @@ where
         let outcome = handle(&mut service, &body, context)
             .instrument(span.clone())
             .await;
-        match outcome {
-            Ok(response) => {
-                respond(&api, &request_id, response)
-                    .instrument(span)
-                    .await?
-            }
+        let reported = match outcome {
+            Ok(response) => respond(&api, &request_id, response).instrument(span).await,
             Err(diagnostic) => {
                 let _entered = span.enter();
                 tracing::error!(error_type = %diagnostic.error_type, "the invocation failed");
-                api.fail(&request_id, &diagnostic).await?;
+                api.fail(&request_id, &diagnostic).await
             }
+        };
+        match reported {
+            // The Runtime API refused this invocation's answer (410: it timed out; 413: too
+            // large). Lambda has failed that invocation already and the next one is unaffected,
+            // so the process serves on rather than exiting into a cold start.
+            Err(RuntimeApiError::Status(status)) => {
+                tracing::error!(%status, "the Runtime API refused the invocation's answer");
+            }
+            other => other?,
         }
     }
 }
