@@ -61,22 +61,9 @@ async fn count(
     event: &Bytes,
     work_dir: &Path,
 ) -> anyhow::Result<Counted> {
-    let short = profile(
-        binary,
-        &work_dir.join(format!("{name}-{SHORT}.out")),
-        env,
-        event,
-        SHORT,
-    )
-    .await?;
-    let long = profile(
-        binary,
-        &work_dir.join(format!("{name}-{LONG}.out")),
-        env,
-        event,
-        LONG,
-    )
-    .await?;
+    let out = |requests: usize| work_dir.join(format!("{name}-{requests}.out"));
+    let short = profile(binary, &out(SHORT), env, event, SHORT).await?;
+    let long = profile(binary, &out(LONG), env, event, LONG).await?;
     let requests = (LONG - SHORT) as f64;
     let mut top: Vec<(String, f64)> = long
         .functions

@@ -133,19 +133,8 @@ impl LocalAgentCore {
             .fallback(unknown_operation)
             .with_state(state.clone());
         let task = match &self.tls {
-            None => tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, app).await {
-                    tracing::error!(error = %e, "local AgentCore server stopped");
-                }
-            }),
-            Some(tls) => {
-                let listener = TlsListener::new(listener, tls.server_config());
-                tokio::spawn(async move {
-                    if let Err(e) = axum::serve(listener, app).await {
-                        tracing::error!(error = %e, "local AgentCore HTTPS server stopped");
-                    }
-                })
-            }
+            None => spawn_serve(listener, app),
+            Some(tls) => spawn_serve(TlsListener::new(listener, tls.server_config()), app),
         };
         Ok(RunningAgentCore {
             addr,
@@ -154,6 +143,19 @@ impl LocalAgentCore {
             tls: self.tls,
         })
     }
+}
+
+/// Serves `app` on `listener` (plain TCP or TLS) in the background.
+fn spawn_serve<L>(listener: L, app: Router) -> JoinHandle<()>
+where
+    L: axum::serve::Listener,
+    L::Addr: std::fmt::Debug,
+{
+    tokio::spawn(async move {
+        if let Err(e) = axum::serve(listener, app).await {
+            tracing::error!(error = %e, "local AgentCore server stopped");
+        }
+    })
 }
 
 /// A running emulator; stops when dropped.

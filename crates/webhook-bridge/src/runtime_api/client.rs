@@ -42,6 +42,9 @@ pub enum RuntimeApiError {
     /// An invocation without `Lambda-Runtime-Aws-Request-Id`.
     #[error("the next invocation has no request id")]
     NoRequestId,
+    /// An invocation whose headers are not Lambda's (no deadline, say).
+    #[error("the next invocation's headers are not Lambda's: {0}")]
+    Invocation(#[source] BoxError),
     /// A request to the Runtime API could not be built.
     #[error("the response could not be built: {0}")]
     Build(#[source] BoxError),

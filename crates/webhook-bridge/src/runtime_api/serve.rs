@@ -44,7 +44,7 @@ where
     loop {
         let NextInvocation { headers, body } = api.next().await?;
         let context = Context::new(request_id(&headers)?, config.clone(), &headers)
-            .map_err(RuntimeApiError::Transport)?;
+            .map_err(RuntimeApiError::Invocation)?;
         invocation_trace::set(context.xray_trace_id.as_deref());
         let request_id = context.request_id.clone();
         let span = request_span(&context);
