@@ -20,6 +20,7 @@ BENCH_PKGS := awslambdaric==4.2.2 boto3==1.44.5 matplotlib==3.11.2
 # it off in .cargo/config.toml's [env]; a variable on the command line wins over it), in a target
 # directory of its own so that the default build is not rebuilt, and measures it beside the default.
 BENCH_JITTER_TARGET := target/bench-jitter-on
+BENCH_OPT3_TARGET := target/bench-opt3
 # The DynamoDB and SQS wire protocols on loopback for the job-store tests (moto's server mode).
 MOTO_VENV := .venv-moto
 MOTO_PKGS := moto[server]==5.2.5
@@ -188,22 +189,30 @@ invoke: ## Send one event file (EVENT=events/...) through the real binary agains
 	for i in $$(seq 1 100); do curl -s -o /dev/null http://$(LOCAL_AGENTCORE_ADDR)/ping && break; sleep 0.1; done; \
 	target/debug/local-lambda --binary target/debug/webhook --invoke $(EVENT) $(LOCAL_FUNCTION_ENV)
 
-bench: $(BENCH_VENV)/.installed ## Measure the release binary against a Python baseline (AgentCore over TLS), and the streaming entry point; writes docs/benchmarks.{md,json,png}
+bench: $(VENV)/.installed $(BENCH_VENV)/.installed ## Measure the release binary against a Python baseline (AgentCore over TLS), and the streaming entry point; writes docs/benchmarks.{md,json,png}
 	cargo build --release --bin webhook --bin stream --bin worker --bin authorizer --bin bridge-bench --bin bench-noop --bin bridge-load
 	AWS_LC_SYS_NO_JITTER_ENTROPY=0 CARGO_TARGET_DIR=$(BENCH_JITTER_TARGET) cargo build --release --bin webhook
+	@# The same webhook with every crate at opt-level 3: what the size profile costs per request.
+	CARGO_TARGET_DIR=$(BENCH_OPT3_TARGET) cargo build --release --bin webhook \
+	  --config 'profile.release.opt-level=3' --config 'profile.release.package."*".opt-level=3'
 	@# The same code with its symbols, for callgrind's instruction counts per function.
 	cargo build --profile callgrind --bin webhook --bin bench-noop
 	@# Each function's deployment zip (bootstrap, deflate level 9 as SAM packs it): the x86_64
-	@# release builds always, the arm64 ones when make build (sam build) has made them.
-	@zips=""; pack() { $(BENCH_VENV)/bin/python -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED, compresslevel=9); z.write(sys.argv[1], 'bootstrap'); z.close()" "$$1" "$$2"; }; \
-	for fn in webhook:WebhookFunction stream:StreamFunction worker:WorkerFunction authorizer:ApiKeyAuthorizerFunction; do \
-	  bin=$${fn%%:*}; sam=$${fn##*:}; \
+	@# release builds always, the arm64 ones (cargo lambda, as sam build runs it) where the arm64
+	@# Rust target is installed or installable.
+	@arm64=""; if $(MAKE) -s arm64-target >/dev/null 2>&1; then \
+	  PATH=$(CURDIR)/$(VENV)/bin:$$PATH cargo lambda build --release --arm64 --bin webhook --bin stream --bin worker --bin authorizer && arm64=1; \
+	else echo "no $(ARM64_TARGET) Rust target here: the arm64 zips are not measured"; fi; \
+	zips=""; pack() { $(BENCH_VENV)/bin/python -c "import sys, zipfile; z = zipfile.ZipFile(sys.argv[2], 'w', zipfile.ZIP_DEFLATED, compresslevel=9); z.write(sys.argv[1], 'bootstrap'); z.close()" "$$1" "$$2"; }; \
+	for bin in webhook stream worker authorizer; do \
 	  pack target/release/$$bin target/$$bin-x86_64.zip; zips="$$zips --zip $$bin/x86_64=target/$$bin-x86_64.zip"; \
-	  if [ -f .aws-sam/build/$$sam/bootstrap ]; then \
-	    pack .aws-sam/build/$$sam/bootstrap target/$$bin-arm64.zip; zips="$$zips --zip $$bin/arm64=target/$$bin-arm64.zip"; \
+	  if [ -n "$$arm64" ]; then \
+	    pack target/lambda/$$bin/bootstrap target/$$bin-arm64.zip; zips="$$zips --zip $$bin/arm64=target/$$bin-arm64.zip"; \
 	  fi; \
 	done; \
+	pack $(BENCH_OPT3_TARGET)/release/webhook $(BENCH_OPT3_TARGET)/webhook-x86_64.zip; \
 	target/release/bridge-bench --python $(BENCH_VENV)/bin/python --jitter-on-binary $(BENCH_JITTER_TARGET)/release/webhook \
+	  --opt3-binary $(BENCH_OPT3_TARGET)/release/webhook --zip "webhook/x86_64 opt-level 3=$(BENCH_OPT3_TARGET)/webhook-x86_64.zip" \
 	  --callgrind-bridge target/callgrind/webhook --callgrind-floor target/callgrind/bench-noop $$zips
 	@# Memory: 100,000 deliveries with a new trace id each, as on Lambda, in a 128 MiB cgroup.
 	target/release/bridge-load --binary target/release/webhook --requests 100000 --concurrency 4 --instances 1 \

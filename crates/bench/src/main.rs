@@ -32,6 +32,10 @@ struct Args {
     /// measured as `rust_jitter_on` beside the default build; left out when not given.
     #[arg(long)]
     jitter_on_binary: Option<PathBuf>,
+    /// The webhook built with every crate at opt-level 3 instead of the size profile, measured
+    /// as `rust_opt3` beside the default build; left out when not given.
+    #[arg(long)]
+    opt3_binary: Option<PathBuf>,
     /// Streams per streaming measurement.
     #[arg(long, default_value_t = 200)]
     streams: usize,
@@ -93,12 +97,14 @@ async fn main() -> anyhow::Result<()> {
         "{} is missing: make bench creates .venv-bench",
         args.python.display()
     );
-    if let Some(jitter) = &args.jitter_on_binary {
+    for variant in [&args.jitter_on_binary, &args.opt3_binary]
+        .into_iter()
+        .flatten()
+    {
         anyhow::ensure!(
-            jitter.is_file(),
-            "{} is missing: AWS_LC_SYS_NO_JITTER_ENTROPY=0 CARGO_TARGET_DIR=target/bench-jitter-on \
-             cargo build --release --bin webhook",
-            jitter.display()
+            variant.is_file(),
+            "{} is missing: make bench builds it",
+            variant.display()
         );
     }
     let event = setup::read_event(&args.event)?;
@@ -145,6 +151,9 @@ async fn main() -> anyhow::Result<()> {
     ];
     if let Some(jitter) = &args.jitter_on_binary {
         variants.push(("rust_jitter_on", binary(jitter, &common, &[])));
+    }
+    if let Some(opt3) = &args.opt3_binary {
+        variants.push(("rust_opt3", binary(opt3, &common, &[])));
     }
     variants.push(("python", python));
     // Round-robin: each round starts every variant once, so a drift in the machine's speed over

@@ -9,7 +9,7 @@ use lambda_http::{Adapter, Error, Request, Response, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    webhook_bridge::init_logging();
     webhook_bridge::serve(Adapter::from(service_fn(|req: Request| async move {
         Ok::<_, Infallible>(Response::new(req.into_body()))
     })))

@@ -21,6 +21,7 @@
 //! Steps return values; the flows in `app` assemble the response and the log line.
 
 mod invocation_trace;
+mod logging;
 mod metrics;
 
 mod runtime_api;
@@ -70,6 +71,7 @@ pub use api_key::{KEY_HEADER_CONTEXT, authorize as authorize_api_key};
 pub use app::{Aws, Bridge, Role, Worker};
 pub use config::{Config, ConfigError};
 pub use error::BridgeError;
+pub use logging::init_logging;
 pub use metrics::{DeliveryFigures, Metrics};
 pub use response::{ErrorSpec, error_catalogue, error_spec};
 pub use route::{Route, route};

@@ -7,7 +7,7 @@ use lambda_http::lambda_runtime::{Error, LambdaEvent, service_fn};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    webhook_bridge::init_logging();
     webhook_bridge::serve(service_fn(
         |event: LambdaEvent<ApiGatewayCustomAuthorizerRequestTypeRequest>| async move {
             let request = event.payload;

@@ -9,7 +9,7 @@ use webhook_bridge::{Bridge, Role};
 // One thread, as in the webhook function: one request at a time per instance.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    webhook_bridge::init_logging();
     let bridge = &Bridge::from_env(Role::Stream).await;
     webhook_bridge::serve(StreamAdapter::from(service_fn(
         move |req: Request| async move { Ok::<_, Infallible>(bridge.handle_stream(req).await) },

@@ -10,7 +10,7 @@ use webhook_bridge::{Bridge, Role};
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     // JSON logs when AWS_LAMBDA_LOG_FORMAT=JSON; level from AWS_LAMBDA_LOG_LEVEL, else RUST_LOG.
-    lambda_http::tracing::init_default_subscriber();
+    webhook_bridge::init_logging();
     let bridge = &Bridge::from_env(Role::Webhook).await;
     webhook_bridge::serve(Adapter::from(service_fn(move |req: Request| async move {
         Ok::<_, Infallible>(bridge.handle(req).await)

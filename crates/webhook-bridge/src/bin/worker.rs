@@ -8,7 +8,7 @@ use webhook_bridge::Worker;
 // One thread: one batch at a time per instance.
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
-    lambda_http::tracing::init_default_subscriber();
+    webhook_bridge::init_logging();
     let worker = &Worker::from_env().await;
     webhook_bridge::serve(service_fn(move |event: LambdaEvent<SqsEvent>| async move {
         let deadline_ms = event.context.deadline;
