@@ -2,6 +2,7 @@
 //! `sam local` runs) and the project's `local-lambda` (what the other end-to-end tests, `make
 //! local` and the benchmarks use) run the same built binary, and must answer alike: the seed's
 //! ServiceNow contract (a buffered proxy response) and a streamed answer (prelude, then frames).
+//! Also how the binary carries on after the Runtime API refuses an answer.
 
 use std::time::Duration;
 
@@ -108,5 +109,37 @@ async fn a_streamed_answer_is_framed_alike_under_aws_rie_and_local_lambda() {
     assert!(text(&rie_frames).ends_with("received: Which deploy broke checkout in the last hour?"));
     for f in [&rie_frames, &local_frames] {
         assert_eq!(f.last().unwrap()["done"], true, "a done frame ends each");
+    }
+}
+
+/// Lambda refuses a buffered answer over its 6 MB limit with 413 and fails that invocation
+/// (`Function.ResponseSizeTooLarge`), but the function may go on: the built binary's Runtime API
+/// loop must log the refusal and serve the next invocation, not exit (a cold start per refusal).
+#[tokio::test]
+async fn after_the_runtime_api_refuses_an_answer_the_function_serves_the_next_invocation() {
+    let (_agentcore, runtime, env) = function_stack(Backend::Builtin, &[]).await;
+    let incident = Bytes::from(event("servicenow-incident.json").to_string());
+    let _function =
+        FunctionProcess::spawn(&debug_binary("webhook"), &runtime.address(), &env).unwrap();
+
+    // A limit every answer crosses, so that an ordinary delivery is refused.
+    runtime.set_response_limit(100);
+    match runtime
+        .invoke(incident.clone(), Duration::from_secs(60))
+        .await
+    {
+        Ok(Outcome::Error(refused)) => {
+            assert_eq!(refused["errorType"], "Function.ResponseSizeTooLarge")
+        }
+        other => panic!("expected the oversized answer refused, got {other:?}"),
+    }
+
+    runtime.set_response_limit(6_291_556);
+    match runtime.invoke(incident, Duration::from_secs(20)).await {
+        Ok(Outcome::Response(doc)) => {
+            let answer: Value = serde_json::from_slice(&doc).unwrap();
+            assert_eq!(answer["statusCode"], 200, "{answer}");
+        }
+        other => panic!("the function did not serve on after the refusal: {other:?}"),
     }
 }

@@ -2,7 +2,7 @@
 //! `AWS_LAMBDA_LOG_FORMAT=JSON`, the level from `AWS_LAMBDA_LOG_LEVEL`, else from `RUST_LOG`.
 //!
 //! It replaces `lambda_runtime`'s `init_default_subscriber`, which filters through
-//! `tracing_subscriber::EnvFilter` and so links a full regex engine (about 300 KB of every zip)
+//! `tracing_subscriber::EnvFilter` and so links a full regex engine (about 300 KB of each binary)
 //! to read a level. `Targets` reads the same `RUST_LOG` forms the functions are documented with
 //! (`info`, `webhook_bridge=debug,warn`) without one.
 

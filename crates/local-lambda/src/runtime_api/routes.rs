@@ -2,6 +2,7 @@
 //! `/init/error`.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Instant;
 
 use axum::extract::{Path, State};
@@ -67,26 +68,57 @@ pub(super) async fn next(State(shared): State<Arc<Shared>>) -> Response {
     resp
 }
 
-/// `POST …/{id}/response`: a buffered response, or the start of a streamed one.
+/// `POST …/{id}/response`: a buffered response (refused over the limit, as Lambda does), or the
+/// start of a streamed one.
 pub(super) async fn response(
     State(shared): State<Arc<Shared>>,
     Path(id): Path<String>,
     headers: http::HeaderMap,
     body: axum::body::Body,
-) -> StatusCode {
+) -> Response {
     let streaming = headers
         .get("lambda-runtime-function-response-mode")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
     if !streaming {
         return match axum::body::to_bytes(body, usize::MAX).await {
-            Ok(body) => shared.complete(&id, Outcome::Response(body)),
-            Err(_) => StatusCode::BAD_REQUEST,
+            Ok(body) if body.len() > shared.response_limit.load(Ordering::SeqCst) => {
+                too_large(&shared, &id)
+            }
+            Ok(body) => shared
+                .complete(&id, Outcome::Response(body))
+                .into_response(),
+            Err(_) => StatusCode::BAD_REQUEST.into_response(),
         };
     }
     let with_prelude = headers
         .get(http::header::CONTENT_TYPE)
         .is_some_and(|v| v.as_bytes().starts_with(HTTP_INTEGRATION.as_bytes()));
-    relay_stream(&shared, &id, body, with_prelude).await
+    relay_stream(&shared, &id, body, with_prelude)
+        .await
+        .into_response()
+}
+
+/// A buffered response over the limit, as Lambda treats it: the function is refused with 413
+/// (and may serve its next invocation), the invoker gets `Function.ResponseSizeTooLarge`.
+fn too_large(shared: &Shared, id: &str) -> Response {
+    let limit = shared.response_limit.load(Ordering::SeqCst);
+    shared.complete(
+        id,
+        Outcome::Error(serde_json::json!({
+            "errorType": "Function.ResponseSizeTooLarge",
+            "errorMessage": format!("Response payload size exceeded maximum allowed payload size ({limit} bytes)."),
+        })),
+    );
+    let refusal = serde_json::json!({
+        "errorType": "RequestEntityTooLarge",
+        "errorMessage": format!("Exceeded maximum allowed payload size ({limit} bytes)."),
+    });
+    (
+        StatusCode::PAYLOAD_TOO_LARGE,
+        [(http::header::CONTENT_TYPE, "application/json")],
+        refusal.to_string(),
+    )
+        .into_response()
 }
 
 /// `POST …/{id}/error`: a handler error or a caught panic.

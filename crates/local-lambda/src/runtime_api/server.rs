@@ -103,6 +103,13 @@ impl RuntimeApi {
         self.shared.fixed_trace.store(fixed, Ordering::SeqCst);
     }
 
+    /// The largest buffered response the function may post, in bytes: Lambda's 6,291,556 until
+    /// set. A larger one is refused with 413 and the invoker gets `Function.ResponseSizeTooLarge`,
+    /// as on Lambda; a test lowers the limit to cross it with an ordinary answer.
+    pub fn set_response_limit(&self, bytes: usize) {
+        self.shared.response_limit.store(bytes, Ordering::SeqCst);
+    }
+
     /// Waits for the function's first `/next` and returns when it came.
     pub async fn first_poll(&self) -> Instant {
         loop {

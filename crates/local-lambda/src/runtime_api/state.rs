@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -11,6 +11,9 @@ use http::StatusCode;
 use tokio::sync::{Notify, mpsc, oneshot};
 
 use super::outcome::Outcome;
+
+/// Lambda's limit on a buffered response, in bytes (6 MB as Lambda counts it).
+pub(super) const MAX_RESPONSE_BYTES: usize = 6_291_556;
 
 /// An event queued for the function.
 pub(super) struct Pending {
@@ -31,6 +34,8 @@ pub(super) struct Shared {
     /// Send the same trace id with every invocation (see
     /// [`super::RuntimeApi::fixed_trace_id`]).
     pub(super) fixed_trace: AtomicBool,
+    /// The largest buffered response accepted (see [`super::RuntimeApi::set_response_limit`]).
+    pub(super) response_limit: AtomicUsize,
     pub(super) queue: tokio::sync::Mutex<mpsc::Receiver<Pending>>,
     pub(super) waiting: Mutex<HashMap<String, Waiting>>,
     pub(super) init_errors: Mutex<Vec<serde_json::Value>>,
@@ -47,6 +52,7 @@ impl Shared {
             waiting: Mutex::new(HashMap::new()),
             init_errors: Mutex::new(Vec::new()),
             fixed_trace: AtomicBool::new(false),
+            response_limit: AtomicUsize::new(MAX_RESPONSE_BYTES),
             first_poll: Mutex::new(None),
             first_poll_seen: Notify::new(),
         }

@@ -32,7 +32,10 @@ const SOURCES: [&str; 16] = [
 
 /// Documented variables that `Config` does not read, and who does.
 const READ_ELSEWHERE: &[(&str, &str)] = &[
-    ("AWS_LAMBDA_LOG_LEVEL", "the Lambda runtime's log set-up"),
+    (
+        "AWS_LAMBDA_LOG_LEVEL",
+        "the functions' log set-up (`init_logging`)",
+    ),
     ("AWS_ENDPOINT_URL_BEDROCK_AGENTCORE", "the AWS SDK"),
 ];
 
