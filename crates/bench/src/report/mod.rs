@@ -73,7 +73,7 @@ pub fn write(results: &Results, out: &Path) -> anyhow::Result<()> {
          bridge built with AWS-LC's CPU-jitter entropy source, which the project's builds turn off \
          (`AWS_LC_SYS_NO_JITTER_ENTROPY=1` in `.cargo/config.toml`); `rust_opt3`, when measured, is the bridge \
          with every crate at opt-level 3, where the release profile builds the dependencies for size \
-         (`opt-level = \"s\"`) and keeps 3 for the crypto and the workspace's ticket code. The breakdown's in-process AgentCore call and \
+         (`opt-level = \"s\"`) and keeps 3 for the crypto. The breakdown's in-process AgentCore call and \
          the streaming measurements below use the same HTTPS AgentCore.\n",
     );
     if let Some(s) = &results.streaming {
