@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use local_agentcore::Backend;
-use local_lambda::{FunctionProcess, Outcome};
+use local_lambda::{FunctionProcess, MAX_RESPONSE_BYTES, Outcome};
 use serde_json::Value;
 
 use crate::support::{Rie, debug_binary, event, function_stack};
@@ -134,7 +134,7 @@ async fn after_the_runtime_api_refuses_an_answer_the_function_serves_the_next_in
         other => panic!("expected the oversized answer refused, got {other:?}"),
     }
 
-    runtime.set_response_limit(6_291_556);
+    runtime.set_response_limit(MAX_RESPONSE_BYTES);
     match runtime.invoke(incident, Duration::from_secs(20)).await {
         Ok(Outcome::Response(doc)) => {
             let answer: Value = serde_json::from_slice(&doc).unwrap();

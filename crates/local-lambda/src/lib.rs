@@ -37,7 +37,7 @@ pub use function_url::{FunctionUrl, FunctionUrlConfig};
 pub use gateway::{Gateway, GatewayConfig, RouteSpec};
 pub use gateway_responses::{GatewayResponse, GatewayResponses, TemplateError};
 pub use process::FunctionProcess;
-pub use runtime_api::{InvokeError, Outcome, RuntimeApi, StreamedResponse};
+pub use runtime_api::{InvokeError, MAX_RESPONSE_BYTES, Outcome, RuntimeApi, StreamedResponse};
 pub use sigv4::{
     LocalCredentials, SigV4Error, sigv4_post_headers, sigv4_signed_post, sigv4_signed_post_for,
     verify_sigv4,

@@ -13,3 +13,4 @@ mod server;
 
 pub use outcome::{InvokeError, Outcome, StreamedResponse};
 pub use server::RuntimeApi;
+pub use state::MAX_RESPONSE_BYTES;

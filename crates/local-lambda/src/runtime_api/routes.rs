@@ -80,10 +80,9 @@ pub(super) async fn response(
         .get("lambda-runtime-function-response-mode")
         .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"streaming"));
     if !streaming {
+        let limit = shared.response_limit.load(Ordering::SeqCst);
         return match axum::body::to_bytes(body, usize::MAX).await {
-            Ok(body) if body.len() > shared.response_limit.load(Ordering::SeqCst) => {
-                too_large(&shared, &id)
-            }
+            Ok(body) if body.len() > limit => too_large(&shared, &id, limit),
             Ok(body) => shared
                 .complete(&id, Outcome::Response(body))
                 .into_response(),
@@ -100,8 +99,7 @@ pub(super) async fn response(
 
 /// A buffered response over the limit, as Lambda treats it: the function is refused with 413
 /// (and may serve its next invocation), the invoker gets `Function.ResponseSizeTooLarge`.
-fn too_large(shared: &Shared, id: &str) -> Response {
-    let limit = shared.response_limit.load(Ordering::SeqCst);
+fn too_large(shared: &Shared, id: &str, limit: usize) -> Response {
     shared.complete(
         id,
         Outcome::Error(serde_json::json!({

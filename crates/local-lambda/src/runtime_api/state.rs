@@ -13,7 +13,7 @@ use tokio::sync::{Notify, mpsc, oneshot};
 use super::outcome::Outcome;
 
 /// Lambda's limit on a buffered response, in bytes (6 MB as Lambda counts it).
-pub(super) const MAX_RESPONSE_BYTES: usize = 6_291_556;
+pub const MAX_RESPONSE_BYTES: usize = 6_291_556;
 
 /// An event queued for the function.
 pub(super) struct Pending {
